@@ -1,0 +1,40 @@
+//! The compiler's one error type. Every variant names what was wrong so that a client
+//! seeing the message can fix its input; `Internal` marks a bug in udf-server itself.
+
+/// Errors from checking, compiling, linking or running a UDF.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The signature text or code could not be understood.
+    #[error("signature error: {0}")]
+    Signature(String),
+    /// The IR did not parse; LLVM's message carries `line:column`.
+    #[error("malformed LLVM IR: {0}")]
+    Parse(String),
+    /// The module parsed but failed LLVM's verifier.
+    #[error("invalid LLVM IR: {0}")]
+    Verify(String),
+    /// A declared function is missing from the module or only declared there.
+    #[error("symbol `{symbol}` is not defined in the IR{hint}")]
+    MissingSymbol { symbol: String, hint: String },
+    /// The LLVM type of a function does not match its declared signature.
+    #[error("`{symbol}` is declared {declared} but the IR defines {found}")]
+    SignatureMismatch {
+        symbol: String,
+        declared: String,
+        found: String,
+    },
+    /// The IR references something outside the allow-list (e.g. `system`, inline asm).
+    #[error("refused: {0}")]
+    Refused(String),
+    /// Optimisation, code generation or JIT linking failed.
+    #[error("code generation failed: {0}")]
+    Codegen(String),
+    /// A kernel was called with buffers that do not fit its signature.
+    #[error("kernel call error: {0}")]
+    Call(String),
+    /// A bug in udf-server, not in the input.
+    #[error("internal error (a bug in udf-server): {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,23 @@
+//! LLVM IR → checked, optimised column kernels.
+//!
+//! A client sends an LLVM module (text or bitcode) and, for each function it wants
+//! registered, a symbol and a scalar [`Signature`]. [`Compiler::compile`] checks the module
+//! (parse, verify, symbols, types, external allow-list), generates one column kernel per
+//! function — a loop over n rows calling the scalar function, inlined, with HeavyDB's NULL
+//! semantics — optimises it at O3 for the host CPU, and links it into an ORC LLJIT.
+//!
+//! This is the only crate that knows LLVM: it hands out [`Kernel`]s (safe entry points over
+//! byte buffers) and text (IR, assembly), never LLVM objects.
+
+mod cache;
+mod compiler;
+mod error;
+mod jit;
+mod kernel;
+mod llvm;
+mod types;
+
+pub use compiler::{CompileOutput, CompileRequest, Compiler, CompilerOptions, FunctionSpec, TargetSpec};
+pub use error::{Error, Result};
+pub use kernel::{CompiledModule, Kernel};
+pub use types::{ScalarType, Signature};

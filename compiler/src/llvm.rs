@@ -1,0 +1,809 @@
+//! Everything that touches LLVM objects: a context with a diagnostic handler, parsing,
+//! the checks, kernel generation, optimisation and object emission. Nothing here leaks out
+//! of the crate: callers get bytes and strings.
+
+use std::ffi::{CStr, CString, c_void};
+use std::sync::OnceLock;
+
+use inkwell::OptimizationLevel;
+use inkwell::attributes::{Attribute, AttributeLoc};
+use inkwell::builder::Builder;
+use inkwell::context::{AsContextRef, Context};
+use inkwell::intrinsics::Intrinsic;
+use inkwell::memory_buffer::MemoryBuffer;
+use inkwell::module::{Linkage, Module};
+use inkwell::passes::PassBuilderOptions;
+use inkwell::targets::{
+    CodeModel, FileType, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple,
+};
+use inkwell::types::{AnyType, BasicTypeEnum};
+use inkwell::values::{
+    AsValueRef, BasicMetadataValueEnum, BasicValueEnum, FunctionValue, InstructionOpcode,
+    IntValue, PointerValue,
+};
+use inkwell::{AddressSpace, IntPredicate};
+use llvm_sys::core::{
+    LLVMContextSetDiagnosticHandler, LLVMCreateMemoryBufferWithMemoryRangeCopy,
+    LLVMDisposeMessage, LLVMGetDiagInfoDescription, LLVMGetDiagInfoSeverity, LLVMIsAInlineAsm,
+    LLVMReplaceAllUsesWith,
+};
+use llvm_sys::prelude::{LLVMDiagnosticInfoRef, LLVMMemoryBufferRef};
+use llvm_sys::LLVMDiagnosticSeverity;
+use parking_lot::Mutex;
+
+use crate::compiler::{FunctionSpec, TargetSpec};
+use crate::error::{Error, Result};
+use crate::types::ScalarType;
+
+/// libm functions a UDF may call. They are pure apart from `errno`, which SQL cannot see.
+const LIBM: &[&str] = &[
+    "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh",
+    "acosh", "atanh", "exp", "exp2", "exp10", "expm1", "log", "log2", "log10", "log1p", "pow",
+    "sqrt", "cbrt", "hypot", "fabs", "floor", "ceil", "trunc", "round", "rint", "nearbyint",
+    "fmod", "remainder", "fmin", "fmax", "fma", "copysign", "erf", "erfc", "tgamma", "lgamma",
+    "ldexp", "fdim",
+];
+
+/// Helpers LLVM's code generator itself may call (128-bit arithmetic, powi, memory
+/// intrinsics lowered to libc).
+const CODEGEN_HELPERS: &[&str] = &[
+    "memcpy", "memmove", "memset", "__powidf2", "__powisf2", "__multi3", "__divti3",
+    "__udivti3", "__modti3", "__umodti3", "__muloti4", "__udivmodti4", "__divmodti4",
+    "__floattidf", "__floattisf", "__floatuntidf", "__floatuntisf", "__fixdfti", "__fixsfti",
+    "__fixunsdfti", "__fixunssfti", "__ashlti3", "__ashrti3", "__lshrti3",
+];
+
+/// libm calls that have an LLVM intrinsic twin. Rewriting the call to the intrinsic drops
+/// the `errno` write, which is what lets the loop vectoriser map it to libmvec.
+const LIBM_INTRINSICS: &[(&str, &str)] = &[
+    ("sqrt", "llvm.sqrt"),
+    ("exp", "llvm.exp"),
+    ("exp2", "llvm.exp2"),
+    ("exp10", "llvm.exp10"),
+    ("log", "llvm.log"),
+    ("log2", "llvm.log2"),
+    ("log10", "llvm.log10"),
+    ("sin", "llvm.sin"),
+    ("cos", "llvm.cos"),
+    ("tan", "llvm.tan"),
+    ("asin", "llvm.asin"),
+    ("acos", "llvm.acos"),
+    ("atan", "llvm.atan"),
+    ("sinh", "llvm.sinh"),
+    ("cosh", "llvm.cosh"),
+    ("tanh", "llvm.tanh"),
+    ("pow", "llvm.pow"),
+    ("fabs", "llvm.fabs"),
+    ("floor", "llvm.floor"),
+    ("ceil", "llvm.ceil"),
+    ("trunc", "llvm.trunc"),
+    ("round", "llvm.round"),
+    ("rint", "llvm.rint"),
+    ("nearbyint", "llvm.nearbyint"),
+    ("fma", "llvm.fma"),
+    ("copysign", "llvm.copysign"),
+    ("fmin", "llvm.minnum"),
+    ("fmax", "llvm.maxnum"),
+];
+
+/// `exp` or `expf` → `exp`.
+fn libm_base(name: &str) -> Option<&'static str> {
+    LIBM.iter()
+        .copied()
+        .find(|&f| name == f || name.strip_suffix('f') == Some(f))
+}
+
+/// May the IR declare (and call) this external function?
+pub(crate) fn is_allowed_external(name: &str) -> bool {
+    name.starts_with("llvm.") || libm_base(name).is_some()
+}
+
+/// May the JIT resolve this symbol from the process? The IR checks already ran; this is
+/// the same allow-list plus what code generation introduces (libmvec variants, helpers).
+pub(crate) fn is_allowed_link_symbol(name: &str) -> bool {
+    if libm_base(name).is_some() || CODEGEN_HELPERS.contains(&name) {
+        return true;
+    }
+    // libmvec's vector variants: _ZGV<isa><mask><vlen><params>_<libm name>
+    name.strip_prefix("_ZGV")
+        .and_then(|rest| rest.split_once('_'))
+        .is_some_and(|(_, base)| libm_base(base).is_some())
+}
+
+static INIT: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+
+/// Initialises LLVM's native and NVPTX targets once per process and points the vectoriser
+/// at glibc's libmvec. The vector-library choice is a process-wide LLVM option; whether a
+/// UDF's libm calls may use it is decided per compile (see `CompilerOptions::vector_math`).
+pub(crate) fn initialize_native_target() -> std::result::Result<(), String> {
+    INIT.get_or_init(|| {
+        Target::initialize_native(&InitializationConfig::default())?;
+        Target::initialize_nvptx(&InitializationConfig::default());
+        let libmvec = std::path::Path::new("libmvec.so.1");
+        if inkwell::support::load_library_permanently(libmvec).is_ok() {
+            inkwell::support::parse_command_line_options(
+                &["udf-server", "-vector-library=LIBMVEC"],
+                "",
+            );
+        } else {
+            tracing::warn!("libmvec.so.1 not found: math functions will not vectorise");
+        }
+        Ok(())
+    })
+    .clone()
+}
+
+/// The host's triple, CPU name and CPU features, as LLVM detects them.
+pub(crate) fn host_target() -> TargetSpec {
+    TargetSpec {
+        triple: TargetMachine::get_default_triple()
+            .as_str()
+            .to_string_lossy()
+            .into_owned(),
+        cpu: TargetMachine::get_host_cpu_name().to_string(),
+        features: TargetMachine::get_host_cpu_features().to_string(),
+    }
+}
+
+pub(crate) fn llvm_version() -> String {
+    let (major, minor, patch) = inkwell::support::get_llvm_version();
+    format!("{major}.{minor}.{patch}")
+}
+
+/// A copy of `bytes` in an LLVM memory buffer; the caller takes ownership.
+pub(crate) fn memory_buffer_copy(bytes: &[u8], name: &str) -> LLVMMemoryBufferRef {
+    let name = CString::new(name).unwrap_or_default();
+    // SAFETY: LLVM copies `bytes` (adding a NUL terminator) before returning.
+    unsafe {
+        LLVMCreateMemoryBufferWithMemoryRangeCopy(
+            bytes.as_ptr().cast(),
+            bytes.len(),
+            name.as_ptr(),
+        )
+    }
+}
+
+/// Errors LLVM reported through the context's diagnostic handler.
+#[derive(Default)]
+struct Diagnostics {
+    errors: Mutex<Vec<String>>,
+}
+
+impl Diagnostics {
+    fn check(&self, step: &str) -> Result<()> {
+        let errors = std::mem::take(&mut *self.errors.lock());
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Codegen(format!("{step}: {}", errors.join("; "))))
+        }
+    }
+}
+
+/// LLVM's default handler prints and calls `exit(1)` on an error diagnostic; this one
+/// records it for the step that caused it to report.
+extern "C" fn on_diagnostic(info: LLVMDiagnosticInfoRef, ctx: *mut c_void) {
+    // SAFETY: `ctx` is the `Diagnostics` registered with this context, alive for as long
+    // as the context (see `LlvmSession`); `info` is valid during the call.
+    unsafe {
+        let sink = &*(ctx as *const Diagnostics);
+        if LLVMGetDiagInfoSeverity(info) == LLVMDiagnosticSeverity::LLVMDSError {
+            let desc = LLVMGetDiagInfoDescription(info);
+            let text = CStr::from_ptr(desc).to_string_lossy().into_owned();
+            LLVMDisposeMessage(desc);
+            sink.errors.lock().push(text);
+        }
+    }
+}
+
+/// An LLVM context whose diagnostics are captured instead of killing the process.
+/// Field order matters: the context must drop before the sink it points at.
+struct LlvmSession {
+    context: Context,
+    diagnostics: Box<Diagnostics>,
+}
+
+impl LlvmSession {
+    fn new() -> Self {
+        let context = Context::create();
+        let diagnostics = Box::<Diagnostics>::default();
+        // SAFETY: the boxed sink has a stable address and outlives `context` (field order).
+        unsafe {
+            LLVMContextSetDiagnosticHandler(
+                context.as_ctx_ref(),
+                Some(on_diagnostic),
+                &*diagnostics as *const Diagnostics as *mut c_void,
+            );
+        }
+        LlvmSession { context, diagnostics }
+    }
+}
+
+/// What [`build`] should produce.
+pub(crate) struct BuildOutput {
+    /// The object file, when asked for.
+    pub object: Option<Vec<u8>>,
+    /// The optimised module text, when asked for.
+    pub optimized_ir: Option<String>,
+    /// Kernel entry symbols, in the order of the requested functions.
+    pub kernel_symbols: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BuildMode {
+    pub emit_object: bool,
+    pub emit_ir: bool,
+    pub vector_math: bool,
+    pub link_id: u64,
+}
+
+/// Parses, checks, generates kernels, optimises, and emits what `mode` asks for.
+pub(crate) fn build(
+    ir: &[u8],
+    functions: &[FunctionSpec],
+    target: &TargetSpec,
+    mode: BuildMode,
+) -> Result<BuildOutput> {
+    initialize_native_target().map_err(Error::Codegen)?;
+    if functions.is_empty() {
+        return Err(Error::Signature("no functions to compile".into()));
+    }
+    let session = LlvmSession::new();
+    let diags = &session.diagnostics;
+    let module = parse(&session.context, ir)?;
+    diags.check("parsing")?;
+    module
+        .verify()
+        .map_err(|e| Error::Verify(e.to_string().trim().to_string()))?;
+    let scalar_fns = functions
+        .iter()
+        .map(|spec| check_function(&module, spec))
+        .collect::<Result<Vec<_>>>()?;
+    check_externals(&module)?;
+
+    let machine = target_machine(target)?;
+    module.set_triple(&machine.get_triple());
+    module.set_data_layout(&machine.get_target_data().get_data_layout());
+    if mode.vector_math {
+        rewrite_libm_to_intrinsics(&module);
+    }
+    internalize(&module);
+    let mut kernel_symbols = Vec::with_capacity(functions.len());
+    for (i, (spec, f)) in functions.iter().zip(&scalar_fns).enumerate() {
+        let name = format!("udf_kernel_{}_{}", mode.link_id, i);
+        prepare_for_inlining(&session.context, *f);
+        KernelBuilder::new(&session.context, &module, *f, spec)
+            .emit(&name)
+            .map_err(|e| Error::Internal(format!("building the kernel of {}: {e}", spec.symbol)))?;
+        kernel_symbols.push(name);
+    }
+    module
+        .verify()
+        .map_err(|e| Error::Internal(format!("generated kernel does not verify: {e}")))?;
+    diags.check("kernel generation")?;
+
+    let options = PassBuilderOptions::create();
+    options.set_loop_vectorization(true);
+    options.set_loop_slp_vectorization(true);
+    options.set_loop_unrolling(true);
+    options.set_loop_interleaving(true);
+    module
+        .run_passes("default<O3>", &machine, options)
+        .map_err(|e| Error::Codegen(format!("optimisation: {e}")))?;
+    diags.check("optimisation")?;
+
+    let optimized_ir = mode
+        .emit_ir
+        .then(|| module.print_to_string().to_string());
+    let object = if mode.emit_object {
+        let buffer = machine
+            .write_to_memory_buffer(&module, FileType::Object)
+            .map_err(|e| Error::Codegen(format!("object emission: {e}")))?;
+        diags.check("object emission")?;
+        Some(buffer.as_slice().to_vec())
+    } else {
+        None
+    };
+    Ok(BuildOutput { object, optimized_ir, kernel_symbols })
+}
+
+fn parse<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'ctx>> {
+    const BITCODE_MAGIC: [u8; 4] = [b'B', b'C', 0xC0, 0xDE];
+    const WRAPPER_MAGIC: [u8; 4] = [0xDE, 0xC0, 0x17, 0x0B];
+    let is_bitcode = ir.starts_with(&BITCODE_MAGIC) || ir.starts_with(&WRAPPER_MAGIC);
+    if is_bitcode {
+        let buffer = MemoryBuffer::create_from_memory_range_copy(ir, "udf.bc");
+        Module::parse_bitcode_from_buffer(&buffer, context)
+            .map_err(|e| Error::Parse(format!("bitcode: {}", e.to_string().trim())))
+    } else {
+        let buffer = MemoryBuffer::create_from_memory_range_copy(ir, "udf.ll");
+        context
+            .create_module_from_ir(buffer)
+            .map_err(|e| Error::Parse(e.to_string().trim().to_string()))
+    }
+}
+
+/// The function named by `spec`: defined, and of the declared type.
+fn check_function<'ctx>(module: &Module<'ctx>, spec: &FunctionSpec) -> Result<FunctionValue<'ctx>> {
+    let Some(f) = module.get_function(&spec.symbol) else {
+        let defined: Vec<String> = module
+            .get_functions()
+            .filter(|f| f.count_basic_blocks() > 0 && f.get_linkage() != Linkage::Private)
+            .map(|f| f.get_name().to_string_lossy().into_owned())
+            .collect();
+        let hint = if defined.is_empty() {
+            " (the IR defines no functions)".to_string()
+        } else {
+            format!(" (the IR defines: {})", defined.join(", "))
+        };
+        return Err(Error::MissingSymbol { symbol: spec.symbol.clone(), hint });
+    };
+    if f.count_basic_blocks() == 0 {
+        return Err(Error::MissingSymbol {
+            symbol: spec.symbol.clone(),
+            hint: " (it is only declared, without a body)".into(),
+        });
+    }
+    let fn_type = f.get_type();
+    let found = fn_type.print_to_string().to_string();
+    let ret_ok = fn_type
+        .get_return_type()
+        .is_some_and(|t| t.print_to_string().to_string() == spec.signature.ret.llvm_name());
+    let params = fn_type.get_param_types();
+    let params_ok = !fn_type.is_var_arg()
+        && params.len() == spec.signature.args.len()
+        && params
+            .iter()
+            .zip(&spec.signature.args)
+            .all(|(p, a)| p.print_to_string().to_string() == a.llvm_name());
+    if !(ret_ok && params_ok) {
+        return Err(Error::SignatureMismatch {
+            symbol: spec.symbol.clone(),
+            declared: spec.signature.to_string(),
+            found,
+        });
+    }
+    Ok(f)
+}
+
+/// Refuses references outside the allow-list: undeclared-library functions, external
+/// globals, inline assembly. Unused declarations are dropped instead.
+fn check_externals(module: &Module<'_>) -> Result<()> {
+    let mut unused = Vec::new();
+    for f in module.get_functions() {
+        if f.count_basic_blocks() > 0 {
+            continue;
+        }
+        let name = f.get_name().to_string_lossy().into_owned();
+        if is_allowed_external(&name) {
+            continue;
+        }
+        if f.as_global_value().as_pointer_value().get_first_use().is_none() {
+            unused.push(f);
+            continue;
+        }
+        return Err(Error::Refused(format!(
+            "the IR calls external function `{name}`, which UDFs may not use \
+             (allowed: LLVM intrinsics and libm math functions such as sqrt, exp, sin, pow)"
+        )));
+    }
+    for f in unused {
+        // SAFETY: the declaration has no uses, so deleting it leaves no dangling reference.
+        unsafe { f.delete() };
+    }
+    for g in module.get_globals() {
+        if g.get_initializer().is_none() {
+            return Err(Error::Refused(format!(
+                "the IR references external global `{}`; UDFs may not read or write \
+                 host memory",
+                g.get_name().to_string_lossy()
+            )));
+        }
+    }
+    for f in module.get_functions() {
+        for block in f.get_basic_block_iter() {
+            for inst in block.get_instructions() {
+                let op = inst.get_opcode();
+                if !matches!(op, InstructionOpcode::Call | InstructionOpcode::CallBr | InstructionOpcode::Invoke) {
+                    continue;
+                }
+                let n = inst.get_num_operands();
+                let Some(callee) = n.checked_sub(1).and_then(|i| inst.get_operand(i)) else {
+                    continue;
+                };
+                let Some(callee) = callee.left() else { continue };
+                // SAFETY: `callee` is a live value of this module.
+                let is_asm = unsafe { !LLVMIsAInlineAsm(callee.as_value_ref()).is_null() };
+                if is_asm {
+                    return Err(Error::Refused(format!(
+                        "function `{}` contains inline assembly, which UDFs may not use",
+                        f.get_name().to_string_lossy()
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn target_machine(target: &TargetSpec) -> Result<TargetMachine> {
+    let triple = TargetTriple::create(&target.triple);
+    let t = Target::from_triple(&triple)
+        .map_err(|e| Error::Codegen(format!("target `{}`: {e}", target.triple)))?;
+    t.create_target_machine(
+        &triple,
+        &target.cpu,
+        &target.features,
+        OptimizationLevel::Aggressive,
+        RelocMode::PIC,
+        CodeModel::Small,
+    )
+    .ok_or_else(|| {
+        Error::Codegen(format!(
+            "cannot create a target machine for {} / {} / {}",
+            target.triple, target.cpu, target.features
+        ))
+    })
+}
+
+/// Replaces calls to libm functions by their LLVM intrinsics (same type, no `errno`).
+fn rewrite_libm_to_intrinsics(module: &Module<'_>) {
+    let functions: Vec<_> = module.get_functions().collect();
+    for f in functions {
+        if f.count_basic_blocks() > 0 {
+            continue;
+        }
+        let name = f.get_name().to_string_lossy().into_owned();
+        let Some(base) = libm_base(&name) else { continue };
+        let Some(&(_, intrinsic_name)) = LIBM_INTRINSICS.iter().find(|(l, _)| *l == base) else {
+            continue;
+        };
+        let fn_type = f.get_type();
+        let Some(ret) = fn_type.get_return_type() else { continue };
+        let is_float = ret.is_float_type();
+        let params = fn_type.get_param_types();
+        if !is_float || params.iter().any(|p| *p != ret.into()) {
+            continue;
+        }
+        let Some(intrinsic) = Intrinsic::find(intrinsic_name) else { continue };
+        let Some(decl) = intrinsic.get_declaration(module, &[ret]) else { continue };
+        if decl.get_type() != fn_type {
+            continue;
+        }
+        // SAFETY: both are functions of the same type in the same module, so every call
+        // site stays well-typed after the replacement.
+        unsafe { LLVMReplaceAllUsesWith(f.as_value_ref(), decl.as_value_ref()) };
+        // SAFETY: all uses were just moved to the intrinsic.
+        unsafe { f.delete() };
+    }
+}
+
+/// Makes every definition internal so only kernels are exported: Numba helpers of
+/// different modules cannot clash, and unused code is dropped by the optimiser.
+fn internalize(module: &Module<'_>) {
+    for f in module.get_functions() {
+        if f.count_basic_blocks() > 0 {
+            f.set_linkage(Linkage::Internal);
+        }
+    }
+    for g in module.get_globals() {
+        if g.get_initializer().is_some() {
+            g.set_linkage(Linkage::Internal);
+        }
+    }
+}
+
+/// The scalar function is inlined into its kernel loop: that is what lets it vectorise.
+fn prepare_for_inlining(context: &Context, f: FunctionValue<'_>) {
+    for name in ["noinline", "optnone"] {
+        let kind = Attribute::get_named_enum_kind_id(name);
+        f.remove_enum_attribute(AttributeLoc::Function, kind);
+    }
+    let always = Attribute::get_named_enum_kind_id("alwaysinline");
+    f.add_attribute(AttributeLoc::Function, context.create_enum_attribute(always, 0));
+}
+
+type BuildResult<T> = std::result::Result<T, inkwell::builder::BuilderError>;
+
+/// Emits, for one scalar function `f(a1..ak) -> r`, the kernel
+/// `i64 name(i64 n, ptr args, ptr out, ptr validity)` (see `kernel::RawKernelFn`):
+///
+/// * dense path (`validity == null`): one branch-free loop over all rows;
+/// * masked path: per 64-row word of the validity bitmap, an all-valid word runs the
+///   dense loop, an all-NULL word is zero-filled, a mixed word tests each bit, and the
+///   rows after the last whole word are tested bit by bit.
+///
+/// Both count how many computed results equal the return type's NULL sentinel.
+struct KernelBuilder<'a, 'ctx> {
+    context: &'ctx Context,
+    module: &'a Module<'ctx>,
+    builder: Builder<'ctx>,
+    scalar: FunctionValue<'ctx>,
+    spec: &'a FunctionSpec,
+}
+
+/// Where the loops of one kernel read and write.
+struct Columns<'ctx> {
+    args: Vec<PointerValue<'ctx>>,
+    out: PointerValue<'ctx>,
+    validity: PointerValue<'ctx>,
+}
+
+impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
+    fn new(
+        context: &'ctx Context,
+        module: &'a Module<'ctx>,
+        scalar: FunctionValue<'ctx>,
+        spec: &'a FunctionSpec,
+    ) -> Self {
+        KernelBuilder { context, module, builder: context.create_builder(), scalar, spec }
+    }
+
+    fn i64(&self, v: u64) -> IntValue<'ctx> {
+        self.context.i64_type().const_int(v, false)
+    }
+
+    fn llvm_type(&self, t: ScalarType) -> BasicTypeEnum<'ctx> {
+        match t {
+            ScalarType::Bool | ScalarType::Int8 => self.context.i8_type().into(),
+            ScalarType::Int16 => self.context.i16_type().into(),
+            ScalarType::Int32 => self.context.i32_type().into(),
+            ScalarType::Int64 => self.context.i64_type().into(),
+            ScalarType::Float32 => self.context.f32_type().into(),
+            ScalarType::Float64 => self.context.f64_type().into(),
+        }
+    }
+
+    fn emit(&self, name: &str) -> BuildResult<()> {
+        let ctx = self.context;
+        let ptr = ctx.ptr_type(AddressSpace::default());
+        let i64t = ctx.i64_type();
+        let kernel_type = i64t.fn_type(&[i64t.into(), ptr.into(), ptr.into(), ptr.into()], false);
+        let kernel = self.module.add_function(name, kernel_type, Some(Linkage::External));
+        let noalias = Attribute::get_named_enum_kind_id("noalias");
+        for i in 1..=3u32 {
+            kernel.add_attribute(AttributeLoc::Param(i), ctx.create_enum_attribute(noalias, 0));
+        }
+        let nounwind = Attribute::get_named_enum_kind_id("nounwind");
+        kernel.add_attribute(AttributeLoc::Function, ctx.create_enum_attribute(nounwind, 0));
+
+        let params = kernel.get_params();
+        let n = params[0].into_int_value();
+        let args_ptr = params[1].into_pointer_value();
+        let out = params[2].into_pointer_value();
+        let validity = params[3].into_pointer_value();
+
+        let entry = ctx.append_basic_block(kernel, "entry");
+        self.builder.position_at_end(entry);
+        let mut args = Vec::with_capacity(self.spec.signature.args.len());
+        for i in 0..self.spec.signature.args.len() {
+            // SAFETY (IR semantics): `args` holds one pointer per argument (Kernel::run).
+            let slot = unsafe {
+                self.builder
+                    .build_in_bounds_gep(ptr, args_ptr, &[self.i64(i as u64)], "arg.slot")?
+            };
+            args.push(self.builder.build_load(ptr, slot, "arg.col")?.into_pointer_value());
+        }
+        let cols = Columns { args, out, validity };
+
+        let dense = ctx.append_basic_block(kernel, "dense");
+        let masked = ctx.append_basic_block(kernel, "masked");
+        let no_validity = self.builder.build_is_null(validity, "no.validity")?;
+        self.builder.build_conditional_branch(no_validity, dense, masked)?;
+
+        self.builder.position_at_end(dense);
+        let hits = self.emit_dense_loop(kernel, &cols, self.i64(0), n, self.i64(0))?;
+        self.builder.build_return(Some(&hits))?;
+
+        self.builder.position_at_end(masked);
+        let hits = self.emit_masked(kernel, &cols, n)?;
+        self.builder.build_return(Some(&hits))?;
+        Ok(())
+    }
+
+    /// Computes row `i`: loads the arguments, calls the function, stores the result.
+    /// Returns 1 (i64) when the result is the NULL sentinel, else 0.
+    fn emit_row(&self, cols: &Columns<'ctx>, i: IntValue<'ctx>) -> BuildResult<IntValue<'ctx>> {
+        let mut values: Vec<BasicMetadataValueEnum> = Vec::with_capacity(cols.args.len());
+        for (col, ty) in cols.args.iter().zip(&self.spec.signature.args) {
+            let t = self.llvm_type(*ty);
+            // SAFETY (IR semantics): `i < n` and each column holds n values.
+            let p = unsafe { self.builder.build_in_bounds_gep(t, *col, &[i], "a.p")? };
+            values.push(self.builder.build_load(t, p, "a")?.into());
+        }
+        let call = self.builder.build_call(self.scalar, &values, "r")?;
+        call.set_call_convention(self.scalar.get_call_conventions());
+        let result: BasicValueEnum = call
+            .try_as_basic_value()
+            .left()
+            .ok_or(inkwell::builder::BuilderError::UnsetPosition)?;
+        let ret = self.spec.signature.ret;
+        let rt = self.llvm_type(ret);
+        // SAFETY (IR semantics): `out` holds n values of the return type.
+        let p = unsafe { self.builder.build_in_bounds_gep(rt, cols.out, &[i], "o.p")? };
+        self.builder.build_store(p, result)?;
+        let bits_type = self.context.custom_width_int_type(8 * ret.width() as u32);
+        let bits = match ret {
+            ScalarType::Float32 | ScalarType::Float64 => self
+                .builder
+                .build_bitcast(result, bits_type, "r.bits")?
+                .into_int_value(),
+            _ => result.into_int_value(),
+        };
+        let sentinel = bits_type.const_int(ret.null_sentinel_bits(), false);
+        let is_null = self
+            .builder
+            .build_int_compare(IntPredicate::EQ, bits, sentinel, "r.null")?;
+        self.builder
+            .build_int_z_extend(is_null, self.context.i64_type(), "r.null64")
+    }
+
+    /// Stores the zero value for row `i` (a row skipped because an argument is NULL).
+    fn emit_zero_row(&self, cols: &Columns<'ctx>, i: IntValue<'ctx>) -> BuildResult<()> {
+        let rt = self.llvm_type(self.spec.signature.ret);
+        // SAFETY (IR semantics): `out` holds n values.
+        let p = unsafe { self.builder.build_in_bounds_gep(rt, cols.out, &[i], "z.p")? };
+        self.builder.build_store(p, rt.const_zero())?;
+        Ok(())
+    }
+
+    /// A loop over rows `lo..hi` at the builder's position; returns `hits_in` plus the
+    /// sentinel hits, with the builder left at the loop's exit.
+    fn emit_dense_loop(
+        &self,
+        kernel: FunctionValue<'ctx>,
+        cols: &Columns<'ctx>,
+        lo: IntValue<'ctx>,
+        hi: IntValue<'ctx>,
+        hits_in: IntValue<'ctx>,
+    ) -> BuildResult<IntValue<'ctx>> {
+        self.emit_loop(kernel, lo, hi, hits_in, |i, hits| {
+            let hit = self.emit_row(cols, i)?;
+            self.builder.build_int_add(hits, hit, "hits")
+        })
+    }
+
+    /// A loop over rows `lo..hi` that computes only rows whose validity bit is set.
+    fn emit_checked_loop(
+        &self,
+        kernel: FunctionValue<'ctx>,
+        cols: &Columns<'ctx>,
+        lo: IntValue<'ctx>,
+        hi: IntValue<'ctx>,
+        hits_in: IntValue<'ctx>,
+    ) -> BuildResult<IntValue<'ctx>> {
+        self.emit_loop(kernel, lo, hi, hits_in, |i, hits| {
+            let b = &self.builder;
+            let i8t = self.context.i8_type();
+            let byte_index = b.build_right_shift(i, self.i64(3), false, "byte.i")?;
+            // SAFETY (IR semantics): the bitmap holds ceil(n/8) bytes and i < n.
+            let byte_ptr =
+                unsafe { b.build_in_bounds_gep(i8t, cols.validity, &[byte_index], "byte.p")? };
+            let byte = b.build_load(i8t, byte_ptr, "byte")?.into_int_value();
+            let bit_index = b.build_and(i, self.i64(7), "bit.i")?;
+            let bit_index = b.build_int_truncate(bit_index, i8t, "bit.i8")?;
+            let shifted = b.build_right_shift(byte, bit_index, false, "bit.s")?;
+            let bit = b.build_and(shifted, i8t.const_int(1, false), "bit")?;
+            let valid = b.build_int_compare(IntPredicate::NE, bit, i8t.const_zero(), "valid")?;
+            let compute = self.context.append_basic_block(kernel, "row.valid");
+            let skip = self.context.append_basic_block(kernel, "row.null");
+            let join = self.context.append_basic_block(kernel, "row.join");
+            b.build_conditional_branch(valid, compute, skip)?;
+            b.position_at_end(compute);
+            let hit = self.emit_row(cols, i)?;
+            let compute_end = b.get_insert_block().unwrap_or(compute);
+            b.build_unconditional_branch(join)?;
+            b.position_at_end(skip);
+            self.emit_zero_row(cols, i)?;
+            b.build_unconditional_branch(join)?;
+            b.position_at_end(join);
+            let phi = b.build_phi(self.context.i64_type(), "hit")?;
+            phi.add_incoming(&[(&hit, compute_end), (&self.i64(0), skip)]);
+            b.build_int_add(hits, phi.as_basic_value().into_int_value(), "hits")
+        })
+    }
+
+    /// `for i in lo..hi { hits = body(i, hits) }`; the builder ends at the exit block.
+    fn emit_loop(
+        &self,
+        kernel: FunctionValue<'ctx>,
+        lo: IntValue<'ctx>,
+        hi: IntValue<'ctx>,
+        hits_in: IntValue<'ctx>,
+        body: impl Fn(IntValue<'ctx>, IntValue<'ctx>) -> BuildResult<IntValue<'ctx>>,
+    ) -> BuildResult<IntValue<'ctx>> {
+        let b = &self.builder;
+        let i64t = self.context.i64_type();
+        let pre = b.get_insert_block().ok_or(inkwell::builder::BuilderError::UnsetPosition)?;
+        let header = self.context.append_basic_block(kernel, "loop");
+        let exit = self.context.append_basic_block(kernel, "loop.exit");
+        let any = b.build_int_compare(IntPredicate::ULT, lo, hi, "loop.any")?;
+        b.build_conditional_branch(any, header, exit)?;
+
+        b.position_at_end(header);
+        let i = b.build_phi(i64t, "i")?;
+        let hits = b.build_phi(i64t, "hits.acc")?;
+        let i_val = i.as_basic_value().into_int_value();
+        let new_hits = body(i_val, hits.as_basic_value().into_int_value())?;
+        let next = b.build_int_add(i_val, self.i64(1), "i.next")?;
+        let latch = b.get_insert_block().ok_or(inkwell::builder::BuilderError::UnsetPosition)?;
+        let more = b.build_int_compare(IntPredicate::ULT, next, hi, "loop.more")?;
+        b.build_conditional_branch(more, header, exit)?;
+        i.add_incoming(&[(&lo, pre), (&next, latch)]);
+        hits.add_incoming(&[(&hits_in, pre), (&new_hits, latch)]);
+
+        b.position_at_end(exit);
+        let out = b.build_phi(i64t, "hits.out")?;
+        out.add_incoming(&[(&hits_in, pre), (&new_hits, latch)]);
+        Ok(out.as_basic_value().into_int_value())
+    }
+
+    fn emit_masked(
+        &self,
+        kernel: FunctionValue<'ctx>,
+        cols: &Columns<'ctx>,
+        n: IntValue<'ctx>,
+    ) -> BuildResult<IntValue<'ctx>> {
+        let b = &self.builder;
+        let ctx = self.context;
+        let i64t = ctx.i64_type();
+        let words = b.build_right_shift(n, self.i64(6), false, "words")?;
+        let hits = self.emit_loop(kernel, self.i64(0), words, self.i64(0), |w, hits| {
+            // SAFETY (IR semantics): word w < n/64 lies inside the ceil(n/8)-byte bitmap.
+            let word_ptr = unsafe {
+                b.build_in_bounds_gep(
+                    ctx.i8_type(),
+                    cols.validity,
+                    &[b.build_left_shift(w, self.i64(3), "w.byte")?],
+                    "w.p",
+                )?
+            };
+            let load = b.build_load(i64t, word_ptr, "w.bits")?;
+            load.as_instruction_value()
+                .map(|inst| inst.set_alignment(1))
+                .transpose()
+                .map_err(|_| inkwell::builder::BuilderError::UnsetPosition)?;
+            let mask = load.into_int_value();
+            let lo = b.build_left_shift(w, self.i64(6), "w.lo")?;
+            let hi = b.build_int_add(lo, self.i64(64), "w.hi")?;
+
+            let full = ctx.append_basic_block(kernel, "word.full");
+            let not_full = ctx.append_basic_block(kernel, "word.notfull");
+            let empty = ctx.append_basic_block(kernel, "word.empty");
+            let mixed = ctx.append_basic_block(kernel, "word.mixed");
+            let join = ctx.append_basic_block(kernel, "word.join");
+            let all_ones = i64t.const_all_ones();
+            let is_full = b.build_int_compare(IntPredicate::EQ, mask, all_ones, "w.full")?;
+            b.build_conditional_branch(is_full, full, not_full)?;
+
+            b.position_at_end(full);
+            let full_hits = self.emit_dense_loop(kernel, cols, lo, hi, hits)?;
+            let full_end = b.get_insert_block().unwrap_or(full);
+            b.build_unconditional_branch(join)?;
+
+            b.position_at_end(not_full);
+            let is_empty = b.build_int_compare(IntPredicate::EQ, mask, i64t.const_zero(), "w.empty")?;
+            b.build_conditional_branch(is_empty, empty, mixed)?;
+
+            b.position_at_end(empty);
+            let rt = self.llvm_type(self.spec.signature.ret);
+            // SAFETY (IR semantics): rows lo..lo+64 are inside the n-row output.
+            let dst = unsafe { b.build_in_bounds_gep(rt, cols.out, &[lo], "z.p")? };
+            let bytes = self.i64(64 * self.spec.signature.ret.width() as u64);
+            b.build_memset(dst, 1, ctx.i8_type().const_zero(), bytes)?;
+            b.build_unconditional_branch(join)?;
+
+            b.position_at_end(mixed);
+            let mixed_hits = self.emit_checked_loop(kernel, cols, lo, hi, hits)?;
+            let mixed_end = b.get_insert_block().unwrap_or(mixed);
+            b.build_unconditional_branch(join)?;
+
+            b.position_at_end(join);
+            let phi = b.build_phi(i64t, "w.hits")?;
+            phi.add_incoming(&[(&full_hits, full_end), (&hits, empty), (&mixed_hits, mixed_end)]);
+            Ok(phi.as_basic_value().into_int_value())
+        })?;
+        let tail_lo = b.build_left_shift(words, self.i64(6), "tail.lo")?;
+        self.emit_checked_loop(kernel, cols, tail_lo, n, hits)
+    }
+}

@@ -136,6 +136,7 @@ impl Compiler {
             BuildMode {
                 emit_object: true,
                 emit_ir: false,
+                emit_asm: false,
                 vector_math: self.options.vector_math,
                 link_id: jit::next_link_id(),
             },
@@ -171,20 +172,33 @@ impl Compiler {
     /// The optimised module text with its kernels, for `target` (the host when `None`),
     /// without linking anything: what golden tests and `EXPLAIN` show.
     pub fn kernel_ir(&self, request: CompileRequest<'_>, target: Option<&TargetSpec>) -> Result<String> {
+        self.build_text(request, target, false)
+    }
+
+    /// The machine code of the kernels as assembly text, for `target` (the host when
+    /// `None`). Unlike [`Compiler::kernel_ir`] it shows code generation's last rewrites,
+    /// such as vector math intrinsics becoming libmvec calls.
+    pub fn kernel_asm(&self, request: CompileRequest<'_>, target: Option<&TargetSpec>) -> Result<String> {
+        self.build_text(request, target, true)
+    }
+
+    fn build_text(&self, request: CompileRequest<'_>, target: Option<&TargetSpec>, asm: bool) -> Result<String> {
         let built = llvm::build(
             request.ir,
             request.functions,
             target.unwrap_or(&self.host),
             BuildMode {
                 emit_object: false,
-                emit_ir: true,
+                emit_ir: !asm,
+                emit_asm: asm,
                 vector_math: self.options.vector_math,
                 link_id: 0,
             },
         )?;
         built
             .optimized_ir
-            .ok_or_else(|| Error::Internal("no IR was emitted".into()))
+            .or(built.assembly)
+            .ok_or_else(|| Error::Internal("no text was emitted".into()))
     }
 }
 

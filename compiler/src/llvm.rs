@@ -16,9 +16,10 @@ use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::{
     CodeModel, FileType, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple,
 };
-use inkwell::types::{AnyType, BasicTypeEnum};
+use inkwell::types::BasicTypeEnum;
 use inkwell::values::{
-    AsValueRef, BasicMetadataValueEnum, BasicValueEnum, FunctionValue, InstructionOpcode,
+    Operand, ValueKind,
+    AsValueRef, BasicMetadataValueEnum, BasicValue, FunctionValue, InstructionOpcode,
     IntValue, PointerValue,
 };
 use inkwell::{AddressSpace, IntPredicate};
@@ -112,20 +113,15 @@ pub(crate) fn is_allowed_link_symbol(name: &str) -> bool {
 
 static INIT: OnceLock<std::result::Result<(), String>> = OnceLock::new();
 
-/// Initialises LLVM's native and NVPTX targets once per process and points the vectoriser
-/// at glibc's libmvec. The vector-library choice is a process-wide LLVM option; whether a
-/// UDF's libm calls may use it is decided per compile (see `CompilerOptions::vector_math`).
+/// Initialises LLVM's native and NVPTX targets and loads glibc's libmvec, once per process.
 pub(crate) fn initialize_native_target() -> std::result::Result<(), String> {
     INIT.get_or_init(|| {
         Target::initialize_native(&InitializationConfig::default())?;
         Target::initialize_nvptx(&InitializationConfig::default());
+        // Vector math: kernels call libmvec's variants (see `map_vector_math`), which the
+        // JIT resolves from the process, so the library must be loaded into it.
         let libmvec = std::path::Path::new("libmvec.so.1");
-        if inkwell::support::load_library_permanently(libmvec).is_ok() {
-            inkwell::support::parse_command_line_options(
-                &["udf-server", "-vector-library=LIBMVEC"],
-                "",
-            );
-        } else {
+        if inkwell::support::load_library_permanently(libmvec).is_err() {
             tracing::warn!("libmvec.so.1 not found: math functions will not vectorise");
         }
         Ok(())
@@ -210,7 +206,7 @@ impl LlvmSession {
         // SAFETY: the boxed sink has a stable address and outlives `context` (field order).
         unsafe {
             LLVMContextSetDiagnosticHandler(
-                context.as_ctx_ref(),
+                (&context).as_ctx_ref(),
                 Some(on_diagnostic),
                 &*diagnostics as *const Diagnostics as *mut c_void,
             );
@@ -225,6 +221,8 @@ pub(crate) struct BuildOutput {
     pub object: Option<Vec<u8>>,
     /// The optimised module text, when asked for.
     pub optimized_ir: Option<String>,
+    /// The target assembly, when asked for.
+    pub assembly: Option<String>,
     /// Kernel entry symbols, in the order of the requested functions.
     pub kernel_symbols: Vec<String>,
 }
@@ -233,6 +231,7 @@ pub(crate) struct BuildOutput {
 pub(crate) struct BuildMode {
     pub emit_object: bool,
     pub emit_ir: bool,
+    pub emit_asm: bool,
     pub vector_math: bool,
     pub link_id: u64,
 }
@@ -259,18 +258,25 @@ pub(crate) fn build(
         .iter()
         .map(|spec| check_function(&module, spec))
         .collect::<Result<Vec<_>>>()?;
+    let machine = target_machine(target)?;
+    // Only what the requested functions can reach is checked and compiled: a HeavyDB
+    // registration sends one module for all its functions, and a table function's
+    // helpers must not make a scalar UDF beside it unusable.
+    internalize(&module, functions);
+    module
+        .run_passes("globaldce", &machine, PassBuilderOptions::create())
+        .map_err(|e| Error::Internal(format!("dead code removal: {e}")))?;
     check_externals(&module)?;
 
-    let machine = target_machine(target)?;
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
     if mode.vector_math {
         rewrite_libm_to_intrinsics(&module);
     }
-    internalize(&module);
     let mut kernel_symbols = Vec::with_capacity(functions.len());
     for (i, (spec, f)) in functions.iter().zip(&scalar_fns).enumerate() {
         let name = format!("udf_kernel_{}_{}", mode.link_id, i);
+        f.set_linkage(Linkage::Internal);
         prepare_for_inlining(&session.context, *f);
         KernelBuilder::new(&session.context, &module, *f, spec)
             .emit(&name)
@@ -290,6 +296,9 @@ pub(crate) fn build(
     module
         .run_passes("default<O3>", &machine, options)
         .map_err(|e| Error::Codegen(format!("optimisation: {e}")))?;
+    if mode.vector_math {
+        map_vector_math(&module, target);
+    }
     diags.check("optimisation")?;
 
     let optimized_ir = mode
@@ -304,7 +313,16 @@ pub(crate) fn build(
     } else {
         None
     };
-    Ok(BuildOutput { object, optimized_ir, kernel_symbols })
+    let assembly = if mode.emit_asm {
+        let buffer = machine
+            .write_to_memory_buffer(&module, FileType::Assembly)
+            .map_err(|e| Error::Codegen(format!("assembly emission: {e}")))?;
+        diags.check("assembly emission")?;
+        Some(String::from_utf8_lossy(buffer.as_slice()).into_owned())
+    } else {
+        None
+    };
+    Ok(BuildOutput { object, optimized_ir, assembly, kernel_symbols })
 }
 
 fn parse<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'ctx>> {
@@ -411,7 +429,7 @@ fn check_externals(module: &Module<'_>) -> Result<()> {
                 let Some(callee) = n.checked_sub(1).and_then(|i| inst.get_operand(i)) else {
                     continue;
                 };
-                let Some(callee) = callee.left() else { continue };
+                let Operand::Value(callee) = callee else { continue };
                 // SAFETY: `callee` is a live value of this module.
                 let is_asm = unsafe { !LLVMIsAInlineAsm(callee.as_value_ref()).is_null() };
                 if is_asm {
@@ -478,11 +496,66 @@ fn rewrite_libm_to_intrinsics(module: &Module<'_>) {
     }
 }
 
-/// Makes every definition internal so only kernels are exported: Numba helpers of
-/// different modules cannot clash, and unused code is dropped by the optimiser.
-fn internalize(module: &Module<'_>) {
+/// Redirects vector math intrinsics (`llvm.exp.v4f64`) to glibc's libmvec variants
+/// (`_ZGVdN4v_exp`), named by the x86 vector function ABI: `_ZGV`, the ISA letter
+/// (b = SSE, c = AVX, d = AVX2, e = AVX-512), `N` (unmasked), the lane count, one `v` per
+/// vector parameter, `_`, the libm name. Only variants this process can resolve are used;
+/// the rest stay intrinsics, which code generation scalarises into libm calls.
+///
+/// LLVM's vectoriser knows these mappings too (`-vector-library=LIBMVEC`), but through
+/// its C API the library info never sees that option, so the mapping is done here.
+fn map_vector_math(module: &Module<'_>, target: &TargetSpec) {
+    if !target.triple.starts_with("x86_64") {
+        return;
+    }
+    let avx2 = target.features.contains("+avx2")
+        || matches!(target.cpu.as_str(), "x86-64-v3" | "x86-64-v4");
+    let functions: Vec<_> = module.get_functions().collect();
+    for f in functions {
+        let name = f.get_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix("llvm.") else { continue };
+        let Some((op, vector)) = rest.split_once(".v") else { continue };
+        let Some(base) = LIBM_INTRINSICS.iter().find(|(_, i)| i.strip_prefix("llvm.") == Some(op)).map(|(l, _)| *l) else {
+            continue;
+        };
+        let (lanes, elem_bits, suffix) = if let Some(l) = vector.strip_suffix("f64") {
+            (l, 64, "")
+        } else if let Some(l) = vector.strip_suffix("f32") {
+            (l, 32, "f")
+        } else {
+            continue;
+        };
+        let Ok(lanes) = lanes.parse::<u32>() else { continue };
+        let isa = match lanes * elem_bits {
+            128 => 'b',
+            256 if avx2 => 'd',
+            256 => 'c',
+            512 => 'e',
+            _ => continue,
+        };
+        let params = "v".repeat(f.count_params() as usize);
+        let variant = format!("_ZGV{isa}N{lanes}{params}_{base}{suffix}");
+        if inkwell::support::search_for_address_of_symbol(&variant).is_none() {
+            continue;
+        }
+        let decl = module
+            .get_function(&variant)
+            .unwrap_or_else(|| module.add_function(&variant, f.get_type(), Some(Linkage::External)));
+        // SAFETY: the variant is declared with the intrinsic's own type, so every call
+        // site stays well-typed.
+        unsafe { LLVMReplaceAllUsesWith(f.as_value_ref(), decl.as_value_ref()) };
+        // SAFETY: all uses were just moved to the variant.
+        unsafe { f.delete() };
+    }
+}
+
+/// Makes every definition but the requested functions internal, so that only kernels end
+/// up exported: Numba helpers of different modules cannot clash, and code the requested
+/// functions do not reach is dropped.
+fn internalize(module: &Module<'_>, keep: &[FunctionSpec]) {
     for f in module.get_functions() {
-        if f.count_basic_blocks() > 0 {
+        let name = f.get_name().to_bytes();
+        if f.count_basic_blocks() > 0 && !keep.iter().any(|k| k.symbol.as_bytes() == name) {
             f.set_linkage(Linkage::Internal);
         }
     }
@@ -613,20 +686,24 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         }
         let call = self.builder.build_call(self.scalar, &values, "r")?;
         call.set_call_convention(self.scalar.get_call_conventions());
-        let result: BasicValueEnum = call
-            .try_as_basic_value()
-            .left()
-            .ok_or(inkwell::builder::BuilderError::UnsetPosition)?;
+        let ValueKind::Basic(result) = call.try_as_basic_value() else {
+            return Err(inkwell::builder::BuilderError::UnsetPosition);
+        };
         let ret = self.spec.signature.ret;
         let rt = self.llvm_type(ret);
         // SAFETY (IR semantics): `out` holds n values of the return type.
         let p = unsafe { self.builder.build_in_bounds_gep(rt, cols.out, &[i], "o.p")? };
         self.builder.build_store(p, result)?;
-        let bits_type = self.context.custom_width_int_type(8 * ret.width() as u32);
+        let bits_type = match ret.width() {
+            1 => self.context.i8_type(),
+            2 => self.context.i16_type(),
+            4 => self.context.i32_type(),
+            _ => self.context.i64_type(),
+        };
         let bits = match ret {
             ScalarType::Float32 | ScalarType::Float64 => self
                 .builder
-                .build_bitcast(result, bits_type, "r.bits")?
+                .build_bit_cast(result, bits_type, "r.bits")?
                 .into_int_value(),
             _ => result.into_int_value(),
         };
@@ -759,10 +836,11 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
                 )?
             };
             let load = b.build_load(i64t, word_ptr, "w.bits")?;
-            load.as_instruction_value()
-                .map(|inst| inst.set_alignment(1))
-                .transpose()
-                .map_err(|_| inkwell::builder::BuilderError::UnsetPosition)?;
+            // The bitmap is a byte array: its words need not be 8-byte aligned.
+            if let Some(inst) = load.as_instruction_value() {
+                inst.set_alignment(1)
+                    .map_err(|_| inkwell::builder::BuilderError::UnsetPosition)?;
+            }
             let mask = load.into_int_value();
             let lo = b.build_left_shift(w, self.i64(6), "w.lo")?;
             let hi = b.build_int_add(lo, self.i64(64), "w.hi")?;

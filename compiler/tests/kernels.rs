@@ -32,7 +32,7 @@ fn sentinel_results_are_counted_for_valid_rows_only() {
     let c = compiler();
     let k = kernel(&c, ADD_I64, "add", "int64(int64, int64)");
     let a = [i64::MIN, 1, i64::MIN, 5];
-    let b = [0, 2, 0, i64::MIN - 5 + 1 - 1];
+    let b = [0, 2, 0, i64::MIN.wrapping_sub(5)];
     let (_, hits) = run::<i64, i64>(&k, &[&a, &b], None);
     assert_eq!(hits, 3);
     let (_, hits) = run::<i64, i64>(&k, &[&a, &b], Some(&bitmap(&[true, true, false, true])));
@@ -84,7 +84,7 @@ fn every_scalar_type_round_trips() {
         let k = kernel(&c, ir, "f", sig);
         match *sig {
             "int8(int8)" => assert_eq!(run::<i8, i8>(&k, &[&[1, -2, i8::MIN + 1]], None), (vec![2, -1, i8::MIN + 2], 0)),
-            "int16(int16)" => assert_eq!(run::<i16, i16>(&k, &[&[1, i16::MIN - 1 + 1]], None), (vec![2, i16::MIN + 1], 0)),
+            "int16(int16)" => assert_eq!(run::<i16, i16>(&k, &[&[1, i16::MIN]], None), (vec![2, i16::MIN + 1], 0)),
             "int32(int32)" => assert_eq!(run::<i32, i32>(&k, &[&[1, i32::MAX]], None), (vec![2, i32::MIN], 1)),
             "float32(float32)" => assert_eq!(run::<f32, f32>(&k, &[&[1.5, -1.0]], None), (vec![2.5, 0.0], 0)),
             "bool(int8)" => assert_eq!(run::<i8, i8>(&k, &[&[3, 0, -4]], None), (vec![1, 0, 0], 0)),

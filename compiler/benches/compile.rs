@@ -26,19 +26,28 @@ fn compile_latency(c: &mut Criterion) {
             n += 1;
             let text = format!("{ir}\n; {n}\n");
             let out = compiler
-                .compile(CompileRequest { ir: text.as_bytes(), functions: &functions })
+                .compile(CompileRequest {
+                    ir: text.as_bytes(),
+                    functions: &functions,
+                })
                 .expect("compile");
             assert!(!out.cache_hit);
             out
         })
     });
     let held = compiler
-        .compile(CompileRequest { ir: ir.as_bytes(), functions: &functions })
+        .compile(CompileRequest {
+            ir: ir.as_bytes(),
+            functions: &functions,
+        })
         .expect("compile");
     group.bench_function("cache_hit", |b| {
         b.iter(|| {
             let out = compiler
-                .compile(CompileRequest { ir: ir.as_bytes(), functions: &functions })
+                .compile(CompileRequest {
+                    ir: ir.as_bytes(),
+                    functions: &functions,
+                })
                 .expect("compile");
             assert!(out.cache_hit);
             out

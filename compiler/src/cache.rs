@@ -30,7 +30,10 @@ pub(crate) struct CompileCache {
 
 impl CompileCache {
     pub fn new(capacity: usize) -> Self {
-        CompileCache { entries: Mutex::new(HashMap::new()), capacity }
+        CompileCache {
+            entries: Mutex::new(HashMap::new()),
+            capacity,
+        }
     }
 
     pub fn key(

@@ -19,7 +19,10 @@ pub struct FunctionSpec {
 
 impl FunctionSpec {
     pub fn new(symbol: impl Into<String>, signature: Signature) -> Self {
-        FunctionSpec { symbol: symbol.into(), signature }
+        FunctionSpec {
+            symbol: symbol.into(),
+            signature,
+        }
     }
 }
 
@@ -52,7 +55,10 @@ pub struct CompilerOptions {
 
 impl Default for CompilerOptions {
     fn default() -> Self {
-        CompilerOptions { vector_math: true, cache_capacity: 1024 }
+        CompilerOptions {
+            vector_math: true,
+            cache_capacity: 1024,
+        }
     }
 }
 
@@ -127,7 +133,11 @@ impl Compiler {
                 compile_time: cached.compile_time,
                 object_size: cached.object_size,
             });
-            return Ok(CompileOutput { module, cache_hit: true, elapsed: start.elapsed() });
+            return Ok(CompileOutput {
+                module,
+                cache_hit: true,
+                elapsed: start.elapsed(),
+            });
         }
         let built = llvm::build(
             request.ir,
@@ -166,23 +176,40 @@ impl Compiler {
             compile_time,
             object_size: object.len(),
         });
-        Ok(CompileOutput { module, cache_hit: false, elapsed: compile_time })
+        Ok(CompileOutput {
+            module,
+            cache_hit: false,
+            elapsed: compile_time,
+        })
     }
 
     /// The optimised module text with its kernels, for `target` (the host when `None`),
     /// without linking anything: what golden tests and `EXPLAIN` show.
-    pub fn kernel_ir(&self, request: CompileRequest<'_>, target: Option<&TargetSpec>) -> Result<String> {
+    pub fn kernel_ir(
+        &self,
+        request: CompileRequest<'_>,
+        target: Option<&TargetSpec>,
+    ) -> Result<String> {
         self.build_text(request, target, false)
     }
 
     /// The machine code of the kernels as assembly text, for `target` (the host when
     /// `None`). Unlike [`Compiler::kernel_ir`] it shows code generation's last rewrites,
     /// such as vector math intrinsics becoming libmvec calls.
-    pub fn kernel_asm(&self, request: CompileRequest<'_>, target: Option<&TargetSpec>) -> Result<String> {
+    pub fn kernel_asm(
+        &self,
+        request: CompileRequest<'_>,
+        target: Option<&TargetSpec>,
+    ) -> Result<String> {
         self.build_text(request, target, true)
     }
 
-    fn build_text(&self, request: CompileRequest<'_>, target: Option<&TargetSpec>, asm: bool) -> Result<String> {
+    fn build_text(
+        &self,
+        request: CompileRequest<'_>,
+        target: Option<&TargetSpec>,
+        asm: bool,
+    ) -> Result<String> {
         let built = llvm::build(
             request.ir,
             request.functions,
@@ -202,7 +229,11 @@ impl Compiler {
     }
 }
 
-fn make_kernels(functions: &[FunctionSpec], entries: &[usize], code: &Arc<LinkedObject>) -> Vec<Kernel> {
+fn make_kernels(
+    functions: &[FunctionSpec],
+    entries: &[usize],
+    code: &Arc<LinkedObject>,
+) -> Vec<Kernel> {
     functions
         .iter()
         .zip(entries)

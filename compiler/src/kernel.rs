@@ -12,7 +12,8 @@ use crate::types::Signature;
 /// `i64 kernel(i64 n, ptr args, ptr out, ptr validity)`, where `args` points at one
 /// column base pointer per argument and `validity` is null when no row is NULL. It
 /// returns how many non-NULL rows produced the return type's NULL sentinel.
-pub(crate) type RawKernelFn = unsafe extern "C" fn(i64, *const *const u8, *mut u8, *const u8) -> i64;
+pub(crate) type RawKernelFn =
+    unsafe extern "C" fn(i64, *const *const u8, *mut u8, *const u8) -> i64;
 
 /// One module's kernels, linked into the JIT. Dropping the last reference frees the
 /// machine code (its ORC resource tracker is removed).
@@ -127,15 +128,15 @@ impl Kernel {
                 n * self.signature.ret.width()
             )));
         }
-        if let Some(v) = validity {
-            if v.len() < n.div_ceil(8) {
-                return Err(Error::Call(format!(
-                    "validity bitmap holds {} bytes, {} rows need {}",
-                    v.len(),
-                    n,
-                    n.div_ceil(8)
-                )));
-            }
+        if let Some(v) = validity
+            && v.len() < n.div_ceil(8)
+        {
+            return Err(Error::Call(format!(
+                "validity bitmap holds {} bytes, {} rows need {}",
+                v.len(),
+                n,
+                n.div_ceil(8)
+            )));
         }
         if n == 0 {
             return Ok(0);

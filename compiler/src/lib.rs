@@ -17,7 +17,9 @@ mod kernel;
 mod llvm;
 mod types;
 
-pub use compiler::{CompileOutput, CompileRequest, Compiler, CompilerOptions, FunctionSpec, TargetSpec};
+pub use compiler::{
+    CompileOutput, CompileRequest, Compiler, CompilerOptions, FunctionSpec, TargetSpec,
+};
 pub use error::{Error, Result};
 pub use kernel::{CompiledModule, Kernel};
 pub use types::{ScalarType, Signature};

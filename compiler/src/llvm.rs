@@ -18,18 +18,16 @@ use inkwell::targets::{
 };
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{
-    Operand, ValueKind,
-    AsValueRef, BasicMetadataValueEnum, BasicValue, FunctionValue, InstructionOpcode,
-    IntValue, PointerValue,
+    AsValueRef, BasicMetadataValueEnum, BasicValue, FunctionValue, InstructionOpcode, IntValue,
+    Operand, PointerValue, ValueKind,
 };
 use inkwell::{AddressSpace, IntPredicate};
+use llvm_sys::LLVMDiagnosticSeverity;
 use llvm_sys::core::{
-    LLVMContextSetDiagnosticHandler, LLVMCreateMemoryBufferWithMemoryRangeCopy,
-    LLVMDisposeMessage, LLVMGetDiagInfoDescription, LLVMGetDiagInfoSeverity, LLVMIsAInlineAsm,
-    LLVMReplaceAllUsesWith,
+    LLVMContextSetDiagnosticHandler, LLVMCreateMemoryBufferWithMemoryRangeCopy, LLVMDisposeMessage,
+    LLVMGetDiagInfoDescription, LLVMGetDiagInfoSeverity, LLVMIsAInlineAsm, LLVMReplaceAllUsesWith,
 };
 use llvm_sys::prelude::{LLVMDiagnosticInfoRef, LLVMMemoryBufferRef};
-use llvm_sys::LLVMDiagnosticSeverity;
 use parking_lot::Mutex;
 
 use crate::compiler::{FunctionSpec, TargetSpec};
@@ -38,20 +36,79 @@ use crate::types::ScalarType;
 
 /// libm functions a UDF may call. They are pure apart from `errno`, which SQL cannot see.
 const LIBM: &[&str] = &[
-    "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh",
-    "acosh", "atanh", "exp", "exp2", "exp10", "expm1", "log", "log2", "log10", "log1p", "pow",
-    "sqrt", "cbrt", "hypot", "fabs", "floor", "ceil", "trunc", "round", "rint", "nearbyint",
-    "fmod", "remainder", "fmin", "fmax", "fma", "copysign", "erf", "erfc", "tgamma", "lgamma",
-    "ldexp", "fdim",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "exp",
+    "exp2",
+    "exp10",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "pow",
+    "sqrt",
+    "cbrt",
+    "hypot",
+    "fabs",
+    "floor",
+    "ceil",
+    "trunc",
+    "round",
+    "rint",
+    "nearbyint",
+    "fmod",
+    "remainder",
+    "fmin",
+    "fmax",
+    "fma",
+    "copysign",
+    "erf",
+    "erfc",
+    "tgamma",
+    "lgamma",
+    "ldexp",
+    "fdim",
 ];
 
 /// Helpers LLVM's code generator itself may call (128-bit arithmetic, powi, memory
 /// intrinsics lowered to libc).
 const CODEGEN_HELPERS: &[&str] = &[
-    "memcpy", "memmove", "memset", "__powidf2", "__powisf2", "__multi3", "__divti3",
-    "__udivti3", "__modti3", "__umodti3", "__muloti4", "__udivmodti4", "__divmodti4",
-    "__floattidf", "__floattisf", "__floatuntidf", "__floatuntisf", "__fixdfti", "__fixsfti",
-    "__fixunsdfti", "__fixunssfti", "__ashlti3", "__ashrti3", "__lshrti3",
+    "memcpy",
+    "memmove",
+    "memset",
+    "__powidf2",
+    "__powisf2",
+    "__multi3",
+    "__divti3",
+    "__udivti3",
+    "__modti3",
+    "__umodti3",
+    "__muloti4",
+    "__udivmodti4",
+    "__divmodti4",
+    "__floattidf",
+    "__floattisf",
+    "__floatuntidf",
+    "__floatuntisf",
+    "__fixdfti",
+    "__fixsfti",
+    "__fixunsdfti",
+    "__fixunssfti",
+    "__ashlti3",
+    "__ashrti3",
+    "__lshrti3",
 ];
 
 /// libm calls that have an LLVM intrinsic twin. Rewriting the call to the intrinsic drops
@@ -151,11 +208,7 @@ pub(crate) fn memory_buffer_copy(bytes: &[u8], name: &str) -> LLVMMemoryBufferRe
     let name = CString::new(name).unwrap_or_default();
     // SAFETY: LLVM copies `bytes` (adding a NUL terminator) before returning.
     unsafe {
-        LLVMCreateMemoryBufferWithMemoryRangeCopy(
-            bytes.as_ptr().cast(),
-            bytes.len(),
-            name.as_ptr(),
-        )
+        LLVMCreateMemoryBufferWithMemoryRangeCopy(bytes.as_ptr().cast(), bytes.len(), name.as_ptr())
     }
 }
 
@@ -211,7 +264,10 @@ impl LlvmSession {
                 &*diagnostics as *const Diagnostics as *mut c_void,
             );
         }
-        LlvmSession { context, diagnostics }
+        LlvmSession {
+            context,
+            diagnostics,
+        }
     }
 }
 
@@ -301,9 +357,7 @@ pub(crate) fn build(
     }
     diags.check("optimisation")?;
 
-    let optimized_ir = mode
-        .emit_ir
-        .then(|| module.print_to_string().to_string());
+    let optimized_ir = mode.emit_ir.then(|| module.print_to_string().to_string());
     let object = if mode.emit_object {
         let buffer = machine
             .write_to_memory_buffer(&module, FileType::Object)
@@ -322,7 +376,12 @@ pub(crate) fn build(
     } else {
         None
     };
-    Ok(BuildOutput { object, optimized_ir, assembly, kernel_symbols })
+    Ok(BuildOutput {
+        object,
+        optimized_ir,
+        assembly,
+        kernel_symbols,
+    })
 }
 
 fn parse<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'ctx>> {
@@ -354,7 +413,10 @@ fn check_function<'ctx>(module: &Module<'ctx>, spec: &FunctionSpec) -> Result<Fu
         } else {
             format!(" (the IR defines: {})", defined.join(", "))
         };
-        return Err(Error::MissingSymbol { symbol: spec.symbol.clone(), hint });
+        return Err(Error::MissingSymbol {
+            symbol: spec.symbol.clone(),
+            hint,
+        });
     };
     if f.count_basic_blocks() == 0 {
         return Err(Error::MissingSymbol {
@@ -396,7 +458,11 @@ fn check_externals(module: &Module<'_>) -> Result<()> {
         if is_allowed_external(&name) {
             continue;
         }
-        if f.as_global_value().as_pointer_value().get_first_use().is_none() {
+        if f.as_global_value()
+            .as_pointer_value()
+            .get_first_use()
+            .is_none()
+        {
             unused.push(f);
             continue;
         }
@@ -422,14 +488,19 @@ fn check_externals(module: &Module<'_>) -> Result<()> {
         for block in f.get_basic_block_iter() {
             for inst in block.get_instructions() {
                 let op = inst.get_opcode();
-                if !matches!(op, InstructionOpcode::Call | InstructionOpcode::CallBr | InstructionOpcode::Invoke) {
+                if !matches!(
+                    op,
+                    InstructionOpcode::Call | InstructionOpcode::CallBr | InstructionOpcode::Invoke
+                ) {
                     continue;
                 }
                 let n = inst.get_num_operands();
                 let Some(callee) = n.checked_sub(1).and_then(|i| inst.get_operand(i)) else {
                     continue;
                 };
-                let Operand::Value(callee) = callee else { continue };
+                let Operand::Value(callee) = callee else {
+                    continue;
+                };
                 // SAFETY: `callee` is a live value of this module.
                 let is_asm = unsafe { !LLVMIsAInlineAsm(callee.as_value_ref()).is_null() };
                 if is_asm {
@@ -472,19 +543,27 @@ fn rewrite_libm_to_intrinsics(module: &Module<'_>) {
             continue;
         }
         let name = f.get_name().to_string_lossy().into_owned();
-        let Some(base) = libm_base(&name) else { continue };
+        let Some(base) = libm_base(&name) else {
+            continue;
+        };
         let Some(&(_, intrinsic_name)) = LIBM_INTRINSICS.iter().find(|(l, _)| *l == base) else {
             continue;
         };
         let fn_type = f.get_type();
-        let Some(ret) = fn_type.get_return_type() else { continue };
+        let Some(ret) = fn_type.get_return_type() else {
+            continue;
+        };
         let is_float = ret.is_float_type();
         let params = fn_type.get_param_types();
         if !is_float || params.iter().any(|p| *p != ret.into()) {
             continue;
         }
-        let Some(intrinsic) = Intrinsic::find(intrinsic_name) else { continue };
-        let Some(decl) = intrinsic.get_declaration(module, &[ret]) else { continue };
+        let Some(intrinsic) = Intrinsic::find(intrinsic_name) else {
+            continue;
+        };
+        let Some(decl) = intrinsic.get_declaration(module, &[ret]) else {
+            continue;
+        };
         if decl.get_type() != fn_type {
             continue;
         }
@@ -513,9 +592,17 @@ fn map_vector_math(module: &Module<'_>, target: &TargetSpec) {
     let functions: Vec<_> = module.get_functions().collect();
     for f in functions {
         let name = f.get_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix("llvm.") else { continue };
-        let Some((op, vector)) = rest.split_once(".v") else { continue };
-        let Some(base) = LIBM_INTRINSICS.iter().find(|(_, i)| i.strip_prefix("llvm.") == Some(op)).map(|(l, _)| *l) else {
+        let Some(rest) = name.strip_prefix("llvm.") else {
+            continue;
+        };
+        let Some((op, vector)) = rest.split_once(".v") else {
+            continue;
+        };
+        let Some(base) = LIBM_INTRINSICS
+            .iter()
+            .find(|(_, i)| i.strip_prefix("llvm.") == Some(op))
+            .map(|(l, _)| *l)
+        else {
             continue;
         };
         let (lanes, elem_bits, suffix) = if let Some(l) = vector.strip_suffix("f64") {
@@ -525,7 +612,9 @@ fn map_vector_math(module: &Module<'_>, target: &TargetSpec) {
         } else {
             continue;
         };
-        let Ok(lanes) = lanes.parse::<u32>() else { continue };
+        let Ok(lanes) = lanes.parse::<u32>() else {
+            continue;
+        };
         let isa = match lanes * elem_bits {
             128 => 'b',
             256 if avx2 => 'd',
@@ -538,9 +627,9 @@ fn map_vector_math(module: &Module<'_>, target: &TargetSpec) {
         if inkwell::support::search_for_address_of_symbol(&variant).is_none() {
             continue;
         }
-        let decl = module
-            .get_function(&variant)
-            .unwrap_or_else(|| module.add_function(&variant, f.get_type(), Some(Linkage::External)));
+        let decl = module.get_function(&variant).unwrap_or_else(|| {
+            module.add_function(&variant, f.get_type(), Some(Linkage::External))
+        });
         // SAFETY: the variant is declared with the intrinsic's own type, so every call
         // site stays well-typed.
         unsafe { LLVMReplaceAllUsesWith(f.as_value_ref(), decl.as_value_ref()) };
@@ -573,7 +662,10 @@ fn prepare_for_inlining(context: &Context, f: FunctionValue<'_>) {
         f.remove_enum_attribute(AttributeLoc::Function, kind);
     }
     let always = Attribute::get_named_enum_kind_id("alwaysinline");
-    f.add_attribute(AttributeLoc::Function, context.create_enum_attribute(always, 0));
+    f.add_attribute(
+        AttributeLoc::Function,
+        context.create_enum_attribute(always, 0),
+    );
 }
 
 type BuildResult<T> = std::result::Result<T, inkwell::builder::BuilderError>;
@@ -609,7 +701,13 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         scalar: FunctionValue<'ctx>,
         spec: &'a FunctionSpec,
     ) -> Self {
-        KernelBuilder { context, module, builder: context.create_builder(), scalar, spec }
+        KernelBuilder {
+            context,
+            module,
+            builder: context.create_builder(),
+            scalar,
+            spec,
+        }
     }
 
     fn i64(&self, v: u64) -> IntValue<'ctx> {
@@ -632,13 +730,21 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         let ptr = ctx.ptr_type(AddressSpace::default());
         let i64t = ctx.i64_type();
         let kernel_type = i64t.fn_type(&[i64t.into(), ptr.into(), ptr.into(), ptr.into()], false);
-        let kernel = self.module.add_function(name, kernel_type, Some(Linkage::External));
+        let kernel = self
+            .module
+            .add_function(name, kernel_type, Some(Linkage::External));
         let noalias = Attribute::get_named_enum_kind_id("noalias");
         for i in 1..=3u32 {
-            kernel.add_attribute(AttributeLoc::Param(i), ctx.create_enum_attribute(noalias, 0));
+            kernel.add_attribute(
+                AttributeLoc::Param(i),
+                ctx.create_enum_attribute(noalias, 0),
+            );
         }
         let nounwind = Attribute::get_named_enum_kind_id("nounwind");
-        kernel.add_attribute(AttributeLoc::Function, ctx.create_enum_attribute(nounwind, 0));
+        kernel.add_attribute(
+            AttributeLoc::Function,
+            ctx.create_enum_attribute(nounwind, 0),
+        );
 
         let params = kernel.get_params();
         let n = params[0].into_int_value();
@@ -652,17 +758,30 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         for i in 0..self.spec.signature.args.len() {
             // SAFETY (IR semantics): `args` holds one pointer per argument (Kernel::run).
             let slot = unsafe {
-                self.builder
-                    .build_in_bounds_gep(ptr, args_ptr, &[self.i64(i as u64)], "arg.slot")?
+                self.builder.build_in_bounds_gep(
+                    ptr,
+                    args_ptr,
+                    &[self.i64(i as u64)],
+                    "arg.slot",
+                )?
             };
-            args.push(self.builder.build_load(ptr, slot, "arg.col")?.into_pointer_value());
+            args.push(
+                self.builder
+                    .build_load(ptr, slot, "arg.col")?
+                    .into_pointer_value(),
+            );
         }
-        let cols = Columns { args, out, validity };
+        let cols = Columns {
+            args,
+            out,
+            validity,
+        };
 
         let dense = ctx.append_basic_block(kernel, "dense");
         let masked = ctx.append_basic_block(kernel, "masked");
         let no_validity = self.builder.build_is_null(validity, "no.validity")?;
-        self.builder.build_conditional_branch(no_validity, dense, masked)?;
+        self.builder
+            .build_conditional_branch(no_validity, dense, masked)?;
 
         self.builder.position_at_end(dense);
         let hits = self.emit_dense_loop(kernel, &cols, self.i64(0), n, self.i64(0))?;
@@ -692,7 +811,10 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         let ret = self.spec.signature.ret;
         let rt = self.llvm_type(ret);
         // SAFETY (IR semantics): `out` holds n values of the return type.
-        let p = unsafe { self.builder.build_in_bounds_gep(rt, cols.out, &[i], "o.p")? };
+        let p = unsafe {
+            self.builder
+                .build_in_bounds_gep(rt, cols.out, &[i], "o.p")?
+        };
         self.builder.build_store(p, result)?;
         let bits_type = match ret.width() {
             1 => self.context.i8_type(),
@@ -719,7 +841,10 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
     fn emit_zero_row(&self, cols: &Columns<'ctx>, i: IntValue<'ctx>) -> BuildResult<()> {
         let rt = self.llvm_type(self.spec.signature.ret);
         // SAFETY (IR semantics): `out` holds n values.
-        let p = unsafe { self.builder.build_in_bounds_gep(rt, cols.out, &[i], "z.p")? };
+        let p = unsafe {
+            self.builder
+                .build_in_bounds_gep(rt, cols.out, &[i], "z.p")?
+        };
         self.builder.build_store(p, rt.const_zero())?;
         Ok(())
     }
@@ -791,7 +916,9 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
     ) -> BuildResult<IntValue<'ctx>> {
         let b = &self.builder;
         let i64t = self.context.i64_type();
-        let pre = b.get_insert_block().ok_or(inkwell::builder::BuilderError::UnsetPosition)?;
+        let pre = b
+            .get_insert_block()
+            .ok_or(inkwell::builder::BuilderError::UnsetPosition)?;
         let header = self.context.append_basic_block(kernel, "loop");
         let exit = self.context.append_basic_block(kernel, "loop.exit");
         let any = b.build_int_compare(IntPredicate::ULT, lo, hi, "loop.any")?;
@@ -803,7 +930,9 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         let i_val = i.as_basic_value().into_int_value();
         let new_hits = body(i_val, hits.as_basic_value().into_int_value())?;
         let next = b.build_int_add(i_val, self.i64(1), "i.next")?;
-        let latch = b.get_insert_block().ok_or(inkwell::builder::BuilderError::UnsetPosition)?;
+        let latch = b
+            .get_insert_block()
+            .ok_or(inkwell::builder::BuilderError::UnsetPosition)?;
         let more = b.build_int_compare(IntPredicate::ULT, next, hi, "loop.more")?;
         b.build_conditional_branch(more, header, exit)?;
         i.add_incoming(&[(&lo, pre), (&next, latch)]);
@@ -860,7 +989,8 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
             b.build_unconditional_branch(join)?;
 
             b.position_at_end(not_full);
-            let is_empty = b.build_int_compare(IntPredicate::EQ, mask, i64t.const_zero(), "w.empty")?;
+            let is_empty =
+                b.build_int_compare(IntPredicate::EQ, mask, i64t.const_zero(), "w.empty")?;
             b.build_conditional_branch(is_empty, empty, mixed)?;
 
             b.position_at_end(empty);
@@ -878,7 +1008,11 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
 
             b.position_at_end(join);
             let phi = b.build_phi(i64t, "w.hits")?;
-            phi.add_incoming(&[(&full_hits, full_end), (&hits, empty), (&mixed_hits, mixed_end)]);
+            phi.add_incoming(&[
+                (&full_hits, full_end),
+                (&hits, empty),
+                (&mixed_hits, mixed_end),
+            ]);
             Ok(phi.as_basic_value().into_int_value())
         })?;
         let tail_lo = b.build_left_shift(words, self.i64(6), "tail.lo")?;

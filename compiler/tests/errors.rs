@@ -19,10 +19,16 @@ fn garbage_bytes_are_a_parse_error() {
     let functions = [spec("f", "int64(int64)")];
     for bytes in [&b"\x00\x01\x02garbage"[..], b"BC\xC0\xDE\x00\x00\x00", b""] {
         let e = c
-            .compile(compiler::CompileRequest { ir: bytes, functions: &functions })
+            .compile(compiler::CompileRequest {
+                ir: bytes,
+                functions: &functions,
+            })
             .unwrap_err()
             .to_string();
-        assert!(e.contains("malformed LLVM IR") || e.contains("not defined"), "{e}");
+        assert!(
+            e.contains("malformed LLVM IR") || e.contains("not defined"),
+            "{e}"
+        );
     }
 }
 
@@ -51,7 +57,10 @@ fn signature_mismatch_shows_both_types() {
     let c = compiler();
     let ir = "define i32 @foo(i32 %a) {\n  ret i32 %a\n}\n";
     let e = compile_err(&c, ir, "foo", "int64(int64, int64)");
-    assert_eq!(e, "`foo` is declared int64(int64, int64) but the IR defines i32 (i32)");
+    assert_eq!(
+        e,
+        "`foo` is declared int64(int64, int64) but the IR defines i32 (i32)"
+    );
 }
 
 #[test]
@@ -96,6 +105,11 @@ fn the_server_survives_many_bad_modules() {
         let ir = format!("define i64 @f(i64 %a) {{\n  %r = add i64 %a, %x{i}\n  ret i64 %r\n}}\n");
         let _ = compile_err(&c, &ir, "f", "int64(int64)");
     }
-    let k = kernel(&c, "define i64 @f(i64 %a) {\n  ret i64 %a\n}\n", "f", "int64(int64)");
+    let k = kernel(
+        &c,
+        "define i64 @f(i64 %a) {\n  ret i64 %a\n}\n",
+        "f",
+        "int64(int64)",
+    );
     assert_eq!(run::<i64, i64>(&k, &[&[1]], None).0, vec![1]);
 }

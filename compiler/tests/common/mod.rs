@@ -8,7 +8,9 @@ use compiler::{CompileRequest, Compiler, CompilerOptions, FunctionSpec, Kernel, 
 
 /// `../shared/ir-samples/<rel>` beside the repository.
 pub fn sample(rel: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/ir-samples").join(rel);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/ir-samples")
+        .join(rel);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
@@ -24,17 +26,23 @@ pub fn spec(symbol: &str, sig: &str) -> FunctionSpec {
 pub fn kernel(c: &Compiler, ir: &str, symbol: &str, sig: &str) -> Kernel {
     let functions = [spec(symbol, sig)];
     let out = c
-        .compile(CompileRequest { ir: ir.as_bytes(), functions: &functions })
+        .compile(CompileRequest {
+            ir: ir.as_bytes(),
+            functions: &functions,
+        })
         .unwrap_or_else(|e| panic!("compiling {symbol}: {e}"));
     out.module.kernels()[0].clone()
 }
 
 pub fn compile_err(c: &Compiler, ir: &str, symbol: &str, sig: &str) -> String {
     let functions = [spec(symbol, sig)];
-    c.compile(CompileRequest { ir: ir.as_bytes(), functions: &functions })
-        .map(|_| ())
-        .expect_err("compile should fail")
-        .to_string()
+    c.compile(CompileRequest {
+        ir: ir.as_bytes(),
+        functions: &functions,
+    })
+    .map(|_| ())
+    .expect_err("compile should fail")
+    .to_string()
 }
 
 pub trait Bytes: Copy + Default {
@@ -57,14 +65,21 @@ macro_rules! impl_bytes {
 impl_bytes!(i8, i16, i32, i64, f32, f64);
 
 /// Runs `k` over columns of one element type; returns (outputs, sentinel hits).
-pub fn run<A: Bytes, R: Bytes>(k: &Kernel, args: &[&[A]], validity: Option<&[u8]>) -> (Vec<R>, usize) {
+pub fn run<A: Bytes, R: Bytes>(
+    k: &Kernel,
+    args: &[&[A]],
+    validity: Option<&[u8]>,
+) -> (Vec<R>, usize) {
     let n = args.first().map_or(0, |a| a.len());
     let bufs: Vec<Vec<u8>> = args.iter().map(|a| A::to_bytes(a)).collect();
     let refs: Vec<&[u8]> = bufs.iter().map(|b| b.as_slice()).collect();
     let mut out = vec![MaybeUninit::<u8>::uninit(); n * std::mem::size_of::<R>()];
     let hits = k.run(n, &refs, validity, &mut out).expect("run");
     // SAFETY: the kernel wrote all n values.
-    let bytes: Vec<u8> = out.into_iter().map(|b| unsafe { b.assume_init() }).collect();
+    let bytes: Vec<u8> = out
+        .into_iter()
+        .map(|b| unsafe { b.assume_init() })
+        .collect();
     (R::from_bytes(&bytes), hits)
 }
 

@@ -1,0 +1,312 @@
+//! The function statements the engine handles itself, read from sqlparser's AST:
+//! `CREATE FUNCTION … LANGUAGE llvm`, `DROP FUNCTION`, `SHOW FUNCTIONS`. DataFusion's
+//! planner would drop the link symbol and cannot drop a single overload.
+
+use compiler::{ScalarType, Signature};
+use datafusion::sql::sqlparser::ast::{
+    ArgMode, CreateFunction, CreateFunctionBody, DataType as SqlType, DropFunction, Expr,
+    FunctionBehavior, FunctionCalledOnNull, FunctionReturnType, Ident, ObjectName,
+    OperateFunctionArg, Value,
+};
+
+use crate::error::{Error, Result};
+
+/// `CREATE FUNCTION name(types) RETURNS type LANGUAGE llvm AS $$ir$$[, 'symbol']`.
+#[derive(Debug)]
+pub(crate) struct CreateFunctionStatement {
+    /// Lowercase SQL name.
+    pub(crate) name: String,
+    /// The name as written, tried first when looking for the IR symbol.
+    pub(crate) name_as_written: String,
+    pub(crate) signature: Signature,
+    pub(crate) ir: String,
+    pub(crate) link_symbol: Option<String>,
+    pub(crate) or_replace: bool,
+}
+
+/// One function of a `DROP FUNCTION` statement: all overloads, or the one taking `args`.
+#[derive(Debug)]
+pub(crate) struct DropTarget {
+    pub(crate) name: String,
+    pub(crate) args: Option<Vec<ScalarType>>,
+}
+
+pub(crate) fn create_function(stmt: &CreateFunction) -> Result<CreateFunctionStatement> {
+    let unsupported = |clause: &str| {
+        Err(Error::Unsupported(format!(
+            "{clause} in CREATE FUNCTION (IR functions are strict, immutable and global)"
+        )))
+    };
+    if stmt.or_alter {
+        return unsupported("OR ALTER");
+    }
+    if stmt.temporary {
+        return unsupported("TEMPORARY");
+    }
+    if stmt.if_not_exists {
+        return unsupported("IF NOT EXISTS");
+    }
+    if matches!(
+        stmt.behavior,
+        Some(FunctionBehavior::Stable | FunctionBehavior::Volatile)
+    ) {
+        return unsupported("STABLE or VOLATILE");
+    }
+    if matches!(
+        stmt.called_on_null,
+        Some(FunctionCalledOnNull::CalledOnNullInput)
+    ) {
+        return unsupported("CALLED ON NULL INPUT");
+    }
+    if stmt.security.is_some()
+        || !stmt.set_params.is_empty()
+        || stmt.using.is_some()
+        || stmt.determinism_specifier.is_some()
+        || stmt.options.is_some()
+        || stmt.remote_connection.is_some()
+    {
+        return unsupported("this clause");
+    }
+
+    let (name, name_as_written) = function_name(&stmt.name)?;
+    match &stmt.language {
+        Some(lang) if lang.value.eq_ignore_ascii_case("llvm") => {}
+        Some(lang) => {
+            return Err(Error::Unsupported(format!(
+                "LANGUAGE {lang} for `{name}`: functions are written in LANGUAGE llvm \
+                 (LLVM IR text)"
+            )));
+        }
+        None => {
+            return Err(Error::InvalidDefinition(format!(
+                "`{name}` needs LANGUAGE llvm"
+            )));
+        }
+    }
+    let args = stmt
+        .args
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| argument_type(&name, a))
+        .collect::<Result<Vec<_>>>()?;
+    let ret = match &stmt.return_type {
+        Some(FunctionReturnType::DataType(t)) => scalar_type(t)?,
+        Some(FunctionReturnType::SetOf(_)) => return unsupported("RETURNS SETOF"),
+        None => {
+            return Err(Error::InvalidDefinition(format!(
+                "`{name}` needs RETURNS <type>"
+            )));
+        }
+    };
+    let (ir, link_symbol) = match &stmt.function_body {
+        Some(CreateFunctionBody::AsBeforeOptions { body, link_symbol }) => (
+            string_literal(body, "the IR")?,
+            link_symbol
+                .as_ref()
+                .map(|s| string_literal(s, "the link symbol"))
+                .transpose()?,
+        ),
+        Some(CreateFunctionBody::AsAfterOptions(body)) => (string_literal(body, "the IR")?, None),
+        Some(_) => return unsupported("this kind of body"),
+        None => {
+            return Err(Error::InvalidDefinition(format!(
+                "`{name}` needs a body: AS $$<LLVM IR>$$"
+            )));
+        }
+    };
+    // `AS $$` is usually followed by a line break; without it, the compiler's line:column
+    // positions count from the IR's first line.
+    let ir = match ir.strip_prefix("\r\n").or_else(|| ir.strip_prefix('\n')) {
+        Some(rest) => rest.to_string(),
+        None => ir,
+    };
+    Ok(CreateFunctionStatement {
+        name,
+        name_as_written,
+        signature: Signature::new(ret, args),
+        ir,
+        link_symbol,
+        or_replace: stmt.or_replace,
+    })
+}
+
+pub(crate) fn drop_function(stmt: &DropFunction) -> Result<Vec<DropTarget>> {
+    stmt.func_desc
+        .iter()
+        .map(|desc| {
+            let (name, _) = function_name(&desc.name)?;
+            let args = desc
+                .args
+                .as_ref()
+                .map(|args| {
+                    args.iter()
+                        .map(|a| argument_type(&name, a))
+                        .collect::<Result<Vec<_>>>()
+                })
+                .transpose()?;
+            Ok(DropTarget { name, args })
+        })
+        .collect()
+}
+
+/// Function names are case-insensitive, as in HeavyDB: they are kept lowercase, which is
+/// also how DataFusion looks up an unquoted name.
+pub(crate) fn normalize_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::InvalidDefinition("empty function name".into()));
+    }
+    Ok(name.to_lowercase())
+}
+
+fn function_name(name: &ObjectName) -> Result<(String, String)> {
+    let parts: Vec<Option<&Ident>> = name.0.iter().map(|p| p.as_ident()).collect();
+    match parts.as_slice() {
+        [Some(ident)] => Ok((normalize_name(&ident.value)?, ident.value.clone())),
+        _ => Err(Error::Unsupported(format!(
+            "function name `{name}`: functions have unqualified names"
+        ))),
+    }
+}
+
+fn argument_type(function: &str, arg: &OperateFunctionArg) -> Result<ScalarType> {
+    if matches!(arg.mode, Some(ArgMode::Out | ArgMode::InOut)) {
+        return Err(Error::Unsupported(format!(
+            "OUT and INOUT arguments of `{function}`"
+        )));
+    }
+    if arg.default_expr.is_some() {
+        return Err(Error::Unsupported(format!(
+            "default argument values of `{function}`"
+        )));
+    }
+    scalar_type(&arg.data_type)
+}
+
+/// SQL type spellings (BIGINT, INT, SMALLINT, TINYINT, BOOLEAN, REAL, FLOAT, DOUBLE) and
+/// RBC's (int64, float64, i32, f64, …) as scalar types.
+pub(crate) fn scalar_type(ty: &SqlType) -> Result<ScalarType> {
+    Ok(match ty {
+        SqlType::Bool | SqlType::Boolean => ScalarType::Bool,
+        SqlType::TinyInt(_) => ScalarType::Int8,
+        SqlType::SmallInt(_) | SqlType::Int2(_) | SqlType::Int16 => ScalarType::Int16,
+        SqlType::Int(_) | SqlType::Integer(_) | SqlType::Int4(_) | SqlType::Int32 => {
+            ScalarType::Int32
+        }
+        SqlType::BigInt(_) | SqlType::Int64 => ScalarType::Int64,
+        // DataFusion's FLOAT is 32-bit, like HeavyDB's.
+        SqlType::Float(_) | SqlType::Real | SqlType::Float4 | SqlType::Float32 => {
+            ScalarType::Float32
+        }
+        SqlType::Double(_) | SqlType::DoublePrecision | SqlType::Float8 | SqlType::Float64 => {
+            ScalarType::Float64
+        }
+        SqlType::Int8(_) => {
+            return Err(Error::InvalidDefinition(
+                "type INT8 is ambiguous: SQL (and DataFusion's CREATE TABLE) reads it as \
+                 BIGINT, RBC as an 8-bit integer; write TINYINT or BIGINT (or i8 / i64)"
+                    .into(),
+            ));
+        }
+        SqlType::Custom(name, modifiers) if modifiers.is_empty() => {
+            ScalarType::parse(&name.to_string().to_lowercase())
+                .map_err(|e| Error::InvalidDefinition(format!("type `{name}`: {e}")))?
+        }
+        other => {
+            return Err(Error::InvalidDefinition(format!(
+                "type {other} is not supported by IR functions (supported: BOOLEAN, \
+                 TINYINT, SMALLINT, INT, BIGINT, REAL/FLOAT, DOUBLE)"
+            )));
+        }
+    })
+}
+
+fn string_literal(expr: &Expr, what: &str) -> Result<String> {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            Value::DollarQuotedString(s) => Ok(s.value.clone()),
+            Value::SingleQuotedString(s) => Ok(s.clone()),
+            _ => Err(Error::InvalidDefinition(format!(
+                "{what} must be a string ($$…$$ or '…'), got {expr}"
+            ))),
+        },
+        _ => Err(Error::InvalidDefinition(format!(
+            "{what} must be a string ($$…$$ or '…'), got {expr}"
+        ))),
+    }
+}
+
+/// The IR symbol implementing a SQL-created function: the link symbol when the statement
+/// names one; else the symbol named like the function, else RBC's mangled name for the
+/// signature (`hypexp` + `f64(f64, f64)` → `hypexp_daddA`), whichever the IR defines.
+pub(crate) fn choose_symbol(stmt: &CreateFunctionStatement) -> Result<String> {
+    if let Some(symbol) = &stmt.link_symbol {
+        return Ok(symbol.clone());
+    }
+    let mangle = stmt.signature.mangle();
+    let candidates = [
+        stmt.name_as_written.clone(),
+        stmt.name.clone(),
+        format!("{}{mangle}", stmt.name_as_written),
+        format!("{}{mangle}", stmt.name),
+    ];
+    let defined = defined_symbols(&stmt.ir);
+    if let Some(found) = candidates.iter().find(|c| defined.contains(c)) {
+        return Ok(found.clone());
+    }
+    if defined.is_empty() {
+        // Nothing recognisable: let the compiler say what is wrong with the IR (it
+        // reports parse errors with line:column).
+        return Ok(stmt.name_as_written.clone());
+    }
+    Err(Error::InvalidDefinition(format!(
+        "the IR defines neither `{}` nor `{}{mangle}` (it defines: {}); name the symbol \
+         with AS $$…$$, 'symbol'",
+        stmt.name,
+        stmt.name,
+        defined.join(", ")
+    )))
+}
+
+/// The functions an LLVM text module defines, found by scanning its `define` lines.
+// A textual scan suffices to pick among candidate names: the compiler checks the module
+// for real and reports a missing or mistyped symbol itself.
+pub(crate) fn defined_symbols(ir: &str) -> Vec<String> {
+    ir.lines()
+        .filter_map(|line| {
+            let rest = line.trim_start().strip_prefix("define")?;
+            if !rest.starts_with(char::is_whitespace) {
+                return None;
+            }
+            global_name(&rest[rest.find('@')? + 1..])
+        })
+        .collect()
+}
+
+/// The name at the start of `text` (after `@`): `name(` or `"quoted name"(`.
+fn global_name(text: &str) -> Option<String> {
+    if let Some(quoted) = text.strip_prefix('"') {
+        return Some(quoted[..quoted.find('"')?].to_string());
+    }
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '$' | '-')))
+        .unwrap_or(text.len());
+    (end > 0).then(|| text[..end].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_defined_symbols() {
+        let ir = "; ModuleID = 'x'\n\
+                  declare double @exp(double)\n\
+                  define double @hypexp_daddA(double %x, double %y) local_unnamed_addr #0 {\n\
+                  ret double 0.0\n}\n\
+                  define internal fastcc i64 @\"weird name\"(i64 %a) {\n  ret i64 %a\n}\n\
+                  definex i64 @not_this()\n";
+        assert_eq!(defined_symbols(ir), vec!["hypexp_daddA", "weird name"]);
+    }
+}

@@ -1,0 +1,210 @@
+//! Running one overload's column kernel over Arrow arrays.
+//!
+//! The kernel sees raw little-endian value buffers, one validity bitmap (the union of the
+//! arguments' NULLs) and writes one value per row. Results equal to the return type's
+//! HeavyDB NULL sentinel become NULL.
+
+use std::borrow::Cow;
+use std::mem::MaybeUninit;
+use std::sync::Arc;
+
+use compiler::{Kernel, ScalarType};
+use datafusion::arrow::array::{
+    Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, PrimitiveArray, new_null_array,
+};
+use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
+use datafusion::arrow::datatypes::{
+    ArrowNativeType, DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
+    ToByteSlice,
+};
+use datafusion::common::{DataFusionError, Result, ScalarValue, exec_datafusion_err};
+use datafusion::logical_expr::ColumnarValue;
+
+use crate::overload::{Overload, arrow_type};
+
+/// Evaluates `overload` (registered as `name`) on `args` for `number_rows` rows. Scalars
+/// are expanded to arrays; when every argument is a scalar the result is a scalar.
+pub(crate) fn invoke(
+    name: &str,
+    overload: &Overload,
+    args: &[ColumnarValue],
+    number_rows: usize,
+) -> Result<ColumnarValue> {
+    let return_type = overload.return_type();
+    let all_scalars =
+        !args.is_empty() && args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+    // A NULL scalar makes every row NULL: no need to run anything.
+    if args
+        .iter()
+        .any(|a| matches!(a, ColumnarValue::Scalar(s) if s.is_null()))
+    {
+        return Ok(if all_scalars {
+            ColumnarValue::Scalar(ScalarValue::try_from(&return_type)?)
+        } else {
+            ColumnarValue::Array(new_null_array(&return_type, number_rows))
+        });
+    }
+    let n = if all_scalars { 1 } else { number_rows };
+    let arrays = args
+        .iter()
+        .map(|a| a.to_array(n))
+        .collect::<Result<Vec<ArrayRef>>>()?;
+    for (i, (array, &declared)) in arrays.iter().zip(&overload.signature.args).enumerate() {
+        if array.len() != n || *array.data_type() != arrow_type(declared) {
+            return Err(DataFusionError::Internal(format!(
+                "argument {} of `{name}` is {} with {} rows, the kernel takes {declared} \
+                 and {n} rows",
+                i + 1,
+                array.data_type(),
+                array.len(),
+            )));
+        }
+    }
+
+    let validity = NullBuffer::union_many(arrays.iter().map(|a| a.nulls()));
+    let result = if validity.as_ref().is_some_and(|v| v.null_count() == n) {
+        new_null_array(&return_type, n)
+    } else {
+        let values = arrays
+            .iter()
+            .map(value_bytes)
+            .collect::<Result<Vec<Cow<'_, [u8]>>>>()?;
+        let call = KernelCall {
+            name,
+            kernel: &overload.kernel,
+            n,
+            args: values.iter().map(|v| v.as_ref()).collect(),
+            validity,
+        };
+        match overload.signature.ret {
+            ScalarType::Bool => call.bool_result()?,
+            ScalarType::Int8 => call.primitive_result::<Int8Type>(ScalarType::Int8)?,
+            ScalarType::Int16 => call.primitive_result::<Int16Type>(ScalarType::Int16)?,
+            ScalarType::Int32 => call.primitive_result::<Int32Type>(ScalarType::Int32)?,
+            ScalarType::Int64 => call.primitive_result::<Int64Type>(ScalarType::Int64)?,
+            ScalarType::Float32 => call.primitive_result::<Float32Type>(ScalarType::Float32)?,
+            ScalarType::Float64 => call.primitive_result::<Float64Type>(ScalarType::Float64)?,
+        }
+    };
+    Ok(if all_scalars {
+        ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?)
+    } else {
+        ColumnarValue::Array(result)
+    })
+}
+
+/// The values of a column as the kernel reads them: packed little-endian values, and
+/// booleans unpacked to one byte (0 or 1) per row because the UDF ABI passes `bool` as i8.
+fn value_bytes(array: &ArrayRef) -> Result<Cow<'_, [u8]>> {
+    fn primitive<T: ArrowPrimitiveType>(array: &ArrayRef) -> Option<Cow<'_, [u8]>> {
+        Some(Cow::Borrowed(
+            array.as_primitive_opt::<T>()?.values().inner().as_slice(),
+        ))
+    }
+    let bytes = match array.data_type() {
+        DataType::Boolean => array
+            .as_boolean_opt()
+            .map(|b| Cow::Owned(b.values().iter().map(u8::from).collect())),
+        DataType::Int8 => primitive::<Int8Type>(array),
+        DataType::Int16 => primitive::<Int16Type>(array),
+        DataType::Int32 => primitive::<Int32Type>(array),
+        DataType::Int64 => primitive::<Int64Type>(array),
+        DataType::Float32 => primitive::<Float32Type>(array),
+        DataType::Float64 => primitive::<Float64Type>(array),
+        _ => None,
+    };
+    bytes.ok_or_else(|| {
+        DataFusionError::Internal(format!(
+            "a kernel cannot take a {} column",
+            array.data_type()
+        ))
+    })
+}
+
+struct KernelCall<'a> {
+    name: &'a str,
+    kernel: &'a Kernel,
+    n: usize,
+    args: Vec<&'a [u8]>,
+    validity: Option<NullBuffer>,
+}
+
+impl KernelCall<'_> {
+    /// Runs the kernel into a fresh `Vec<T>` of `n` values, returning it and how many
+    /// valid rows hit the NULL sentinel.
+    fn run<T: ArrowNativeType>(&self, ret: ScalarType) -> Result<(Vec<T>, usize)> {
+        if size_of::<T>() != ret.width() {
+            return Err(DataFusionError::Internal(format!(
+                "`{}` returns {ret} ({} bytes) into {}-byte values",
+                self.name,
+                ret.width(),
+                size_of::<T>()
+            )));
+        }
+        // The kernel takes the bitmap at bit offset 0; `sliced` copies only when the union
+        // starts mid-byte.
+        let validity = self.validity.as_ref().map(|v| v.inner().sliced());
+        let mut out: Vec<T> = Vec::with_capacity(self.n);
+        let spare = &mut out.spare_capacity_mut()[..self.n];
+        let byte_len = size_of_val(spare);
+        // SAFETY: the bytes of `spare` viewed as `MaybeUninit<u8>`: same allocation and byte
+        // length, `u8` needs no alignment, and `MaybeUninit<u8>` holds any or no value, so
+        // nothing the kernel writes (or leaves) can be invalid.
+        let out_bytes = unsafe {
+            std::slice::from_raw_parts_mut(spare.as_mut_ptr().cast::<MaybeUninit<u8>>(), byte_len)
+        };
+        let sentinel_hits = self
+            .kernel
+            .run(
+                self.n,
+                &self.args,
+                validity.as_ref().map(|v| v.as_slice()),
+                out_bytes,
+            )
+            .map_err(|e| exec_datafusion_err!("`{}`: {e}", self.name))?;
+        // SAFETY: `Kernel::run` succeeded, so it wrote all `n` values (its contract), and
+        // every bit pattern is a valid value of Arrow's native numeric types.
+        unsafe { out.set_len(self.n) };
+        Ok((out, sentinel_hits))
+    }
+
+    fn primitive_result<T: ArrowPrimitiveType>(self, ret: ScalarType) -> Result<ArrayRef> {
+        let (values, sentinel_hits) = self.run::<T::Native>(ret)?;
+        let nulls = if sentinel_hits == 0 {
+            self.validity
+        } else {
+            let width = ret.width();
+            let sentinel = ret.null_sentinel_bits().to_le_bytes();
+            let bytes = values.to_byte_slice();
+            let not_sentinel = BooleanBuffer::collect_bool(values.len(), |i| {
+                bytes[i * width..(i + 1) * width] != sentinel[..width]
+            });
+            Some(mask(self.validity, not_sentinel))
+        };
+        Ok(Arc::new(PrimitiveArray::<T>::try_new(
+            ScalarBuffer::from(values),
+            nulls,
+        )?))
+    }
+
+    /// Bool results come back as one i8 per row: the sentinel -128 is NULL, any other
+    /// non-zero value is true.
+    fn bool_result(self) -> Result<ArrayRef> {
+        let (bytes, sentinel_hits) = self.run::<i8>(ScalarType::Bool)?;
+        let values = BooleanBuffer::collect_bool(bytes.len(), |i| bytes[i] != 0);
+        let nulls = if sentinel_hits == 0 {
+            self.validity
+        } else {
+            let not_sentinel = BooleanBuffer::collect_bool(bytes.len(), |i| bytes[i] != i8::MIN);
+            Some(mask(self.validity, not_sentinel))
+        };
+        Ok(Arc::new(BooleanArray::new(values, nulls)))
+    }
+}
+
+fn mask(validity: Option<NullBuffer>, valid: BooleanBuffer) -> NullBuffer {
+    match validity {
+        Some(v) => NullBuffer::new(v.inner() & &valid),
+        None => NullBuffer::new(valid),
+    }
+}

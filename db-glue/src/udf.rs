@@ -1,0 +1,219 @@
+//! DataFusion scalar UDFs for IR functions.
+//!
+//! A SQL name maps to one [`IrFunction`] holding all its overloads. The planner sees it
+//! while it builds a plan: it picks the overload from the argument types (see
+//! [`crate::overload`]) to type the call. The [`crate::analyzer::BindIrCalls`] rule then
+//! replaces each call by a [`BoundOverload`] of exactly one overload, with casts on the
+//! arguments, so that later rewrites (constant folding turning `CAST(5 AS BIGINT)` into a
+//! literal) cannot change which overload runs or what type the call has.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::{Result, ScalarValue, internal_err, plan_datafusion_err};
+use datafusion::logical_expr::{
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+
+use crate::invoke::invoke;
+use crate::overload::{Overload, narrowest_literal, resolve};
+
+/// UDFs are declared deterministic: DataFusion may evaluate a call on constants once while
+/// planning.
+const VOLATILITY: Volatility = Volatility::Immutable;
+
+/// All overloads of one SQL function name.
+#[derive(Debug)]
+pub(crate) struct IrFunction {
+    name: String,
+    overloads: Vec<Arc<Overload>>,
+    /// Distinguishes successive definitions under the same name (DataFusion compares UDFs
+    /// by value, e.g. to deduplicate expressions).
+    generation: u64,
+    signature: Signature,
+}
+
+impl IrFunction {
+    pub(crate) fn new(name: String, overloads: Vec<Arc<Overload>>, generation: u64) -> Self {
+        IrFunction {
+            name,
+            overloads,
+            generation,
+            signature: Signature::user_defined(VOLATILITY),
+        }
+    }
+
+    /// The overload a call with `arg_types` runs, by HeavyDB's implicit-cast rules.
+    pub(crate) fn resolve(&self, arg_types: &[DataType]) -> Result<&Arc<Overload>> {
+        self.resolve_call(arg_types, arg_types)
+    }
+
+    /// Resolves on `arg_types`; errors show the types as written, `shown`.
+    fn resolve_call(&self, arg_types: &[DataType], shown: &[DataType]) -> Result<&Arc<Overload>> {
+        let signatures: Vec<_> = self.overloads.iter().map(|o| &o.signature).collect();
+        resolve(&self.name, &signatures, arg_types, shown)
+            .map(|i| &self.overloads[i])
+            .map_err(|msg| plan_datafusion_err!("{msg}"))
+    }
+
+    /// The call bound to `overload`, for the analyzer.
+    pub(crate) fn bind(&self, overload: &Arc<Overload>) -> BoundOverload {
+        BoundOverload::new(self.name.clone(), Arc::clone(overload), self.generation)
+    }
+}
+
+/// The argument types overload resolution sees for a call: literals typed as narrowly as
+/// their value allows (HeavyDB types `5` as the smallest integer holding it, DataFusion
+/// as Int64), everything else as is. The analyzer applies the same narrowing to the
+/// literals themselves, so the plan's type and the bound overload agree.
+pub(crate) fn call_types(types: &[DataType], literals: &[Option<&ScalarValue>]) -> Vec<DataType> {
+    types
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| {
+            literals
+                .get(i)
+                .copied()
+                .flatten()
+                .and_then(narrowest_literal)
+                .map_or_else(|| ty.clone(), |narrow| narrow.data_type())
+        })
+        .collect()
+}
+
+impl PartialEq for IrFunction {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.generation == other.generation
+    }
+}
+
+impl Eq for IrFunction {}
+
+impl Hash for IrFunction {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+        self.generation.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for IrFunction {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        Ok(self.resolve(arg_types)?.return_type())
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let types: Vec<DataType> = args
+            .arg_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        let overload = self.resolve_call(&call_types(&types, args.scalar_arguments), &types)?;
+        // Always nullable: a result equal to the NULL sentinel is NULL.
+        Ok(Arc::new(Field::new(
+            &self.name,
+            overload.return_type(),
+            true,
+        )))
+    }
+
+    /// Leaves the types alone: `return_field_from_args` must see the call's own types (it
+    /// only gets the coerced ones), and the analyzer inserts the casts when it binds the
+    /// call.
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        Ok(arg_types.to_vec())
+    }
+
+    fn is_strict(&self) -> bool {
+        true
+    }
+
+    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        internal_err!(
+            "call of `{}` reached execution without being bound to an overload",
+            self.name
+        )
+    }
+}
+
+/// A call bound to one overload; what actually runs.
+#[derive(Debug)]
+pub(crate) struct BoundOverload {
+    name: String,
+    overload: Arc<Overload>,
+    generation: u64,
+    signature: Signature,
+}
+
+impl BoundOverload {
+    fn new(name: String, overload: Arc<Overload>, generation: u64) -> Self {
+        let arg_types = overload.arg_types();
+        let signature = if arg_types.is_empty() {
+            Signature::nullary(VOLATILITY)
+        } else {
+            Signature::exact(arg_types, VOLATILITY)
+        };
+        BoundOverload {
+            name,
+            overload,
+            generation,
+            signature,
+        }
+    }
+}
+
+impl PartialEq for BoundOverload {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.generation == other.generation
+            && self.overload.signature == other.overload.signature
+    }
+}
+
+impl Eq for BoundOverload {}
+
+impl Hash for BoundOverload {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+        self.generation.hash(state);
+        self.overload.signature.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for BoundOverload {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(self.overload.return_type())
+    }
+
+    fn return_field_from_args(&self, _args: ReturnFieldArgs) -> Result<FieldRef> {
+        Ok(Arc::new(Field::new(
+            &self.name,
+            self.overload.return_type(),
+            true,
+        )))
+    }
+
+    fn is_strict(&self) -> bool {
+        true
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        invoke(&self.name, &self.overload, &args.args, args.number_rows)
+    }
+}

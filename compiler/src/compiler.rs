@@ -154,7 +154,12 @@ impl Compiler {
         let object = built
             .object
             .ok_or_else(|| Error::Internal("no object was emitted".into()))?;
+        let link_start = Instant::now();
         let (linked, entries) = jit::link(&object, &built.kernel_symbols)?;
+        tracing::debug!(
+            ms = link_start.elapsed().as_secs_f64() * 1e3,
+            "linked kernels"
+        );
         let code = Arc::new(linked);
         let compile_time = start.elapsed();
         self.cache.insert(

@@ -16,7 +16,7 @@ use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::{
     CodeModel, FileType, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple,
 };
-use inkwell::types::BasicTypeEnum;
+use inkwell::types::{BasicMetadataTypeEnum, BasicTypeEnum};
 use inkwell::values::{
     AsValueRef, BasicMetadataValueEnum, BasicValue, FunctionValue, InstructionOpcode, IntValue,
     Operand, PointerValue, ValueKind,
@@ -303,6 +303,7 @@ pub(crate) fn build(
     if functions.is_empty() {
         return Err(Error::Signature("no functions to compile".into()));
     }
+    let mut stages = StageTimer::new();
     let session = LlvmSession::new();
     let diags = &session.diagnostics;
     let module = parse(&session.context, ir)?;
@@ -314,7 +315,9 @@ pub(crate) fn build(
         .iter()
         .map(|spec| check_function(&module, spec))
         .collect::<Result<Vec<_>>>()?;
+    stages.mark("parse+check");
     let machine = target_machine(target)?;
+    stages.mark("target machine");
     // Only what the requested functions can reach is checked and compiled: a HeavyDB
     // registration sends one module for all its functions, and a table function's
     // helpers must not make a scalar UDF beside it unusable.
@@ -323,6 +326,7 @@ pub(crate) fn build(
         .run_passes("globaldce", &machine, PassBuilderOptions::create())
         .map_err(|e| Error::Internal(format!("dead code removal: {e}")))?;
     check_externals(&module)?;
+    stages.mark("prune+externals");
 
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
@@ -343,6 +347,7 @@ pub(crate) fn build(
         .verify()
         .map_err(|e| Error::Internal(format!("generated kernel does not verify: {e}")))?;
     diags.check("kernel generation")?;
+    stages.mark("kernel generation");
 
     let options = PassBuilderOptions::create();
     options.set_loop_vectorization(true);
@@ -356,6 +361,7 @@ pub(crate) fn build(
         map_vector_math(&module, target);
     }
     diags.check("optimisation")?;
+    stages.mark("O3");
 
     let optimized_ir = mode.emit_ir.then(|| module.print_to_string().to_string());
     let object = if mode.emit_object {
@@ -376,12 +382,45 @@ pub(crate) fn build(
     } else {
         None
     };
+    stages.mark("emission");
+    tracing::debug!(stages = %stages, "built kernels");
     Ok(BuildOutput {
         object,
         optimized_ir,
         assembly,
         kernel_symbols,
     })
+}
+
+/// Wall time per build stage, for the debug log.
+struct StageTimer {
+    last: std::time::Instant,
+    stages: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl StageTimer {
+    fn new() -> Self {
+        StageTimer {
+            last: std::time::Instant::now(),
+            stages: Vec::new(),
+        }
+    }
+
+    fn mark(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        self.stages.push((stage, now - self.last));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for StageTimer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (stage, d)) in self.stages.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            write!(f, "{sep}{stage} {:.2} ms", d.as_secs_f64() * 1e3)?;
+        }
+        Ok(())
+    }
 }
 
 fn parse<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'ctx>> {
@@ -729,22 +768,19 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         let ctx = self.context;
         let ptr = ctx.ptr_type(AddressSpace::default());
         let i64t = ctx.i64_type();
+        // The scalar function is inlined into these two only; the kernel calls them per
+        // range, so the optimiser vectorises the function once, not once per caller.
+        let dense = self.emit_range_function(&format!("{name}.dense"), false)?;
+        let checked = self.emit_range_function(&format!("{name}.checked"), true)?;
+
         let kernel_type = i64t.fn_type(&[i64t.into(), ptr.into(), ptr.into(), ptr.into()], false);
         let kernel = self
             .module
             .add_function(name, kernel_type, Some(Linkage::External));
-        let noalias = Attribute::get_named_enum_kind_id("noalias");
         for i in 1..=3u32 {
-            kernel.add_attribute(
-                AttributeLoc::Param(i),
-                ctx.create_enum_attribute(noalias, 0),
-            );
+            self.add_attribute(kernel, AttributeLoc::Param(i), "noalias");
         }
-        let nounwind = Attribute::get_named_enum_kind_id("nounwind");
-        kernel.add_attribute(
-            AttributeLoc::Function,
-            ctx.create_enum_attribute(nounwind, 0),
-        );
+        self.add_attribute(kernel, AttributeLoc::Function, "nounwind");
 
         let params = kernel.get_params();
         let n = params[0].into_int_value();
@@ -777,20 +813,94 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
             validity,
         };
 
-        let dense = ctx.append_basic_block(kernel, "dense");
-        let masked = ctx.append_basic_block(kernel, "masked");
+        let dense_block = ctx.append_basic_block(kernel, "dense");
+        let masked_block = ctx.append_basic_block(kernel, "masked");
         let no_validity = self.builder.build_is_null(validity, "no.validity")?;
         self.builder
-            .build_conditional_branch(no_validity, dense, masked)?;
+            .build_conditional_branch(no_validity, dense_block, masked_block)?;
 
-        self.builder.position_at_end(dense);
-        let hits = self.emit_dense_loop(kernel, &cols, self.i64(0), n, self.i64(0))?;
+        self.builder.position_at_end(dense_block);
+        let hits = self.call_range(dense, &cols, self.i64(0), n, false)?;
         self.builder.build_return(Some(&hits))?;
 
-        self.builder.position_at_end(masked);
-        let hits = self.emit_masked(kernel, &cols, n)?;
+        self.builder.position_at_end(masked_block);
+        let hits = self.emit_masked(kernel, &cols, n, dense, checked)?;
         self.builder.build_return(Some(&hits))?;
         Ok(())
+    }
+
+    fn add_attribute(&self, f: FunctionValue<'ctx>, loc: AttributeLoc, name: &str) {
+        let kind = Attribute::get_named_enum_kind_id(name);
+        f.add_attribute(loc, self.context.create_enum_attribute(kind, 0));
+    }
+
+    /// `i64 name(i64 lo, i64 hi, ptr arg1, …, ptr out[, ptr validity])`: the rows `lo..hi`,
+    /// all of them (dense) or those whose validity bit is set (checked). Returns the
+    /// number of NULL-sentinel results.
+    fn emit_range_function(&self, name: &str, checked: bool) -> BuildResult<FunctionValue<'ctx>> {
+        let ctx = self.context;
+        let ptr = ctx.ptr_type(AddressSpace::default());
+        let i64t = ctx.i64_type();
+        let pointers = self.spec.signature.args.len() + 1 + checked as usize;
+        let mut param_types: Vec<BasicMetadataTypeEnum> = vec![i64t.into(), i64t.into()];
+        param_types.extend(std::iter::repeat_n(BasicMetadataTypeEnum::from(ptr), pointers));
+        let f = self.module.add_function(
+            name,
+            i64t.fn_type(&param_types, false),
+            Some(Linkage::Internal),
+        );
+        for i in 2..2 + pointers as u32 {
+            self.add_attribute(f, AttributeLoc::Param(i), "noalias");
+        }
+        self.add_attribute(f, AttributeLoc::Function, "nounwind");
+        self.add_attribute(f, AttributeLoc::Function, "noinline");
+
+        let params = f.get_params();
+        let lo = params[0].into_int_value();
+        let hi = params[1].into_int_value();
+        let k = self.spec.signature.args.len();
+        let cols = Columns {
+            args: params[2..2 + k]
+                .iter()
+                .map(|p| p.into_pointer_value())
+                .collect(),
+            out: params[2 + k].into_pointer_value(),
+            validity: if checked {
+                params[3 + k].into_pointer_value()
+            } else {
+                ptr.const_null()
+            },
+        };
+        self.builder
+            .position_at_end(ctx.append_basic_block(f, "entry"));
+        let hits = if checked {
+            self.emit_checked_loop(f, &cols, lo, hi, self.i64(0))?
+        } else {
+            self.emit_dense_loop(f, &cols, lo, hi, self.i64(0))?
+        };
+        self.builder.build_return(Some(&hits))?;
+        Ok(f)
+    }
+
+    fn call_range(
+        &self,
+        f: FunctionValue<'ctx>,
+        cols: &Columns<'ctx>,
+        lo: IntValue<'ctx>,
+        hi: IntValue<'ctx>,
+        checked: bool,
+    ) -> BuildResult<IntValue<'ctx>> {
+        let mut args: Vec<BasicMetadataValueEnum> = vec![lo.into(), hi.into()];
+        args.extend(cols.args.iter().map(|a| BasicMetadataValueEnum::from(*a)));
+        args.push(cols.out.into());
+        if checked {
+            args.push(cols.validity.into());
+        }
+        let call = self.builder.build_call(f, &args, "range.hits")?;
+        match call.try_as_basic_value() {
+            ValueKind::Basic(v) => Ok(v.into_int_value()),
+            ValueKind::Instruction(_) => Err(inkwell::builder::BuilderError::UnsetPosition),
+        }
     }
 
     /// Computes row `i`: loads the arguments, calls the function, stores the result.
@@ -949,6 +1059,8 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         kernel: FunctionValue<'ctx>,
         cols: &Columns<'ctx>,
         n: IntValue<'ctx>,
+        dense: FunctionValue<'ctx>,
+        checked: FunctionValue<'ctx>,
     ) -> BuildResult<IntValue<'ctx>> {
         let b = &self.builder;
         let ctx = self.context;
@@ -979,13 +1091,12 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
             let empty = ctx.append_basic_block(kernel, "word.empty");
             let mixed = ctx.append_basic_block(kernel, "word.mixed");
             let join = ctx.append_basic_block(kernel, "word.join");
-            let all_ones = i64t.const_all_ones();
-            let is_full = b.build_int_compare(IntPredicate::EQ, mask, all_ones, "w.full")?;
+            let is_full =
+                b.build_int_compare(IntPredicate::EQ, mask, i64t.const_all_ones(), "w.full")?;
             b.build_conditional_branch(is_full, full, not_full)?;
 
             b.position_at_end(full);
-            let full_hits = self.emit_dense_loop(kernel, cols, lo, hi, hits)?;
-            let full_end = b.get_insert_block().unwrap_or(full);
+            let full_hits = self.call_range(dense, cols, lo, hi, false)?;
             b.build_unconditional_branch(join)?;
 
             b.position_at_end(not_full);
@@ -1002,20 +1113,20 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
             b.build_unconditional_branch(join)?;
 
             b.position_at_end(mixed);
-            let mixed_hits = self.emit_checked_loop(kernel, cols, lo, hi, hits)?;
-            let mixed_end = b.get_insert_block().unwrap_or(mixed);
+            let mixed_hits = self.call_range(checked, cols, lo, hi, true)?;
             b.build_unconditional_branch(join)?;
 
             b.position_at_end(join);
             let phi = b.build_phi(i64t, "w.hits")?;
             phi.add_incoming(&[
-                (&full_hits, full_end),
-                (&hits, empty),
-                (&mixed_hits, mixed_end),
+                (&full_hits, full),
+                (&self.i64(0), empty),
+                (&mixed_hits, mixed),
             ]);
-            Ok(phi.as_basic_value().into_int_value())
+            b.build_int_add(hits, phi.as_basic_value().into_int_value(), "hits")
         })?;
         let tail_lo = b.build_left_shift(words, self.i64(6), "tail.lo")?;
-        self.emit_checked_loop(kernel, cols, tail_lo, n, hits)
+        let tail_hits = self.call_range(checked, cols, tail_lo, n, true)?;
+        b.build_int_add(hits, tail_hits, "hits.total")
     }
 }

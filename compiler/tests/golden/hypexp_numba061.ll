@@ -9,8 +9,334 @@ declare double @llvm.sqrt.f64(double) #0
 ; Function Attrs: mustprogress nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)
 declare double @llvm.exp.f64(double) #0
 
-; Function Attrs: nofree norecurse nosync nounwind memory(read, argmem: readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none)
-define i64 @udf_kernel_0_0(i64 %0, ptr noalias readonly captures(none) %1, ptr noalias writeonly captures(none) %2, ptr noalias readonly captures(address_is_null) %3) local_unnamed_addr #1 {
+; Function Attrs: nofree noinline norecurse nosync nounwind memory(argmem: readwrite)
+define internal fastcc i64 @udf_kernel_0_0.dense(i64 range(i64 0, -63) %0, i64 %1, ptr noalias readonly captures(none) %2, ptr noalias readonly captures(none) %3, ptr noalias writeonly captures(none) %4) unnamed_addr #1 {
+entry:
+  %loop.any = icmp ult i64 %0, %1
+  br i1 %loop.any, label %iter.check, label %loop.exit
+
+iter.check:                                       ; preds = %entry
+  %5 = sub nuw i64 %1, %0
+  %min.iters.check = icmp ult i64 %5, 4
+  br i1 %min.iters.check, label %loop.preheader, label %vector.main.loop.iter.check
+
+vector.main.loop.iter.check:                      ; preds = %iter.check
+  %min.iters.check4 = icmp ult i64 %5, 16
+  br i1 %min.iters.check4, label %vec.epilog.ph, label %vector.ph
+
+vector.ph:                                        ; preds = %vector.main.loop.iter.check
+  %n.mod.vf = and i64 %5, 12
+  %n.vec = and i64 %5, -16
+  br label %vector.body
+
+vector.body:                                      ; preds = %vector.body, %vector.ph
+  %index = phi i64 [ 0, %vector.ph ], [ %index.next, %vector.body ]
+  %vec.phi = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %59, %vector.body ]
+  %vec.phi5 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %60, %vector.body ]
+  %vec.phi6 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %61, %vector.body ]
+  %vec.phi7 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %62, %vector.body ]
+  %6 = add i64 %0, %index
+  %7 = getelementptr inbounds double, ptr %2, i64 %6
+  %8 = getelementptr inbounds nuw i8, ptr %7, i64 32
+  %9 = getelementptr inbounds nuw i8, ptr %7, i64 64
+  %10 = getelementptr inbounds nuw i8, ptr %7, i64 96
+  %wide.load = load <4 x double>, ptr %7, align 8
+  %wide.load8 = load <4 x double>, ptr %8, align 8
+  %wide.load9 = load <4 x double>, ptr %9, align 8
+  %wide.load10 = load <4 x double>, ptr %10, align 8
+  %11 = getelementptr inbounds double, ptr %3, i64 %6
+  %12 = getelementptr inbounds nuw i8, ptr %11, i64 32
+  %13 = getelementptr inbounds nuw i8, ptr %11, i64 64
+  %14 = getelementptr inbounds nuw i8, ptr %11, i64 96
+  %wide.load11 = load <4 x double>, ptr %11, align 8
+  %wide.load12 = load <4 x double>, ptr %12, align 8
+  %wide.load13 = load <4 x double>, ptr %13, align 8
+  %wide.load14 = load <4 x double>, ptr %14, align 8
+  %15 = fmul <4 x double> %wide.load, %wide.load
+  %16 = fmul <4 x double> %wide.load8, %wide.load8
+  %17 = fmul <4 x double> %wide.load9, %wide.load9
+  %18 = fmul <4 x double> %wide.load10, %wide.load10
+  %19 = fmul <4 x double> %wide.load11, %wide.load11
+  %20 = fmul <4 x double> %wide.load12, %wide.load12
+  %21 = fmul <4 x double> %wide.load13, %wide.load13
+  %22 = fmul <4 x double> %wide.load14, %wide.load14
+  %23 = fadd <4 x double> %15, %19
+  %24 = fadd <4 x double> %16, %20
+  %25 = fadd <4 x double> %17, %21
+  %26 = fadd <4 x double> %18, %22
+  %27 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %23), !noalias !2
+  %28 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %24), !noalias !2
+  %29 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %25), !noalias !2
+  %30 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %26), !noalias !2
+  %31 = fneg <4 x double> %wide.load
+  %32 = fneg <4 x double> %wide.load8
+  %33 = fneg <4 x double> %wide.load9
+  %34 = fneg <4 x double> %wide.load10
+  %35 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %31), !noalias !2
+  %36 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %32), !noalias !2
+  %37 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %33), !noalias !2
+  %38 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %34), !noalias !2
+  %39 = fmul <4 x double> %35, %27
+  %40 = fmul <4 x double> %36, %28
+  %41 = fmul <4 x double> %37, %29
+  %42 = fmul <4 x double> %38, %30
+  %43 = getelementptr inbounds double, ptr %4, i64 %6
+  %44 = getelementptr inbounds nuw i8, ptr %43, i64 32
+  %45 = getelementptr inbounds nuw i8, ptr %43, i64 64
+  %46 = getelementptr inbounds nuw i8, ptr %43, i64 96
+  store <4 x double> %39, ptr %43, align 8
+  store <4 x double> %40, ptr %44, align 8
+  store <4 x double> %41, ptr %45, align 8
+  store <4 x double> %42, ptr %46, align 8
+  %47 = bitcast <4 x double> %39 to <4 x i64>
+  %48 = bitcast <4 x double> %40 to <4 x i64>
+  %49 = bitcast <4 x double> %41 to <4 x i64>
+  %50 = bitcast <4 x double> %42 to <4 x i64>
+  %51 = icmp eq <4 x i64> %47, splat (i64 4503599627370496)
+  %52 = icmp eq <4 x i64> %48, splat (i64 4503599627370496)
+  %53 = icmp eq <4 x i64> %49, splat (i64 4503599627370496)
+  %54 = icmp eq <4 x i64> %50, splat (i64 4503599627370496)
+  %55 = zext <4 x i1> %51 to <4 x i64>
+  %56 = zext <4 x i1> %52 to <4 x i64>
+  %57 = zext <4 x i1> %53 to <4 x i64>
+  %58 = zext <4 x i1> %54 to <4 x i64>
+  %59 = add <4 x i64> %vec.phi, %55
+  %60 = add <4 x i64> %vec.phi5, %56
+  %61 = add <4 x i64> %vec.phi6, %57
+  %62 = add <4 x i64> %vec.phi7, %58
+  %index.next = add nuw i64 %index, 16
+  %63 = icmp eq i64 %index.next, %n.vec
+  br i1 %63, label %middle.block, label %vector.body, !llvm.loop !5
+
+middle.block:                                     ; preds = %vector.body
+  %bin.rdx = add <4 x i64> %60, %59
+  %bin.rdx15 = add <4 x i64> %61, %bin.rdx
+  %bin.rdx16 = add <4 x i64> %62, %bin.rdx15
+  %64 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %bin.rdx16)
+  %cmp.n = icmp eq i64 %5, %n.vec
+  br i1 %cmp.n, label %loop.exit, label %vec.epilog.iter.check
+
+vec.epilog.iter.check:                            ; preds = %middle.block
+  %ind.end = add i64 %0, %n.vec
+  %min.epilog.iters.check = icmp eq i64 %n.mod.vf, 0
+  br i1 %min.epilog.iters.check, label %loop.preheader, label %vec.epilog.ph, !prof !8
+
+vec.epilog.ph:                                    ; preds = %vector.main.loop.iter.check, %vec.epilog.iter.check
+  %vec.epilog.resume.val = phi i64 [ %n.vec, %vec.epilog.iter.check ], [ 0, %vector.main.loop.iter.check ]
+  %bc.merge.rdx = phi i64 [ %64, %vec.epilog.iter.check ], [ 0, %vector.main.loop.iter.check ]
+  %n.vec18 = and i64 %5, -4
+  %65 = add i64 %0, %n.vec18
+  %66 = insertelement <4 x i64> <i64 poison, i64 0, i64 0, i64 0>, i64 %bc.merge.rdx, i64 0
+  br label %vec.epilog.vector.body
+
+vec.epilog.vector.body:                           ; preds = %vec.epilog.vector.body, %vec.epilog.ph
+  %index19 = phi i64 [ %vec.epilog.resume.val, %vec.epilog.ph ], [ %index.next23, %vec.epilog.vector.body ]
+  %vec.phi20 = phi <4 x i64> [ %66, %vec.epilog.ph ], [ %80, %vec.epilog.vector.body ]
+  %offset.idx = add i64 %0, %index19
+  %67 = getelementptr inbounds double, ptr %2, i64 %offset.idx
+  %wide.load21 = load <4 x double>, ptr %67, align 8
+  %68 = getelementptr inbounds double, ptr %3, i64 %offset.idx
+  %wide.load22 = load <4 x double>, ptr %68, align 8
+  %69 = fmul <4 x double> %wide.load21, %wide.load21
+  %70 = fmul <4 x double> %wide.load22, %wide.load22
+  %71 = fadd <4 x double> %69, %70
+  %72 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %71), !noalias !2
+  %73 = fneg <4 x double> %wide.load21
+  %74 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %73), !noalias !2
+  %75 = fmul <4 x double> %74, %72
+  %76 = getelementptr inbounds double, ptr %4, i64 %offset.idx
+  store <4 x double> %75, ptr %76, align 8
+  %77 = bitcast <4 x double> %75 to <4 x i64>
+  %78 = icmp eq <4 x i64> %77, splat (i64 4503599627370496)
+  %79 = zext <4 x i1> %78 to <4 x i64>
+  %80 = add <4 x i64> %vec.phi20, %79
+  %index.next23 = add nuw i64 %index19, 4
+  %81 = icmp eq i64 %index.next23, %n.vec18
+  br i1 %81, label %vec.epilog.middle.block, label %vec.epilog.vector.body, !llvm.loop !9
+
+vec.epilog.middle.block:                          ; preds = %vec.epilog.vector.body
+  %82 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %80)
+  %cmp.n24 = icmp eq i64 %5, %n.vec18
+  br i1 %cmp.n24, label %loop.exit, label %loop.preheader
+
+loop.preheader:                                   ; preds = %iter.check, %vec.epilog.iter.check, %vec.epilog.middle.block
+  %i.ph = phi i64 [ %0, %iter.check ], [ %ind.end, %vec.epilog.iter.check ], [ %65, %vec.epilog.middle.block ]
+  %hits.acc.ph = phi i64 [ 0, %iter.check ], [ %64, %vec.epilog.iter.check ], [ %82, %vec.epilog.middle.block ]
+  br label %loop
+
+loop:                                             ; preds = %loop.preheader, %loop
+  %i = phi i64 [ %i.next, %loop ], [ %i.ph, %loop.preheader ]
+  %hits.acc = phi i64 [ %hits, %loop ], [ %hits.acc.ph, %loop.preheader ]
+  %a.p = getelementptr inbounds double, ptr %2, i64 %i
+  %a = load double, ptr %a.p, align 8
+  %a.p1 = getelementptr inbounds double, ptr %3, i64 %i
+  %a2 = load double, ptr %a.p1, align 8
+  %.6.i.i = fmul double %a, %a
+  %.7.i.i = fmul double %a2, %a2
+  %.8.i.i = fadd double %.6.i.i, %.7.i.i
+  %.9.i.i = tail call double @llvm.sqrt.f64(double %.8.i.i), !noalias !2
+  %.10.i.i = fneg double %a
+  %.11.i.i = tail call double @llvm.exp.f64(double %.10.i.i), !noalias !2
+  %.12.i.i = fmul double %.11.i.i, %.9.i.i
+  %o.p = getelementptr inbounds double, ptr %4, i64 %i
+  store double %.12.i.i, ptr %o.p, align 8
+  %r.bits = bitcast double %.12.i.i to i64
+  %r.null = icmp eq i64 %r.bits, 4503599627370496
+  %r.null64 = zext i1 %r.null to i64
+  %hits = add i64 %hits.acc, %r.null64
+  %i.next = add nuw i64 %i, 1
+  %exitcond.not = icmp eq i64 %i.next, %1
+  br i1 %exitcond.not, label %loop.exit, label %loop, !llvm.loop !10
+
+loop.exit:                                        ; preds = %loop, %middle.block, %vec.epilog.middle.block, %entry
+  %hits.out = phi i64 [ 0, %entry ], [ %82, %vec.epilog.middle.block ], [ %64, %middle.block ], [ %hits, %loop ]
+  ret i64 %hits.out
+}
+
+; Function Attrs: nofree noinline norecurse nosync nounwind memory(argmem: readwrite)
+define internal fastcc i64 @udf_kernel_0_0.checked(i64 range(i64 0, -63) %0, i64 %1, ptr noalias readonly captures(none) %2, ptr noalias readonly captures(none) %3, ptr noalias writeonly captures(none) %4, ptr noalias nonnull readonly captures(none) %5) unnamed_addr #1 {
+entry:
+  %loop.any = icmp ult i64 %0, %1
+  br i1 %loop.any, label %loop.preheader, label %loop.exit
+
+loop.preheader:                                   ; preds = %entry
+  %6 = sub nuw i64 %1, %0
+  %.neg = add nuw i64 %0, 1
+  %xtraiter = and i64 %6, 1
+  %7 = icmp eq i64 %1, %.neg
+  br i1 %7, label %loop.epil.preheader, label %loop.preheader.new
+
+loop.preheader.new:                               ; preds = %loop.preheader
+  %unroll_iter = and i64 %6, -2
+  br label %loop
+
+loop:                                             ; preds = %row.join.1, %loop.preheader.new
+  %i = phi i64 [ %0, %loop.preheader.new ], [ %i.next.1, %row.join.1 ]
+  %hits.acc = phi i64 [ 0, %loop.preheader.new ], [ %hits.1, %row.join.1 ]
+  %niter = phi i64 [ 0, %loop.preheader.new ], [ %niter.next.1, %row.join.1 ]
+  %byte.i = lshr i64 %i, 3
+  %byte.p = getelementptr inbounds nuw i8, ptr %5, i64 %byte.i
+  %byte = load i8, ptr %byte.p, align 1
+  %8 = trunc i64 %i to i8
+  %bit.i8 = and i8 %8, 7
+  %9 = shl nuw i8 1, %bit.i8
+  %10 = and i8 %9, %byte
+  %valid.not = icmp eq i8 %10, 0
+  br i1 %valid.not, label %row.join, label %row.valid
+
+loop.exit.loopexit.unr-lcssa:                     ; preds = %row.join.1
+  %lcmp.mod.not = icmp eq i64 %xtraiter, 0
+  br i1 %lcmp.mod.not, label %loop.exit, label %loop.epil.preheader
+
+loop.epil.preheader:                              ; preds = %loop.exit.loopexit.unr-lcssa, %loop.preheader
+  %i.epil.init = phi i64 [ %0, %loop.preheader ], [ %i.next.1, %loop.exit.loopexit.unr-lcssa ]
+  %hits.acc.epil.init = phi i64 [ 0, %loop.preheader ], [ %hits.1, %loop.exit.loopexit.unr-lcssa ]
+  %lcmp.mod5 = icmp ne i64 %xtraiter, 0
+  tail call void @llvm.assume(i1 %lcmp.mod5)
+  %byte.i.epil = lshr i64 %i.epil.init, 3
+  %byte.p.epil = getelementptr inbounds nuw i8, ptr %5, i64 %byte.i.epil
+  %byte.epil = load i8, ptr %byte.p.epil, align 1
+  %11 = trunc i64 %i.epil.init to i8
+  %bit.i8.epil = and i8 %11, 7
+  %12 = shl nuw i8 1, %bit.i8.epil
+  %13 = and i8 %12, %byte.epil
+  %valid.not.epil = icmp eq i8 %13, 0
+  br i1 %valid.not.epil, label %row.join.epil, label %row.valid.epil
+
+row.valid.epil:                                   ; preds = %loop.epil.preheader
+  %a.p.epil = getelementptr inbounds double, ptr %2, i64 %i.epil.init
+  %a.epil = load double, ptr %a.p.epil, align 8
+  %a.p1.epil = getelementptr inbounds double, ptr %3, i64 %i.epil.init
+  %a2.epil = load double, ptr %a.p1.epil, align 8
+  %.6.i.i.epil = fmul double %a.epil, %a.epil
+  %.7.i.i.epil = fmul double %a2.epil, %a2.epil
+  %.8.i.i.epil = fadd double %.6.i.i.epil, %.7.i.i.epil
+  %.9.i.i.epil = tail call double @llvm.sqrt.f64(double %.8.i.i.epil), !noalias !11
+  %.10.i.i.epil = fneg double %a.epil
+  %.11.i.i.epil = tail call double @llvm.exp.f64(double %.10.i.i.epil), !noalias !11
+  %.12.i.i.epil = fmul double %.11.i.i.epil, %.9.i.i.epil
+  %r.bits.epil = bitcast double %.12.i.i.epil to i64
+  %r.null.epil = icmp eq i64 %r.bits.epil, 4503599627370496
+  %r.null64.epil = zext i1 %r.null.epil to i64
+  br label %row.join.epil
+
+row.join.epil:                                    ; preds = %row.valid.epil, %loop.epil.preheader
+  %.12.i.i.sink.epil = phi double [ %.12.i.i.epil, %row.valid.epil ], [ 0.000000e+00, %loop.epil.preheader ]
+  %hit.epil = phi i64 [ %r.null64.epil, %row.valid.epil ], [ 0, %loop.epil.preheader ]
+  %14 = getelementptr inbounds double, ptr %4, i64 %i.epil.init
+  store double %.12.i.i.sink.epil, ptr %14, align 8
+  %hits.epil = add i64 %hit.epil, %hits.acc.epil.init
+  br label %loop.exit
+
+loop.exit:                                        ; preds = %row.join.epil, %loop.exit.loopexit.unr-lcssa, %entry
+  %hits.out = phi i64 [ 0, %entry ], [ %hits.1, %loop.exit.loopexit.unr-lcssa ], [ %hits.epil, %row.join.epil ]
+  ret i64 %hits.out
+
+row.valid:                                        ; preds = %loop
+  %a.p = getelementptr inbounds double, ptr %2, i64 %i
+  %a = load double, ptr %a.p, align 8
+  %a.p1 = getelementptr inbounds double, ptr %3, i64 %i
+  %a2 = load double, ptr %a.p1, align 8
+  %.6.i.i = fmul double %a, %a
+  %.7.i.i = fmul double %a2, %a2
+  %.8.i.i = fadd double %.6.i.i, %.7.i.i
+  %.9.i.i = tail call double @llvm.sqrt.f64(double %.8.i.i), !noalias !11
+  %.10.i.i = fneg double %a
+  %.11.i.i = tail call double @llvm.exp.f64(double %.10.i.i), !noalias !11
+  %.12.i.i = fmul double %.11.i.i, %.9.i.i
+  %r.bits = bitcast double %.12.i.i to i64
+  %r.null = icmp eq i64 %r.bits, 4503599627370496
+  %r.null64 = zext i1 %r.null to i64
+  br label %row.join
+
+row.join:                                         ; preds = %loop, %row.valid
+  %.12.i.i.sink = phi double [ %.12.i.i, %row.valid ], [ 0.000000e+00, %loop ]
+  %hit = phi i64 [ %r.null64, %row.valid ], [ 0, %loop ]
+  %15 = getelementptr inbounds double, ptr %4, i64 %i
+  store double %.12.i.i.sink, ptr %15, align 8
+  %hits = add i64 %hit, %hits.acc
+  %i.next = add nuw i64 %i, 1
+  %byte.i.1 = lshr i64 %i.next, 3
+  %byte.p.1 = getelementptr inbounds nuw i8, ptr %5, i64 %byte.i.1
+  %byte.1 = load i8, ptr %byte.p.1, align 1
+  %16 = trunc i64 %i.next to i8
+  %bit.i8.1 = and i8 %16, 7
+  %17 = shl nuw i8 1, %bit.i8.1
+  %18 = and i8 %17, %byte.1
+  %valid.not.1 = icmp eq i8 %18, 0
+  br i1 %valid.not.1, label %row.join.1, label %row.valid.1
+
+row.valid.1:                                      ; preds = %row.join
+  %a.p.1 = getelementptr inbounds double, ptr %2, i64 %i.next
+  %a.1 = load double, ptr %a.p.1, align 8
+  %a.p1.1 = getelementptr inbounds double, ptr %3, i64 %i.next
+  %a2.1 = load double, ptr %a.p1.1, align 8
+  %.6.i.i.1 = fmul double %a.1, %a.1
+  %.7.i.i.1 = fmul double %a2.1, %a2.1
+  %.8.i.i.1 = fadd double %.6.i.i.1, %.7.i.i.1
+  %.9.i.i.1 = tail call double @llvm.sqrt.f64(double %.8.i.i.1), !noalias !11
+  %.10.i.i.1 = fneg double %a.1
+  %.11.i.i.1 = tail call double @llvm.exp.f64(double %.10.i.i.1), !noalias !11
+  %.12.i.i.1 = fmul double %.11.i.i.1, %.9.i.i.1
+  %r.bits.1 = bitcast double %.12.i.i.1 to i64
+  %r.null.1 = icmp eq i64 %r.bits.1, 4503599627370496
+  %r.null64.1 = zext i1 %r.null.1 to i64
+  br label %row.join.1
+
+row.join.1:                                       ; preds = %row.valid.1, %row.join
+  %.12.i.i.sink.1 = phi double [ %.12.i.i.1, %row.valid.1 ], [ 0.000000e+00, %row.join ]
+  %hit.1 = phi i64 [ %r.null64.1, %row.valid.1 ], [ 0, %row.join ]
+  %19 = getelementptr inbounds double, ptr %4, i64 %i.next
+  store double %.12.i.i.sink.1, ptr %19, align 8
+  %hits.1 = add i64 %hit.1, %hits
+  %i.next.1 = add nuw i64 %i, 2
+  %niter.next.1 = add i64 %niter, 2
+  %niter.ncmp.1 = icmp eq i64 %niter.next.1, %unroll_iter
+  br i1 %niter.ncmp.1, label %loop.exit.loopexit.unr-lcssa, label %loop
+}
+
+; Function Attrs: nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none)
+define i64 @udf_kernel_0_0(i64 %0, ptr noalias readonly captures(none) %1, ptr noalias writeonly captures(none) %2, ptr noalias readonly captures(address_is_null) %3) local_unnamed_addr #2 {
 entry:
   %arg.col = load ptr, ptr %1, align 8
   %arg.slot1 = getelementptr inbounds nuw i8, ptr %1, i64 8
@@ -18,436 +344,81 @@ entry:
   %no.validity = icmp eq ptr %3, null
   br i1 %no.validity, label %dense, label %masked
 
+common.ret:                                       ; preds = %loop.exit, %dense
+  %common.ret.op = phi i64 [ %range.hits, %dense ], [ %hits.total, %loop.exit ]
+  ret i64 %common.ret.op
+
 dense:                                            ; preds = %entry
-  %loop.any.not = icmp eq i64 %0, 0
-  br i1 %loop.any.not, label %common.ret, label %iter.check
-
-iter.check:                                       ; preds = %dense
-  %min.iters.check = icmp ult i64 %0, 4
-  br i1 %min.iters.check, label %loop.preheader, label %vector.main.loop.iter.check
-
-vector.main.loop.iter.check:                      ; preds = %iter.check
-  %min.iters.check127 = icmp ult i64 %0, 16
-  br i1 %min.iters.check127, label %vec.epilog.ph, label %vector.ph128
-
-vector.ph128:                                     ; preds = %vector.main.loop.iter.check
-  %n.mod.vf = and i64 %0, 12
-  %n.vec = and i64 %0, -16
-  br label %vector.body129
-
-vector.body129:                                   ; preds = %vector.body129, %vector.ph128
-  %index130 = phi i64 [ 0, %vector.ph128 ], [ %index.next143, %vector.body129 ]
-  %vec.phi131 = phi <4 x i64> [ zeroinitializer, %vector.ph128 ], [ %56, %vector.body129 ]
-  %vec.phi132 = phi <4 x i64> [ zeroinitializer, %vector.ph128 ], [ %57, %vector.body129 ]
-  %vec.phi133 = phi <4 x i64> [ zeroinitializer, %vector.ph128 ], [ %58, %vector.body129 ]
-  %vec.phi134 = phi <4 x i64> [ zeroinitializer, %vector.ph128 ], [ %59, %vector.body129 ]
-  %4 = getelementptr inbounds double, ptr %arg.col, i64 %index130
-  %5 = getelementptr inbounds nuw i8, ptr %4, i64 32
-  %6 = getelementptr inbounds nuw i8, ptr %4, i64 64
-  %7 = getelementptr inbounds nuw i8, ptr %4, i64 96
-  %wide.load135 = load <4 x double>, ptr %4, align 8
-  %wide.load136 = load <4 x double>, ptr %5, align 8
-  %wide.load137 = load <4 x double>, ptr %6, align 8
-  %wide.load138 = load <4 x double>, ptr %7, align 8
-  %8 = getelementptr inbounds double, ptr %arg.col2, i64 %index130
-  %9 = getelementptr inbounds nuw i8, ptr %8, i64 32
-  %10 = getelementptr inbounds nuw i8, ptr %8, i64 64
-  %11 = getelementptr inbounds nuw i8, ptr %8, i64 96
-  %wide.load139 = load <4 x double>, ptr %8, align 8
-  %wide.load140 = load <4 x double>, ptr %9, align 8
-  %wide.load141 = load <4 x double>, ptr %10, align 8
-  %wide.load142 = load <4 x double>, ptr %11, align 8
-  %12 = fmul <4 x double> %wide.load135, %wide.load135
-  %13 = fmul <4 x double> %wide.load136, %wide.load136
-  %14 = fmul <4 x double> %wide.load137, %wide.load137
-  %15 = fmul <4 x double> %wide.load138, %wide.load138
-  %16 = fmul <4 x double> %wide.load139, %wide.load139
-  %17 = fmul <4 x double> %wide.load140, %wide.load140
-  %18 = fmul <4 x double> %wide.load141, %wide.load141
-  %19 = fmul <4 x double> %wide.load142, %wide.load142
-  %20 = fadd <4 x double> %12, %16
-  %21 = fadd <4 x double> %13, %17
-  %22 = fadd <4 x double> %14, %18
-  %23 = fadd <4 x double> %15, %19
-  %24 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %20), !noalias !2
-  %25 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %21), !noalias !2
-  %26 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %22), !noalias !2
-  %27 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %23), !noalias !2
-  %28 = fneg <4 x double> %wide.load135
-  %29 = fneg <4 x double> %wide.load136
-  %30 = fneg <4 x double> %wide.load137
-  %31 = fneg <4 x double> %wide.load138
-  %32 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %28), !noalias !2
-  %33 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %29), !noalias !2
-  %34 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %30), !noalias !2
-  %35 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %31), !noalias !2
-  %36 = fmul <4 x double> %32, %24
-  %37 = fmul <4 x double> %33, %25
-  %38 = fmul <4 x double> %34, %26
-  %39 = fmul <4 x double> %35, %27
-  %40 = getelementptr inbounds double, ptr %2, i64 %index130
-  %41 = getelementptr inbounds nuw i8, ptr %40, i64 32
-  %42 = getelementptr inbounds nuw i8, ptr %40, i64 64
-  %43 = getelementptr inbounds nuw i8, ptr %40, i64 96
-  store <4 x double> %36, ptr %40, align 8
-  store <4 x double> %37, ptr %41, align 8
-  store <4 x double> %38, ptr %42, align 8
-  store <4 x double> %39, ptr %43, align 8
-  %44 = bitcast <4 x double> %36 to <4 x i64>
-  %45 = bitcast <4 x double> %37 to <4 x i64>
-  %46 = bitcast <4 x double> %38 to <4 x i64>
-  %47 = bitcast <4 x double> %39 to <4 x i64>
-  %48 = icmp eq <4 x i64> %44, splat (i64 4503599627370496)
-  %49 = icmp eq <4 x i64> %45, splat (i64 4503599627370496)
-  %50 = icmp eq <4 x i64> %46, splat (i64 4503599627370496)
-  %51 = icmp eq <4 x i64> %47, splat (i64 4503599627370496)
-  %52 = zext <4 x i1> %48 to <4 x i64>
-  %53 = zext <4 x i1> %49 to <4 x i64>
-  %54 = zext <4 x i1> %50 to <4 x i64>
-  %55 = zext <4 x i1> %51 to <4 x i64>
-  %56 = add <4 x i64> %vec.phi131, %52
-  %57 = add <4 x i64> %vec.phi132, %53
-  %58 = add <4 x i64> %vec.phi133, %54
-  %59 = add <4 x i64> %vec.phi134, %55
-  %index.next143 = add nuw i64 %index130, 16
-  %60 = icmp eq i64 %index.next143, %n.vec
-  br i1 %60, label %middle.block144, label %vector.body129, !llvm.loop !5
-
-middle.block144:                                  ; preds = %vector.body129
-  %bin.rdx145 = add <4 x i64> %57, %56
-  %bin.rdx146 = add <4 x i64> %58, %bin.rdx145
-  %bin.rdx147 = add <4 x i64> %59, %bin.rdx146
-  %61 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %bin.rdx147)
-  %cmp.n = icmp eq i64 %0, %n.vec
-  br i1 %cmp.n, label %common.ret, label %vec.epilog.iter.check
-
-vec.epilog.iter.check:                            ; preds = %middle.block144
-  %min.epilog.iters.check = icmp eq i64 %n.mod.vf, 0
-  br i1 %min.epilog.iters.check, label %loop.preheader, label %vec.epilog.ph, !prof !8
-
-vec.epilog.ph:                                    ; preds = %vector.main.loop.iter.check, %vec.epilog.iter.check
-  %vec.epilog.resume.val = phi i64 [ %n.vec, %vec.epilog.iter.check ], [ 0, %vector.main.loop.iter.check ]
-  %bc.merge.rdx = phi i64 [ %61, %vec.epilog.iter.check ], [ 0, %vector.main.loop.iter.check ]
-  %n.vec149 = and i64 %0, -4
-  %62 = insertelement <4 x i64> <i64 poison, i64 0, i64 0, i64 0>, i64 %bc.merge.rdx, i64 0
-  br label %vec.epilog.vector.body
-
-vec.epilog.vector.body:                           ; preds = %vec.epilog.vector.body, %vec.epilog.ph
-  %index150 = phi i64 [ %vec.epilog.resume.val, %vec.epilog.ph ], [ %index.next154, %vec.epilog.vector.body ]
-  %vec.phi151 = phi <4 x i64> [ %62, %vec.epilog.ph ], [ %76, %vec.epilog.vector.body ]
-  %63 = getelementptr inbounds double, ptr %arg.col, i64 %index150
-  %wide.load152 = load <4 x double>, ptr %63, align 8
-  %64 = getelementptr inbounds double, ptr %arg.col2, i64 %index150
-  %wide.load153 = load <4 x double>, ptr %64, align 8
-  %65 = fmul <4 x double> %wide.load152, %wide.load152
-  %66 = fmul <4 x double> %wide.load153, %wide.load153
-  %67 = fadd <4 x double> %65, %66
-  %68 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %67), !noalias !2
-  %69 = fneg <4 x double> %wide.load152
-  %70 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %69), !noalias !2
-  %71 = fmul <4 x double> %70, %68
-  %72 = getelementptr inbounds double, ptr %2, i64 %index150
-  store <4 x double> %71, ptr %72, align 8
-  %73 = bitcast <4 x double> %71 to <4 x i64>
-  %74 = icmp eq <4 x i64> %73, splat (i64 4503599627370496)
-  %75 = zext <4 x i1> %74 to <4 x i64>
-  %76 = add <4 x i64> %vec.phi151, %75
-  %index.next154 = add nuw i64 %index150, 4
-  %77 = icmp eq i64 %index.next154, %n.vec149
-  br i1 %77, label %vec.epilog.middle.block, label %vec.epilog.vector.body, !llvm.loop !9
-
-vec.epilog.middle.block:                          ; preds = %vec.epilog.vector.body
-  %78 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %76)
-  %cmp.n155 = icmp eq i64 %0, %n.vec149
-  br i1 %cmp.n155, label %common.ret, label %loop.preheader
-
-loop.preheader:                                   ; preds = %iter.check, %vec.epilog.iter.check, %vec.epilog.middle.block
-  %i.ph = phi i64 [ 0, %iter.check ], [ %n.vec, %vec.epilog.iter.check ], [ %n.vec149, %vec.epilog.middle.block ]
-  %hits.acc.ph = phi i64 [ 0, %iter.check ], [ %61, %vec.epilog.iter.check ], [ %78, %vec.epilog.middle.block ]
-  br label %loop
+  %range.hits = tail call fastcc i64 @udf_kernel_0_0.dense(i64 0, i64 %0, ptr %arg.col, ptr %arg.col2, ptr %2)
+  br label %common.ret
 
 masked:                                           ; preds = %entry
   %words = lshr i64 %0, 6
-  %loop.any7.not = icmp eq i64 %words, 0
-  br i1 %loop.any7.not, label %loop.exit6, label %loop5
+  %loop.any.not = icmp eq i64 %words, 0
+  br i1 %loop.any.not, label %loop.exit, label %loop
 
-loop:                                             ; preds = %loop.preheader, %loop
-  %i = phi i64 [ %i.next, %loop ], [ %i.ph, %loop.preheader ]
-  %hits.acc = phi i64 [ %hits, %loop ], [ %hits.acc.ph, %loop.preheader ]
-  %a.p = getelementptr inbounds double, ptr %arg.col, i64 %i
-  %a = load double, ptr %a.p, align 8
-  %a.p3 = getelementptr inbounds double, ptr %arg.col2, i64 %i
-  %a4 = load double, ptr %a.p3, align 8
-  %.6.i.i95 = fmul double %a, %a
-  %.7.i.i96 = fmul double %a4, %a4
-  %.8.i.i97 = fadd double %.6.i.i95, %.7.i.i96
-  %.9.i.i98 = tail call double @llvm.sqrt.f64(double %.8.i.i97), !noalias !2
-  %.10.i.i99 = fneg double %a
-  %.11.i.i100 = tail call double @llvm.exp.f64(double %.10.i.i99), !noalias !2
-  %.12.i.i101 = fmul double %.11.i.i100, %.9.i.i98
-  %o.p = getelementptr inbounds double, ptr %2, i64 %i
-  store double %.12.i.i101, ptr %o.p, align 8
-  %r.bits = bitcast double %.12.i.i101 to i64
-  %r.null = icmp eq i64 %r.bits, 4503599627370496
-  %r.null64 = zext i1 %r.null to i64
-  %hits = add i64 %hits.acc, %r.null64
-  %i.next = add nuw i64 %i, 1
-  %exitcond108.not = icmp eq i64 %i.next, %0
-  br i1 %exitcond108.not, label %common.ret, label %loop, !llvm.loop !10
-
-common.ret:                                       ; preds = %row.join65, %loop, %middle.block144, %vec.epilog.middle.block, %loop.exit6, %dense
-  %common.ret.op = phi i64 [ %hits, %loop ], [ 0, %dense ], [ %hits.out49, %loop.exit6 ], [ %78, %vec.epilog.middle.block ], [ %61, %middle.block144 ], [ %hits77, %row.join65 ]
-  ret i64 %common.ret.op
-
-loop5:                                            ; preds = %masked, %word.join
-  %indvars.iv = phi i64 [ %indvars.iv.next, %word.join ], [ 64, %masked ]
-  %i8 = phi i64 [ %i.next47, %word.join ], [ 0, %masked ]
-  %hits.acc9 = phi i64 [ %w.hits, %word.join ], [ 0, %masked ]
-  %w.byte = shl i64 %i8, 3
+loop:                                             ; preds = %masked, %word.join
+  %i = phi i64 [ %i.next, %word.join ], [ 0, %masked ]
+  %hits.acc = phi i64 [ %hits, %word.join ], [ 0, %masked ]
+  %w.byte = shl i64 %i, 3
   %w.p = getelementptr inbounds i8, ptr %3, i64 %w.byte
   %w.bits = load i64, ptr %w.p, align 1
-  %w.lo = shl i64 %i8, 6
-  switch i64 %w.bits, label %loop28 [
-    i64 -1, label %vector.ph
+  %w.lo = shl i64 %i, 6
+  %w.hi = add nuw i64 %w.lo, 64
+  switch i64 %w.bits, label %word.mixed [
+    i64 -1, label %word.full
     i64 0, label %word.empty
   ]
 
-vector.ph:                                        ; preds = %loop5
-  %79 = insertelement <4 x i64> <i64 poison, i64 0, i64 0, i64 0>, i64 %hits.acc9, i64 0
-  br label %vector.body
-
-vector.body:                                      ; preds = %vector.body, %vector.ph
-  %index = phi i64 [ 0, %vector.ph ], [ %index.next, %vector.body ]
-  %vec.phi = phi <4 x i64> [ %79, %vector.ph ], [ %132, %vector.body ]
-  %vec.phi114 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %133, %vector.body ]
-  %vec.phi115 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %134, %vector.body ]
-  %vec.phi116 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %135, %vector.body ]
-  %offset.idx = add i64 %w.lo, %index
-  %80 = getelementptr inbounds double, ptr %arg.col, i64 %offset.idx
-  %81 = getelementptr inbounds nuw i8, ptr %80, i64 32
-  %82 = getelementptr inbounds nuw i8, ptr %80, i64 64
-  %83 = getelementptr inbounds nuw i8, ptr %80, i64 96
-  %wide.load = load <4 x double>, ptr %80, align 8
-  %wide.load117 = load <4 x double>, ptr %81, align 8
-  %wide.load118 = load <4 x double>, ptr %82, align 8
-  %wide.load119 = load <4 x double>, ptr %83, align 8
-  %84 = getelementptr inbounds double, ptr %arg.col2, i64 %offset.idx
-  %85 = getelementptr inbounds nuw i8, ptr %84, i64 32
-  %86 = getelementptr inbounds nuw i8, ptr %84, i64 64
-  %87 = getelementptr inbounds nuw i8, ptr %84, i64 96
-  %wide.load120 = load <4 x double>, ptr %84, align 8
-  %wide.load121 = load <4 x double>, ptr %85, align 8
-  %wide.load122 = load <4 x double>, ptr %86, align 8
-  %wide.load123 = load <4 x double>, ptr %87, align 8
-  %88 = fmul <4 x double> %wide.load, %wide.load
-  %89 = fmul <4 x double> %wide.load117, %wide.load117
-  %90 = fmul <4 x double> %wide.load118, %wide.load118
-  %91 = fmul <4 x double> %wide.load119, %wide.load119
-  %92 = fmul <4 x double> %wide.load120, %wide.load120
-  %93 = fmul <4 x double> %wide.load121, %wide.load121
-  %94 = fmul <4 x double> %wide.load122, %wide.load122
-  %95 = fmul <4 x double> %wide.load123, %wide.load123
-  %96 = fadd <4 x double> %88, %92
-  %97 = fadd <4 x double> %89, %93
-  %98 = fadd <4 x double> %90, %94
-  %99 = fadd <4 x double> %91, %95
-  %100 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %96), !noalias !11
-  %101 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %97), !noalias !11
-  %102 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %98), !noalias !11
-  %103 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %99), !noalias !11
-  %104 = fneg <4 x double> %wide.load
-  %105 = fneg <4 x double> %wide.load117
-  %106 = fneg <4 x double> %wide.load118
-  %107 = fneg <4 x double> %wide.load119
-  %108 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %104), !noalias !11
-  %109 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %105), !noalias !11
-  %110 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %106), !noalias !11
-  %111 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %107), !noalias !11
-  %112 = fmul <4 x double> %108, %100
-  %113 = fmul <4 x double> %109, %101
-  %114 = fmul <4 x double> %110, %102
-  %115 = fmul <4 x double> %111, %103
-  %116 = getelementptr inbounds double, ptr %2, i64 %offset.idx
-  %117 = getelementptr inbounds nuw i8, ptr %116, i64 32
-  %118 = getelementptr inbounds nuw i8, ptr %116, i64 64
-  %119 = getelementptr inbounds nuw i8, ptr %116, i64 96
-  store <4 x double> %112, ptr %116, align 8
-  store <4 x double> %113, ptr %117, align 8
-  store <4 x double> %114, ptr %118, align 8
-  store <4 x double> %115, ptr %119, align 8
-  %120 = bitcast <4 x double> %112 to <4 x i64>
-  %121 = bitcast <4 x double> %113 to <4 x i64>
-  %122 = bitcast <4 x double> %114 to <4 x i64>
-  %123 = bitcast <4 x double> %115 to <4 x i64>
-  %124 = icmp eq <4 x i64> %120, splat (i64 4503599627370496)
-  %125 = icmp eq <4 x i64> %121, splat (i64 4503599627370496)
-  %126 = icmp eq <4 x i64> %122, splat (i64 4503599627370496)
-  %127 = icmp eq <4 x i64> %123, splat (i64 4503599627370496)
-  %128 = zext <4 x i1> %124 to <4 x i64>
-  %129 = zext <4 x i1> %125 to <4 x i64>
-  %130 = zext <4 x i1> %126 to <4 x i64>
-  %131 = zext <4 x i1> %127 to <4 x i64>
-  %132 = add <4 x i64> %vec.phi, %128
-  %133 = add <4 x i64> %vec.phi114, %129
-  %134 = add <4 x i64> %vec.phi115, %130
-  %135 = add <4 x i64> %vec.phi116, %131
-  %index.next = add nuw i64 %index, 16
-  %136 = icmp eq i64 %index.next, 64
-  br i1 %136, label %word.join.loopexit113, label %vector.body, !llvm.loop !14
-
-loop.exit6:                                       ; preds = %word.join, %masked
-  %hits.out49 = phi i64 [ 0, %masked ], [ %w.hits, %word.join ]
+loop.exit:                                        ; preds = %word.join, %masked
+  %hits.out = phi i64 [ 0, %masked ], [ %hits, %word.join ]
   %tail.lo = and i64 %0, -64
-  %loop.any52.not = icmp eq i64 %tail.lo, %0
-  br i1 %loop.any52.not, label %common.ret, label %loop50
+  %range.hits5 = tail call fastcc i64 @udf_kernel_0_0.checked(i64 %tail.lo, i64 %0, ptr %arg.col, ptr %arg.col2, ptr %2, ptr %3)
+  %hits.total = add i64 %range.hits5, %hits.out
+  br label %common.ret
 
-word.empty:                                       ; preds = %loop5
+word.full:                                        ; preds = %loop
+  %range.hits3 = tail call fastcc i64 @udf_kernel_0_0.dense(i64 %w.lo, i64 %w.hi, ptr %arg.col, ptr %arg.col2, ptr %2)
+  br label %word.join
+
+word.empty:                                       ; preds = %loop
   %z.p = getelementptr inbounds double, ptr %2, i64 %w.lo
   tail call void @llvm.memset.p0.i64(ptr noundef nonnull align 1 dereferenceable(512) %z.p, i8 0, i64 512, i1 false)
   br label %word.join
 
-word.join.loopexit113:                            ; preds = %vector.body
-  %bin.rdx = add <4 x i64> %133, %132
-  %bin.rdx124 = add <4 x i64> %134, %bin.rdx
-  %bin.rdx125 = add <4 x i64> %135, %bin.rdx124
-  %137 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %bin.rdx125)
+word.mixed:                                       ; preds = %loop
+  %range.hits4 = tail call fastcc i64 @udf_kernel_0_0.checked(i64 %w.lo, i64 %w.hi, ptr %arg.col, ptr %arg.col2, ptr %2, ptr %3)
   br label %word.join
 
-word.join:                                        ; preds = %row.join.1, %word.join.loopexit113, %word.empty
-  %w.hits = phi i64 [ %137, %word.join.loopexit113 ], [ %hits.acc9, %word.empty ], [ %hits43.1, %row.join.1 ]
-  %i.next47 = add nuw nsw i64 %i8, 1
-  %indvars.iv.next = add i64 %indvars.iv, 64
-  %exitcond107.not = icmp eq i64 %i.next47, %words
-  br i1 %exitcond107.not, label %loop.exit6, label %loop5
-
-loop28:                                           ; preds = %loop5, %row.join.1
-  %i31 = phi i64 [ %i.next44.1, %row.join.1 ], [ %w.lo, %loop5 ]
-  %hits.acc32 = phi i64 [ %hits43.1, %row.join.1 ], [ %hits.acc9, %loop5 ]
-  %byte.i = lshr i64 %i31, 3
-  %byte.p = getelementptr inbounds nuw i8, ptr %3, i64 %byte.i
-  %byte = load i8, ptr %byte.p, align 1
-  %138 = trunc i64 %i31 to i8
-  %bit.i8 = and i8 %138, 6
-  %139 = shl nuw nsw i8 1, %bit.i8
-  %140 = and i8 %139, %byte
-  %valid.not = icmp eq i8 %140, 0
-  br i1 %valid.not, label %row.join, label %row.valid
-
-row.valid:                                        ; preds = %loop28
-  %a.p33 = getelementptr inbounds double, ptr %arg.col, i64 %i31
-  %a34 = load double, ptr %a.p33, align 8
-  %a.p35 = getelementptr inbounds double, ptr %arg.col2, i64 %i31
-  %a36 = load double, ptr %a.p35, align 8
-  %.6.i.i81 = fmul double %a34, %a34
-  %.7.i.i82 = fmul double %a36, %a36
-  %.8.i.i83 = fadd double %.6.i.i81, %.7.i.i82
-  %.9.i.i84 = tail call double @llvm.sqrt.f64(double %.8.i.i83), !noalias !15
-  %.10.i.i85 = fneg double %a34
-  %.11.i.i86 = tail call double @llvm.exp.f64(double %.10.i.i85), !noalias !15
-  %.12.i.i87 = fmul double %.11.i.i86, %.9.i.i84
-  %r.bits39 = bitcast double %.12.i.i87 to i64
-  %r.null40 = icmp eq i64 %r.bits39, 4503599627370496
-  %r.null6441 = zext i1 %r.null40 to i64
-  br label %row.join
-
-row.join:                                         ; preds = %loop28, %row.valid
-  %.12.i.i87.sink = phi double [ %.12.i.i87, %row.valid ], [ 0.000000e+00, %loop28 ]
-  %hit = phi i64 [ %r.null6441, %row.valid ], [ 0, %loop28 ]
-  %141 = getelementptr inbounds double, ptr %2, i64 %i31
-  store double %.12.i.i87.sink, ptr %141, align 8
-  %hits43 = add i64 %hit, %hits.acc32
-  %i.next44 = or disjoint i64 %i31, 1
-  %142 = trunc i64 %i.next44 to i8
-  %bit.i8.1 = and i8 %142, 7
-  %143 = shl nuw i8 1, %bit.i8.1
-  %144 = and i8 %143, %byte
-  %valid.not.1 = icmp eq i8 %144, 0
-  br i1 %valid.not.1, label %row.join.1, label %row.valid.1
-
-row.valid.1:                                      ; preds = %row.join
-  %a.p33.1 = getelementptr inbounds double, ptr %arg.col, i64 %i.next44
-  %a34.1 = load double, ptr %a.p33.1, align 8
-  %a.p35.1 = getelementptr inbounds double, ptr %arg.col2, i64 %i.next44
-  %a36.1 = load double, ptr %a.p35.1, align 8
-  %.6.i.i81.1 = fmul double %a34.1, %a34.1
-  %.7.i.i82.1 = fmul double %a36.1, %a36.1
-  %.8.i.i83.1 = fadd double %.6.i.i81.1, %.7.i.i82.1
-  %.9.i.i84.1 = tail call double @llvm.sqrt.f64(double %.8.i.i83.1), !noalias !15
-  %.10.i.i85.1 = fneg double %a34.1
-  %.11.i.i86.1 = tail call double @llvm.exp.f64(double %.10.i.i85.1), !noalias !15
-  %.12.i.i87.1 = fmul double %.11.i.i86.1, %.9.i.i84.1
-  %r.bits39.1 = bitcast double %.12.i.i87.1 to i64
-  %r.null40.1 = icmp eq i64 %r.bits39.1, 4503599627370496
-  %r.null6441.1 = zext i1 %r.null40.1 to i64
-  br label %row.join.1
-
-row.join.1:                                       ; preds = %row.valid.1, %row.join
-  %.12.i.i87.sink.1 = phi double [ %.12.i.i87.1, %row.valid.1 ], [ 0.000000e+00, %row.join ]
-  %hit.1 = phi i64 [ %r.null6441.1, %row.valid.1 ], [ 0, %row.join ]
-  %145 = getelementptr inbounds double, ptr %2, i64 %i.next44
-  store double %.12.i.i87.sink.1, ptr %145, align 8
-  %hits43.1 = add i64 %hit.1, %hits43
-  %i.next44.1 = add nuw i64 %i31, 2
-  %exitcond106.not.1 = icmp eq i64 %i.next44.1, %indvars.iv
-  br i1 %exitcond106.not.1, label %word.join, label %loop28
-
-loop50:                                           ; preds = %loop.exit6, %row.join65
-  %i53 = phi i64 [ %i.next78, %row.join65 ], [ %tail.lo, %loop.exit6 ]
-  %hits.acc54 = phi i64 [ %hits77, %row.join65 ], [ %hits.out49, %loop.exit6 ]
-  %byte.i55 = lshr i64 %i53, 3
-  %byte.p56 = getelementptr inbounds nuw i8, ptr %3, i64 %byte.i55
-  %byte57 = load i8, ptr %byte.p56, align 1
-  %146 = trunc i64 %i53 to i8
-  %bit.i859 = and i8 %146, 7
-  %147 = shl nuw i8 1, %bit.i859
-  %148 = and i8 %147, %byte57
-  %valid62.not = icmp eq i8 %148, 0
-  br i1 %valid62.not, label %row.join65, label %row.valid63
-
-row.valid63:                                      ; preds = %loop50
-  %a.p66 = getelementptr inbounds double, ptr %arg.col, i64 %i53
-  %a67 = load double, ptr %a.p66, align 8
-  %a.p68 = getelementptr inbounds double, ptr %arg.col2, i64 %i53
-  %a69 = load double, ptr %a.p68, align 8
-  %.6.i.i = fmul double %a67, %a67
-  %.7.i.i = fmul double %a69, %a69
-  %.8.i.i = fadd double %.6.i.i, %.7.i.i
-  %.9.i.i = tail call double @llvm.sqrt.f64(double %.8.i.i), !noalias !18
-  %.10.i.i = fneg double %a67
-  %.11.i.i = tail call double @llvm.exp.f64(double %.10.i.i), !noalias !18
-  %.12.i.i = fmul double %.11.i.i, %.9.i.i
-  %r.bits72 = bitcast double %.12.i.i to i64
-  %r.null73 = icmp eq i64 %r.bits72, 4503599627370496
-  %r.null6474 = zext i1 %r.null73 to i64
-  br label %row.join65
-
-row.join65:                                       ; preds = %loop50, %row.valid63
-  %.12.i.i.sink = phi double [ %.12.i.i, %row.valid63 ], [ 0.000000e+00, %loop50 ]
-  %hit76 = phi i64 [ %r.null6474, %row.valid63 ], [ 0, %loop50 ]
-  %149 = getelementptr inbounds double, ptr %2, i64 %i53
-  store double %.12.i.i.sink, ptr %149, align 8
-  %hits77 = add i64 %hit76, %hits.acc54
-  %i.next78 = add nuw i64 %i53, 1
-  %loop.more79 = icmp ult i64 %i.next78, %0
-  br i1 %loop.more79, label %loop50, label %common.ret
+word.join:                                        ; preds = %word.mixed, %word.empty, %word.full
+  %w.hits = phi i64 [ %range.hits3, %word.full ], [ 0, %word.empty ], [ %range.hits4, %word.mixed ]
+  %hits = add i64 %w.hits, %hits.acc
+  %i.next = add nuw nsw i64 %i, 1
+  %exitcond.not = icmp eq i64 %i.next, %words
+  br i1 %exitcond.not, label %loop.exit, label %loop
 }
 
 ; Function Attrs: mustprogress nocallback nofree nounwind willreturn memory(argmem: write)
-declare void @llvm.memset.p0.i64(ptr writeonly captures(none), i8, i64, i1 immarg) #2
+declare void @llvm.memset.p0.i64(ptr writeonly captures(none), i8, i64, i1 immarg) #3
 
 ; Function Attrs: nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none)
-declare <4 x double> @llvm.sqrt.v4f64(<4 x double>) #3
+declare <4 x double> @llvm.sqrt.v4f64(<4 x double>) #4
 
 ; Function Attrs: nocallback nofree nosync nounwind speculatable willreturn memory(none)
-declare i64 @llvm.vector.reduce.add.v4i64(<4 x i64>) #4
+declare i64 @llvm.vector.reduce.add.v4i64(<4 x i64>) #5
+
+; Function Attrs: nocallback nofree nosync nounwind willreturn memory(inaccessiblemem: write)
+declare void @llvm.assume(i1 noundef) #6
 
 declare <4 x double> @_ZGVdN4v_exp(<4 x double>)
 
 attributes #0 = { mustprogress nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none) }
-attributes #1 = { nofree norecurse nosync nounwind memory(read, argmem: readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
-attributes #2 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: write) }
-attributes #3 = { nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none) }
-attributes #4 = { nocallback nofree nosync nounwind speculatable willreturn memory(none) }
+attributes #1 = { nofree noinline norecurse nosync nounwind memory(argmem: readwrite) }
+attributes #2 = { nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
+attributes #3 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: write) }
+attributes #4 = { nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none) }
+attributes #5 = { nocallback nofree nosync nounwind speculatable willreturn memory(none) }
+attributes #6 = { nocallback nofree nosync nounwind willreturn memory(inaccessiblemem: write) }
 
 !llvm.module.flags = !{!0, !1}
 
@@ -465,10 +436,3 @@ attributes #4 = { nocallback nofree nosync nounwind speculatable willreturn memo
 !11 = !{!12}
 !12 = distinct !{!12, !13, !"_ZN8__main__6hypexpB2v2B42c8tJTC_2fWQA93W1AaAIYBPIqRBFCjDSZRVAJmaQIAEdd: %retptr"}
 !13 = distinct !{!13, !"_ZN8__main__6hypexpB2v2B42c8tJTC_2fWQA93W1AaAIYBPIqRBFCjDSZRVAJmaQIAEdd"}
-!14 = distinct !{!14, !6, !7}
-!15 = !{!16}
-!16 = distinct !{!16, !17, !"_ZN8__main__6hypexpB2v2B42c8tJTC_2fWQA93W1AaAIYBPIqRBFCjDSZRVAJmaQIAEdd: %retptr"}
-!17 = distinct !{!17, !"_ZN8__main__6hypexpB2v2B42c8tJTC_2fWQA93W1AaAIYBPIqRBFCjDSZRVAJmaQIAEdd"}
-!18 = !{!19}
-!19 = distinct !{!19, !20, !"_ZN8__main__6hypexpB2v2B42c8tJTC_2fWQA93W1AaAIYBPIqRBFCjDSZRVAJmaQIAEdd: %retptr"}
-!20 = distinct !{!20, !"_ZN8__main__6hypexpB2v2B42c8tJTC_2fWQA93W1AaAIYBPIqRBFCjDSZRVAJmaQIAEdd"}

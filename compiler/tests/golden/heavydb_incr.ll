@@ -7,115 +7,47 @@ target triple = "x86_64-unknown-linux-gnu"
 define internal fastcc i64 @udf_kernel_0_0.dense(i64 range(i64 0, -63) %0, i64 %1, ptr noalias readonly captures(none) %2, ptr noalias writeonly captures(none) %3) unnamed_addr #0 {
 entry:
   %loop.any = icmp ult i64 %0, %1
-  br i1 %loop.any, label %iter.check, label %loop.exit
+  br i1 %loop.any, label %loop.preheader, label %loop.exit
 
-iter.check:                                       ; preds = %entry
+loop.preheader:                                   ; preds = %entry
   %4 = sub nuw i64 %1, %0
   %min.iters.check = icmp ult i64 %4, 4
-  br i1 %min.iters.check, label %loop.preheader, label %vector.main.loop.iter.check
+  br i1 %min.iters.check, label %loop.preheader2, label %vector.ph
 
-vector.main.loop.iter.check:                      ; preds = %iter.check
-  %min.iters.check2 = icmp ult i64 %4, 16
-  br i1 %min.iters.check2, label %vec.epilog.ph, label %vector.ph
-
-vector.ph:                                        ; preds = %vector.main.loop.iter.check
-  %n.mod.vf = and i64 %4, 12
-  %n.vec = and i64 %4, -16
+vector.ph:                                        ; preds = %loop.preheader
+  %n.vec = and i64 %4, -4
+  %5 = add i64 %0, %n.vec
   br label %vector.body
 
 vector.body:                                      ; preds = %vector.body, %vector.ph
   %index = phi i64 [ 0, %vector.ph ], [ %index.next, %vector.body ]
-  %vec.phi = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %26, %vector.body ]
-  %vec.phi3 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %27, %vector.body ]
-  %vec.phi4 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %28, %vector.body ]
-  %vec.phi5 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %29, %vector.body ]
-  %5 = add i64 %0, %index
-  %6 = getelementptr inbounds i32, ptr %2, i64 %5
-  %7 = getelementptr inbounds nuw i8, ptr %6, i64 16
-  %8 = getelementptr inbounds nuw i8, ptr %6, i64 32
-  %9 = getelementptr inbounds nuw i8, ptr %6, i64 48
+  %vec.phi = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %11, %vector.body ]
+  %offset.idx = add i64 %0, %index
+  %6 = getelementptr inbounds i32, ptr %2, i64 %offset.idx
   %wide.load = load <4 x i32>, ptr %6, align 4
-  %wide.load6 = load <4 x i32>, ptr %7, align 4
-  %wide.load7 = load <4 x i32>, ptr %8, align 4
-  %wide.load8 = load <4 x i32>, ptr %9, align 4
-  %10 = add <4 x i32> %wide.load, splat (i32 1)
-  %11 = add <4 x i32> %wide.load6, splat (i32 1)
-  %12 = add <4 x i32> %wide.load7, splat (i32 1)
-  %13 = add <4 x i32> %wide.load8, splat (i32 1)
-  %14 = getelementptr inbounds i32, ptr %3, i64 %5
-  %15 = getelementptr inbounds nuw i8, ptr %14, i64 16
-  %16 = getelementptr inbounds nuw i8, ptr %14, i64 32
-  %17 = getelementptr inbounds nuw i8, ptr %14, i64 48
-  store <4 x i32> %10, ptr %14, align 4
-  store <4 x i32> %11, ptr %15, align 4
-  store <4 x i32> %12, ptr %16, align 4
-  store <4 x i32> %13, ptr %17, align 4
-  %18 = icmp eq <4 x i32> %10, splat (i32 -2147483648)
-  %19 = icmp eq <4 x i32> %11, splat (i32 -2147483648)
-  %20 = icmp eq <4 x i32> %12, splat (i32 -2147483648)
-  %21 = icmp eq <4 x i32> %13, splat (i32 -2147483648)
-  %22 = zext <4 x i1> %18 to <4 x i64>
-  %23 = zext <4 x i1> %19 to <4 x i64>
-  %24 = zext <4 x i1> %20 to <4 x i64>
-  %25 = zext <4 x i1> %21 to <4 x i64>
-  %26 = add <4 x i64> %vec.phi, %22
-  %27 = add <4 x i64> %vec.phi3, %23
-  %28 = add <4 x i64> %vec.phi4, %24
-  %29 = add <4 x i64> %vec.phi5, %25
-  %index.next = add nuw i64 %index, 16
-  %30 = icmp eq i64 %index.next, %n.vec
-  br i1 %30, label %middle.block, label %vector.body, !llvm.loop !2
+  %7 = add <4 x i32> %wide.load, splat (i32 1)
+  %8 = getelementptr inbounds i32, ptr %3, i64 %offset.idx
+  store <4 x i32> %7, ptr %8, align 4
+  %9 = icmp eq <4 x i32> %7, splat (i32 -2147483648)
+  %10 = zext <4 x i1> %9 to <4 x i64>
+  %11 = add <4 x i64> %vec.phi, %10
+  %index.next = add nuw i64 %index, 4
+  %12 = icmp eq i64 %index.next, %n.vec
+  br i1 %12, label %middle.block, label %vector.body, !llvm.loop !2
 
 middle.block:                                     ; preds = %vector.body
-  %bin.rdx = add <4 x i64> %27, %26
-  %bin.rdx9 = add <4 x i64> %28, %bin.rdx
-  %bin.rdx10 = add <4 x i64> %29, %bin.rdx9
-  %31 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %bin.rdx10)
+  %13 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %11)
   %cmp.n = icmp eq i64 %4, %n.vec
-  br i1 %cmp.n, label %loop.exit, label %vec.epilog.iter.check
+  br i1 %cmp.n, label %loop.exit, label %loop.preheader2
 
-vec.epilog.iter.check:                            ; preds = %middle.block
-  %ind.end = add i64 %0, %n.vec
-  %min.epilog.iters.check = icmp eq i64 %n.mod.vf, 0
-  br i1 %min.epilog.iters.check, label %loop.preheader, label %vec.epilog.ph, !prof !5
-
-vec.epilog.ph:                                    ; preds = %vector.main.loop.iter.check, %vec.epilog.iter.check
-  %vec.epilog.resume.val = phi i64 [ %n.vec, %vec.epilog.iter.check ], [ 0, %vector.main.loop.iter.check ]
-  %bc.merge.rdx = phi i64 [ %31, %vec.epilog.iter.check ], [ 0, %vector.main.loop.iter.check ]
-  %n.vec12 = and i64 %4, -4
-  %32 = add i64 %0, %n.vec12
-  %33 = insertelement <4 x i64> <i64 poison, i64 0, i64 0, i64 0>, i64 %bc.merge.rdx, i64 0
-  br label %vec.epilog.vector.body
-
-vec.epilog.vector.body:                           ; preds = %vec.epilog.vector.body, %vec.epilog.ph
-  %index13 = phi i64 [ %vec.epilog.resume.val, %vec.epilog.ph ], [ %index.next16, %vec.epilog.vector.body ]
-  %vec.phi14 = phi <4 x i64> [ %33, %vec.epilog.ph ], [ %39, %vec.epilog.vector.body ]
-  %offset.idx = add i64 %0, %index13
-  %34 = getelementptr inbounds i32, ptr %2, i64 %offset.idx
-  %wide.load15 = load <4 x i32>, ptr %34, align 4
-  %35 = add <4 x i32> %wide.load15, splat (i32 1)
-  %36 = getelementptr inbounds i32, ptr %3, i64 %offset.idx
-  store <4 x i32> %35, ptr %36, align 4
-  %37 = icmp eq <4 x i32> %35, splat (i32 -2147483648)
-  %38 = zext <4 x i1> %37 to <4 x i64>
-  %39 = add <4 x i64> %vec.phi14, %38
-  %index.next16 = add nuw i64 %index13, 4
-  %40 = icmp eq i64 %index.next16, %n.vec12
-  br i1 %40, label %vec.epilog.middle.block, label %vec.epilog.vector.body, !llvm.loop !6
-
-vec.epilog.middle.block:                          ; preds = %vec.epilog.vector.body
-  %41 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %39)
-  %cmp.n17 = icmp eq i64 %4, %n.vec12
-  br i1 %cmp.n17, label %loop.exit, label %loop.preheader
-
-loop.preheader:                                   ; preds = %iter.check, %vec.epilog.iter.check, %vec.epilog.middle.block
-  %i.ph = phi i64 [ %0, %iter.check ], [ %ind.end, %vec.epilog.iter.check ], [ %32, %vec.epilog.middle.block ]
-  %hits.acc.ph = phi i64 [ 0, %iter.check ], [ %31, %vec.epilog.iter.check ], [ %41, %vec.epilog.middle.block ]
+loop.preheader2:                                  ; preds = %loop.preheader, %middle.block
+  %i.ph = phi i64 [ %0, %loop.preheader ], [ %5, %middle.block ]
+  %hits.acc.ph = phi i64 [ 0, %loop.preheader ], [ %13, %middle.block ]
   br label %loop
 
-loop:                                             ; preds = %loop.preheader, %loop
-  %i = phi i64 [ %i.next, %loop ], [ %i.ph, %loop.preheader ]
-  %hits.acc = phi i64 [ %hits, %loop ], [ %hits.acc.ph, %loop.preheader ]
+loop:                                             ; preds = %loop.preheader2, %loop
+  %i = phi i64 [ %i.next, %loop ], [ %i.ph, %loop.preheader2 ]
+  %hits.acc = phi i64 [ %hits, %loop ], [ %hits.acc.ph, %loop.preheader2 ]
   %a.p = getelementptr inbounds i32, ptr %2, i64 %i
   %a = load i32, ptr %a.p, align 4
   %.6.i.i = add i32 %a, 1
@@ -126,10 +58,10 @@ loop:                                             ; preds = %loop.preheader, %lo
   %hits = add i64 %hits.acc, %r.null64
   %i.next = add nuw i64 %i, 1
   %exitcond.not = icmp eq i64 %i.next, %1
-  br i1 %exitcond.not, label %loop.exit, label %loop, !llvm.loop !7
+  br i1 %exitcond.not, label %loop.exit, label %loop, !llvm.loop !5
 
-loop.exit:                                        ; preds = %loop, %middle.block, %vec.epilog.middle.block, %entry
-  %hits.out = phi i64 [ 0, %entry ], [ %41, %vec.epilog.middle.block ], [ %31, %middle.block ], [ %hits, %loop ]
+loop.exit:                                        ; preds = %loop, %middle.block, %entry
+  %hits.out = phi i64 [ 0, %entry ], [ %13, %middle.block ], [ %hits, %loop ]
   ret i64 %hits.out
 }
 
@@ -141,11 +73,11 @@ entry:
 
 loop.preheader:                                   ; preds = %entry
   %5 = sub nuw i64 %1, %0
-  %min.iters.check = icmp ult i64 %5, 8
-  br i1 %min.iters.check, label %loop.preheader8, label %vector.ph
+  %min.iters.check = icmp ult i64 %5, 4
+  br i1 %min.iters.check, label %loop.preheader3, label %vector.ph
 
 vector.ph:                                        ; preds = %loop.preheader
-  %n.vec = and i64 %5, -8
+  %n.vec = and i64 %5, -4
   %6 = add i64 %0, %n.vec
   %7 = trunc i64 %0 to i8
   %broadcast.splatinsert = insertelement <4 x i8> poison, i8 %7, i64 0
@@ -155,109 +87,72 @@ vector.ph:                                        ; preds = %loop.preheader
 
 vector.body:                                      ; preds = %vector.body, %vector.ph
   %index = phi i64 [ 0, %vector.ph ], [ %index.next, %vector.body ]
-  %vec.phi = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %64, %vector.body ]
-  %vec.phi2 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %65, %vector.body ]
+  %vec.phi = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %35, %vector.body ]
   %vec.ind = phi <4 x i8> [ %induction, %vector.ph ], [ %vec.ind.next, %vector.body ]
   %offset.idx = add i64 %0, %index
   %8 = add i64 %offset.idx, 1
   %9 = add i64 %offset.idx, 2
   %10 = add i64 %offset.idx, 3
-  %11 = add i64 %offset.idx, 4
-  %12 = add i64 %offset.idx, 5
-  %13 = add i64 %offset.idx, 6
-  %14 = add i64 %offset.idx, 7
-  %15 = lshr i64 %offset.idx, 3
-  %16 = lshr i64 %8, 3
-  %17 = lshr i64 %9, 3
-  %18 = lshr i64 %10, 3
-  %19 = lshr i64 %11, 3
-  %20 = lshr i64 %12, 3
-  %21 = lshr i64 %13, 3
-  %22 = lshr i64 %14, 3
-  %23 = getelementptr inbounds nuw i8, ptr %4, i64 %15
-  %24 = getelementptr inbounds nuw i8, ptr %4, i64 %16
-  %25 = getelementptr inbounds nuw i8, ptr %4, i64 %17
-  %26 = getelementptr inbounds nuw i8, ptr %4, i64 %18
-  %27 = getelementptr inbounds nuw i8, ptr %4, i64 %19
-  %28 = getelementptr inbounds nuw i8, ptr %4, i64 %20
-  %29 = getelementptr inbounds nuw i8, ptr %4, i64 %21
-  %30 = getelementptr inbounds nuw i8, ptr %4, i64 %22
-  %31 = load i8, ptr %23, align 1
-  %32 = load i8, ptr %24, align 1
-  %33 = load i8, ptr %25, align 1
-  %34 = load i8, ptr %26, align 1
-  %35 = insertelement <4 x i8> poison, i8 %31, i64 0
-  %36 = insertelement <4 x i8> %35, i8 %32, i64 1
-  %37 = insertelement <4 x i8> %36, i8 %33, i64 2
-  %38 = insertelement <4 x i8> %37, i8 %34, i64 3
-  %39 = load i8, ptr %27, align 1
-  %40 = load i8, ptr %28, align 1
-  %41 = load i8, ptr %29, align 1
-  %42 = load i8, ptr %30, align 1
-  %43 = insertelement <4 x i8> poison, i8 %39, i64 0
-  %44 = insertelement <4 x i8> %43, i8 %40, i64 1
-  %45 = insertelement <4 x i8> %44, i8 %41, i64 2
-  %46 = insertelement <4 x i8> %45, i8 %42, i64 3
-  %47 = and <4 x i8> %vec.ind, splat (i8 7)
-  %48 = and <4 x i8> %vec.ind, splat (i8 7)
-  %49 = xor <4 x i8> %48, splat (i8 4)
-  %50 = shl nuw <4 x i8> splat (i8 1), %47
-  %51 = shl nuw <4 x i8> splat (i8 1), %49
-  %52 = and <4 x i8> %50, %38
-  %53 = and <4 x i8> %51, %46
-  %54 = icmp ne <4 x i8> %52, zeroinitializer
-  %55 = icmp ne <4 x i8> %53, zeroinitializer
-  %56 = getelementptr i32, ptr %2, i64 %offset.idx
-  %57 = getelementptr i8, ptr %56, i64 16
-  %wide.masked.load = tail call <4 x i32> @llvm.masked.load.v4i32.p0(ptr align 4 %56, <4 x i1> %54, <4 x i32> poison)
-  %wide.masked.load3 = tail call <4 x i32> @llvm.masked.load.v4i32.p0(ptr align 4 %57, <4 x i1> %55, <4 x i32> poison)
-  %58 = add <4 x i32> %wide.masked.load, splat (i32 1)
-  %59 = add <4 x i32> %wide.masked.load3, splat (i32 1)
-  %60 = icmp eq <4 x i32> %58, splat (i32 -2147483648)
-  %61 = icmp eq <4 x i32> %59, splat (i32 -2147483648)
-  %predphi = select <4 x i1> %54, <4 x i32> %58, <4 x i32> zeroinitializer
-  %predphi4 = select <4 x i1> %55, <4 x i32> %59, <4 x i32> zeroinitializer
-  %narrow = select <4 x i1> %54, <4 x i1> %60, <4 x i1> zeroinitializer
-  %predphi5 = zext <4 x i1> %narrow to <4 x i64>
-  %narrow7 = select <4 x i1> %55, <4 x i1> %61, <4 x i1> zeroinitializer
-  %predphi6 = zext <4 x i1> %narrow7 to <4 x i64>
-  %62 = getelementptr inbounds i32, ptr %3, i64 %offset.idx
-  %63 = getelementptr inbounds nuw i8, ptr %62, i64 16
-  store <4 x i32> %predphi, ptr %62, align 4
-  store <4 x i32> %predphi4, ptr %63, align 4
-  %64 = add <4 x i64> %vec.phi, %predphi5
-  %65 = add <4 x i64> %vec.phi2, %predphi6
-  %index.next = add nuw i64 %index, 8
-  %vec.ind.next = add <4 x i8> %vec.ind, splat (i8 8)
-  %66 = icmp eq i64 %index.next, %n.vec
-  br i1 %66, label %middle.block, label %vector.body, !llvm.loop !8
+  %11 = lshr i64 %offset.idx, 3
+  %12 = lshr i64 %8, 3
+  %13 = lshr i64 %9, 3
+  %14 = lshr i64 %10, 3
+  %15 = getelementptr inbounds nuw i8, ptr %4, i64 %11
+  %16 = getelementptr inbounds nuw i8, ptr %4, i64 %12
+  %17 = getelementptr inbounds nuw i8, ptr %4, i64 %13
+  %18 = getelementptr inbounds nuw i8, ptr %4, i64 %14
+  %19 = load i8, ptr %15, align 1
+  %20 = load i8, ptr %16, align 1
+  %21 = load i8, ptr %17, align 1
+  %22 = load i8, ptr %18, align 1
+  %23 = insertelement <4 x i8> poison, i8 %19, i64 0
+  %24 = insertelement <4 x i8> %23, i8 %20, i64 1
+  %25 = insertelement <4 x i8> %24, i8 %21, i64 2
+  %26 = insertelement <4 x i8> %25, i8 %22, i64 3
+  %27 = and <4 x i8> %vec.ind, splat (i8 7)
+  %28 = shl nuw <4 x i8> splat (i8 1), %27
+  %29 = and <4 x i8> %28, %26
+  %30 = icmp ne <4 x i8> %29, zeroinitializer
+  %31 = getelementptr i32, ptr %2, i64 %offset.idx
+  %wide.masked.load = tail call <4 x i32> @llvm.masked.load.v4i32.p0(ptr align 4 %31, <4 x i1> %30, <4 x i32> poison)
+  %32 = add <4 x i32> %wide.masked.load, splat (i32 1)
+  %33 = icmp eq <4 x i32> %32, splat (i32 -2147483648)
+  %predphi = select <4 x i1> %30, <4 x i32> %32, <4 x i32> zeroinitializer
+  %narrow = select <4 x i1> %30, <4 x i1> %33, <4 x i1> zeroinitializer
+  %predphi2 = zext <4 x i1> %narrow to <4 x i64>
+  %34 = getelementptr inbounds i32, ptr %3, i64 %offset.idx
+  store <4 x i32> %predphi, ptr %34, align 4
+  %35 = add <4 x i64> %vec.phi, %predphi2
+  %index.next = add nuw i64 %index, 4
+  %vec.ind.next = add <4 x i8> %vec.ind, splat (i8 4)
+  %36 = icmp eq i64 %index.next, %n.vec
+  br i1 %36, label %middle.block, label %vector.body, !llvm.loop !6
 
 middle.block:                                     ; preds = %vector.body
-  %bin.rdx = add <4 x i64> %65, %64
-  %67 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %bin.rdx)
+  %37 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %35)
   %cmp.n = icmp eq i64 %5, %n.vec
-  br i1 %cmp.n, label %loop.exit, label %loop.preheader8
+  br i1 %cmp.n, label %loop.exit, label %loop.preheader3
 
-loop.preheader8:                                  ; preds = %loop.preheader, %middle.block
+loop.preheader3:                                  ; preds = %loop.preheader, %middle.block
   %i.ph = phi i64 [ %0, %loop.preheader ], [ %6, %middle.block ]
-  %hits.acc.ph = phi i64 [ 0, %loop.preheader ], [ %67, %middle.block ]
+  %hits.acc.ph = phi i64 [ 0, %loop.preheader ], [ %37, %middle.block ]
   br label %loop
 
-loop:                                             ; preds = %loop.preheader8, %row.join
-  %i = phi i64 [ %i.next, %row.join ], [ %i.ph, %loop.preheader8 ]
-  %hits.acc = phi i64 [ %hits, %row.join ], [ %hits.acc.ph, %loop.preheader8 ]
+loop:                                             ; preds = %loop.preheader3, %row.join
+  %i = phi i64 [ %i.next, %row.join ], [ %i.ph, %loop.preheader3 ]
+  %hits.acc = phi i64 [ %hits, %row.join ], [ %hits.acc.ph, %loop.preheader3 ]
   %byte.i = lshr i64 %i, 3
   %byte.p = getelementptr inbounds nuw i8, ptr %4, i64 %byte.i
   %byte = load i8, ptr %byte.p, align 1
-  %68 = trunc i64 %i to i8
-  %bit.i8 = and i8 %68, 7
-  %69 = shl nuw i8 1, %bit.i8
-  %70 = and i8 %69, %byte
-  %valid.not = icmp eq i8 %70, 0
+  %38 = trunc i64 %i to i8
+  %bit.i8 = and i8 %38, 7
+  %39 = shl nuw i8 1, %bit.i8
+  %40 = and i8 %39, %byte
+  %valid.not = icmp eq i8 %40, 0
   br i1 %valid.not, label %row.join, label %row.valid
 
 loop.exit:                                        ; preds = %row.join, %middle.block, %entry
-  %hits.out = phi i64 [ 0, %entry ], [ %67, %middle.block ], [ %hits, %row.join ]
+  %hits.out = phi i64 [ 0, %entry ], [ %37, %middle.block ], [ %hits, %row.join ]
   ret i64 %hits.out
 
 row.valid:                                        ; preds = %loop
@@ -271,12 +166,12 @@ row.valid:                                        ; preds = %loop
 row.join:                                         ; preds = %loop, %row.valid
   %.6.i.i.sink = phi i32 [ %.6.i.i, %row.valid ], [ 0, %loop ]
   %hit = phi i64 [ %r.null64, %row.valid ], [ 0, %loop ]
-  %71 = getelementptr inbounds i32, ptr %3, i64 %i
-  store i32 %.6.i.i.sink, ptr %71, align 4
+  %41 = getelementptr inbounds i32, ptr %3, i64 %i
+  store i32 %.6.i.i.sink, ptr %41, align 4
   %hits = add i64 %hit, %hits.acc
   %i.next = add nuw i64 %i, 1
   %exitcond.not = icmp eq i64 %i.next, %1
-  br i1 %exitcond.not, label %loop.exit, label %loop, !llvm.loop !9
+  br i1 %exitcond.not, label %loop.exit, label %loop, !llvm.loop !7
 }
 
 ; Function Attrs: nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none)
@@ -362,8 +257,6 @@ attributes #4 = { nocallback nofree nosync nounwind willreturn memory(argmem: re
 !2 = distinct !{!2, !3, !4}
 !3 = !{!"llvm.loop.isvectorized", i32 1}
 !4 = !{!"llvm.loop.unroll.runtime.disable"}
-!5 = !{!"branch_weights", i32 4, i32 12}
+!5 = distinct !{!5, !4, !3}
 !6 = distinct !{!6, !3, !4}
 !7 = distinct !{!7, !4, !3}
-!8 = distinct !{!8, !3, !4}
-!9 = distinct !{!9, !4, !3}

@@ -13,160 +13,56 @@ declare double @llvm.exp.f64(double) #0
 define internal fastcc i64 @udf_kernel_0_0.dense(i64 range(i64 0, -63) %0, i64 %1, ptr noalias readonly captures(none) %2, ptr noalias readonly captures(none) %3, ptr noalias writeonly captures(none) %4) unnamed_addr #1 {
 entry:
   %loop.any = icmp ult i64 %0, %1
-  br i1 %loop.any, label %iter.check, label %loop.exit
+  br i1 %loop.any, label %loop.preheader, label %loop.exit
 
-iter.check:                                       ; preds = %entry
+loop.preheader:                                   ; preds = %entry
   %5 = sub nuw i64 %1, %0
   %min.iters.check = icmp ult i64 %5, 4
-  br i1 %min.iters.check, label %loop.preheader, label %vector.main.loop.iter.check
+  br i1 %min.iters.check, label %loop.preheader5, label %vector.ph
 
-vector.main.loop.iter.check:                      ; preds = %iter.check
-  %min.iters.check4 = icmp ult i64 %5, 16
-  br i1 %min.iters.check4, label %vec.epilog.ph, label %vector.ph
-
-vector.ph:                                        ; preds = %vector.main.loop.iter.check
-  %n.mod.vf = and i64 %5, 12
-  %n.vec = and i64 %5, -16
+vector.ph:                                        ; preds = %loop.preheader
+  %n.vec = and i64 %5, -4
+  %6 = add i64 %0, %n.vec
   br label %vector.body
 
 vector.body:                                      ; preds = %vector.body, %vector.ph
   %index = phi i64 [ 0, %vector.ph ], [ %index.next, %vector.body ]
-  %vec.phi = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %59, %vector.body ]
-  %vec.phi5 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %60, %vector.body ]
-  %vec.phi6 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %61, %vector.body ]
-  %vec.phi7 = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %62, %vector.body ]
-  %6 = add i64 %0, %index
-  %7 = getelementptr inbounds double, ptr %2, i64 %6
-  %8 = getelementptr inbounds nuw i8, ptr %7, i64 32
-  %9 = getelementptr inbounds nuw i8, ptr %7, i64 64
-  %10 = getelementptr inbounds nuw i8, ptr %7, i64 96
+  %vec.phi = phi <4 x i64> [ zeroinitializer, %vector.ph ], [ %20, %vector.body ]
+  %offset.idx = add i64 %0, %index
+  %7 = getelementptr inbounds double, ptr %2, i64 %offset.idx
   %wide.load = load <4 x double>, ptr %7, align 8
-  %wide.load8 = load <4 x double>, ptr %8, align 8
-  %wide.load9 = load <4 x double>, ptr %9, align 8
-  %wide.load10 = load <4 x double>, ptr %10, align 8
-  %11 = getelementptr inbounds double, ptr %3, i64 %6
-  %12 = getelementptr inbounds nuw i8, ptr %11, i64 32
-  %13 = getelementptr inbounds nuw i8, ptr %11, i64 64
-  %14 = getelementptr inbounds nuw i8, ptr %11, i64 96
-  %wide.load11 = load <4 x double>, ptr %11, align 8
-  %wide.load12 = load <4 x double>, ptr %12, align 8
-  %wide.load13 = load <4 x double>, ptr %13, align 8
-  %wide.load14 = load <4 x double>, ptr %14, align 8
-  %15 = fmul <4 x double> %wide.load, %wide.load
-  %16 = fmul <4 x double> %wide.load8, %wide.load8
-  %17 = fmul <4 x double> %wide.load9, %wide.load9
-  %18 = fmul <4 x double> %wide.load10, %wide.load10
-  %19 = fmul <4 x double> %wide.load11, %wide.load11
-  %20 = fmul <4 x double> %wide.load12, %wide.load12
-  %21 = fmul <4 x double> %wide.load13, %wide.load13
-  %22 = fmul <4 x double> %wide.load14, %wide.load14
-  %23 = fadd <4 x double> %15, %19
-  %24 = fadd <4 x double> %16, %20
-  %25 = fadd <4 x double> %17, %21
-  %26 = fadd <4 x double> %18, %22
-  %27 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %23)
-  %28 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %24)
-  %29 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %25)
-  %30 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %26)
-  %31 = fneg <4 x double> %wide.load
-  %32 = fneg <4 x double> %wide.load8
-  %33 = fneg <4 x double> %wide.load9
-  %34 = fneg <4 x double> %wide.load10
-  %35 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %31), !noalias !2
-  %36 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %32), !noalias !2
-  %37 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %33), !noalias !2
-  %38 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %34), !noalias !2
-  %39 = fmul <4 x double> %35, %27
-  %40 = fmul <4 x double> %36, %28
-  %41 = fmul <4 x double> %37, %29
-  %42 = fmul <4 x double> %38, %30
-  %43 = getelementptr inbounds double, ptr %4, i64 %6
-  %44 = getelementptr inbounds nuw i8, ptr %43, i64 32
-  %45 = getelementptr inbounds nuw i8, ptr %43, i64 64
-  %46 = getelementptr inbounds nuw i8, ptr %43, i64 96
-  store <4 x double> %39, ptr %43, align 8
-  store <4 x double> %40, ptr %44, align 8
-  store <4 x double> %41, ptr %45, align 8
-  store <4 x double> %42, ptr %46, align 8
-  %47 = bitcast <4 x double> %39 to <4 x i64>
-  %48 = bitcast <4 x double> %40 to <4 x i64>
-  %49 = bitcast <4 x double> %41 to <4 x i64>
-  %50 = bitcast <4 x double> %42 to <4 x i64>
-  %51 = icmp eq <4 x i64> %47, splat (i64 4503599627370496)
-  %52 = icmp eq <4 x i64> %48, splat (i64 4503599627370496)
-  %53 = icmp eq <4 x i64> %49, splat (i64 4503599627370496)
-  %54 = icmp eq <4 x i64> %50, splat (i64 4503599627370496)
-  %55 = zext <4 x i1> %51 to <4 x i64>
-  %56 = zext <4 x i1> %52 to <4 x i64>
-  %57 = zext <4 x i1> %53 to <4 x i64>
-  %58 = zext <4 x i1> %54 to <4 x i64>
-  %59 = add <4 x i64> %vec.phi, %55
-  %60 = add <4 x i64> %vec.phi5, %56
-  %61 = add <4 x i64> %vec.phi6, %57
-  %62 = add <4 x i64> %vec.phi7, %58
-  %index.next = add nuw i64 %index, 16
-  %63 = icmp eq i64 %index.next, %n.vec
-  br i1 %63, label %middle.block, label %vector.body, !llvm.loop !5
+  %8 = getelementptr inbounds double, ptr %3, i64 %offset.idx
+  %wide.load4 = load <4 x double>, ptr %8, align 8
+  %9 = fmul <4 x double> %wide.load, %wide.load
+  %10 = fmul <4 x double> %wide.load4, %wide.load4
+  %11 = fadd <4 x double> %9, %10
+  %12 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %11)
+  %13 = fneg <4 x double> %wide.load
+  %14 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %13), !noalias !2
+  %15 = fmul <4 x double> %14, %12
+  %16 = getelementptr inbounds double, ptr %4, i64 %offset.idx
+  store <4 x double> %15, ptr %16, align 8
+  %17 = bitcast <4 x double> %15 to <4 x i64>
+  %18 = icmp eq <4 x i64> %17, splat (i64 4503599627370496)
+  %19 = zext <4 x i1> %18 to <4 x i64>
+  %20 = add <4 x i64> %vec.phi, %19
+  %index.next = add nuw i64 %index, 4
+  %21 = icmp eq i64 %index.next, %n.vec
+  br i1 %21, label %middle.block, label %vector.body, !llvm.loop !5
 
 middle.block:                                     ; preds = %vector.body
-  %bin.rdx = add <4 x i64> %60, %59
-  %bin.rdx15 = add <4 x i64> %61, %bin.rdx
-  %bin.rdx16 = add <4 x i64> %62, %bin.rdx15
-  %64 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %bin.rdx16)
+  %22 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %20)
   %cmp.n = icmp eq i64 %5, %n.vec
-  br i1 %cmp.n, label %loop.exit, label %vec.epilog.iter.check
+  br i1 %cmp.n, label %loop.exit, label %loop.preheader5
 
-vec.epilog.iter.check:                            ; preds = %middle.block
-  %ind.end = add i64 %0, %n.vec
-  %min.epilog.iters.check = icmp eq i64 %n.mod.vf, 0
-  br i1 %min.epilog.iters.check, label %loop.preheader, label %vec.epilog.ph, !prof !8
-
-vec.epilog.ph:                                    ; preds = %vector.main.loop.iter.check, %vec.epilog.iter.check
-  %vec.epilog.resume.val = phi i64 [ %n.vec, %vec.epilog.iter.check ], [ 0, %vector.main.loop.iter.check ]
-  %bc.merge.rdx = phi i64 [ %64, %vec.epilog.iter.check ], [ 0, %vector.main.loop.iter.check ]
-  %n.vec18 = and i64 %5, -4
-  %65 = add i64 %0, %n.vec18
-  %66 = insertelement <4 x i64> <i64 poison, i64 0, i64 0, i64 0>, i64 %bc.merge.rdx, i64 0
-  br label %vec.epilog.vector.body
-
-vec.epilog.vector.body:                           ; preds = %vec.epilog.vector.body, %vec.epilog.ph
-  %index19 = phi i64 [ %vec.epilog.resume.val, %vec.epilog.ph ], [ %index.next23, %vec.epilog.vector.body ]
-  %vec.phi20 = phi <4 x i64> [ %66, %vec.epilog.ph ], [ %80, %vec.epilog.vector.body ]
-  %offset.idx = add i64 %0, %index19
-  %67 = getelementptr inbounds double, ptr %2, i64 %offset.idx
-  %wide.load21 = load <4 x double>, ptr %67, align 8
-  %68 = getelementptr inbounds double, ptr %3, i64 %offset.idx
-  %wide.load22 = load <4 x double>, ptr %68, align 8
-  %69 = fmul <4 x double> %wide.load21, %wide.load21
-  %70 = fmul <4 x double> %wide.load22, %wide.load22
-  %71 = fadd <4 x double> %69, %70
-  %72 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %71)
-  %73 = fneg <4 x double> %wide.load21
-  %74 = tail call <4 x double> @_ZGVdN4v_exp(<4 x double> %73), !noalias !2
-  %75 = fmul <4 x double> %74, %72
-  %76 = getelementptr inbounds double, ptr %4, i64 %offset.idx
-  store <4 x double> %75, ptr %76, align 8
-  %77 = bitcast <4 x double> %75 to <4 x i64>
-  %78 = icmp eq <4 x i64> %77, splat (i64 4503599627370496)
-  %79 = zext <4 x i1> %78 to <4 x i64>
-  %80 = add <4 x i64> %vec.phi20, %79
-  %index.next23 = add nuw i64 %index19, 4
-  %81 = icmp eq i64 %index.next23, %n.vec18
-  br i1 %81, label %vec.epilog.middle.block, label %vec.epilog.vector.body, !llvm.loop !9
-
-vec.epilog.middle.block:                          ; preds = %vec.epilog.vector.body
-  %82 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %80)
-  %cmp.n24 = icmp eq i64 %5, %n.vec18
-  br i1 %cmp.n24, label %loop.exit, label %loop.preheader
-
-loop.preheader:                                   ; preds = %iter.check, %vec.epilog.iter.check, %vec.epilog.middle.block
-  %i.ph = phi i64 [ %0, %iter.check ], [ %ind.end, %vec.epilog.iter.check ], [ %65, %vec.epilog.middle.block ]
-  %hits.acc.ph = phi i64 [ 0, %iter.check ], [ %64, %vec.epilog.iter.check ], [ %82, %vec.epilog.middle.block ]
+loop.preheader5:                                  ; preds = %loop.preheader, %middle.block
+  %i.ph = phi i64 [ %0, %loop.preheader ], [ %6, %middle.block ]
+  %hits.acc.ph = phi i64 [ 0, %loop.preheader ], [ %22, %middle.block ]
   br label %loop
 
-loop:                                             ; preds = %loop.preheader, %loop
-  %i = phi i64 [ %i.next, %loop ], [ %i.ph, %loop.preheader ]
-  %hits.acc = phi i64 [ %hits, %loop ], [ %hits.acc.ph, %loop.preheader ]
+loop:                                             ; preds = %loop.preheader5, %loop
+  %i = phi i64 [ %i.next, %loop ], [ %i.ph, %loop.preheader5 ]
+  %hits.acc = phi i64 [ %hits, %loop ], [ %hits.acc.ph, %loop.preheader5 ]
   %a.p = getelementptr inbounds double, ptr %2, i64 %i
   %a = load double, ptr %a.p, align 8
   %a.p1 = getelementptr inbounds double, ptr %3, i64 %i
@@ -186,10 +82,10 @@ loop:                                             ; preds = %loop.preheader, %lo
   %hits = add i64 %hits.acc, %r.null64
   %i.next = add nuw i64 %i, 1
   %exitcond.not = icmp eq i64 %i.next, %1
-  br i1 %exitcond.not, label %loop.exit, label %loop, !llvm.loop !10
+  br i1 %exitcond.not, label %loop.exit, label %loop, !llvm.loop !8
 
-loop.exit:                                        ; preds = %loop, %middle.block, %vec.epilog.middle.block, %entry
-  %hits.out = phi i64 [ 0, %entry ], [ %82, %vec.epilog.middle.block ], [ %64, %middle.block ], [ %hits, %loop ]
+loop.exit:                                        ; preds = %loop, %middle.block, %entry
+  %hits.out = phi i64 [ 0, %entry ], [ %22, %middle.block ], [ %hits, %loop ]
   ret i64 %hits.out
 }
 
@@ -253,7 +149,7 @@ row.valid.epil:                                   ; preds = %loop.epil.preheader
   %.8.i.i.epil = fadd double %.6.i.i.epil, %.7.i.i.epil
   %sqrt.i.i.epil = tail call double @llvm.sqrt.f64(double %.8.i.i.epil)
   %.10.i.i.epil = fneg double %a.epil
-  %.11.i.i.epil = tail call double @llvm.exp.f64(double %.10.i.i.epil), !noalias !11
+  %.11.i.i.epil = tail call double @llvm.exp.f64(double %.10.i.i.epil), !noalias !9
   %.12.i.i.epil = fmul double %.11.i.i.epil, %sqrt.i.i.epil
   %r.bits.epil = bitcast double %.12.i.i.epil to i64
   %r.null.epil = icmp eq i64 %r.bits.epil, 4503599627370496
@@ -282,7 +178,7 @@ row.valid:                                        ; preds = %loop
   %.8.i.i = fadd double %.6.i.i, %.7.i.i
   %sqrt.i.i = tail call double @llvm.sqrt.f64(double %.8.i.i)
   %.10.i.i = fneg double %a
-  %.11.i.i = tail call double @llvm.exp.f64(double %.10.i.i), !noalias !11
+  %.11.i.i = tail call double @llvm.exp.f64(double %.10.i.i), !noalias !9
   %.12.i.i = fmul double %.11.i.i, %sqrt.i.i
   %r.bits = bitcast double %.12.i.i to i64
   %r.null = icmp eq i64 %r.bits, 4503599627370496
@@ -316,7 +212,7 @@ row.valid.1:                                      ; preds = %row.join
   %.8.i.i.1 = fadd double %.6.i.i.1, %.7.i.i.1
   %sqrt.i.i.1 = tail call double @llvm.sqrt.f64(double %.8.i.i.1)
   %.10.i.i.1 = fneg double %a.1
-  %.11.i.i.1 = tail call double @llvm.exp.f64(double %.10.i.i.1), !noalias !11
+  %.11.i.i.1 = tail call double @llvm.exp.f64(double %.10.i.i.1), !noalias !9
   %.12.i.i.1 = fmul double %.11.i.i.1, %sqrt.i.i.1
   %r.bits.1 = bitcast double %.12.i.i.1 to i64
   %r.null.1 = icmp eq i64 %r.bits.1, 4503599627370496
@@ -430,9 +326,7 @@ attributes #6 = { nocallback nofree nosync nounwind willreturn memory(inaccessib
 !5 = distinct !{!5, !6, !7}
 !6 = !{!"llvm.loop.isvectorized", i32 1}
 !7 = !{!"llvm.loop.unroll.runtime.disable"}
-!8 = !{!"branch_weights", i32 4, i32 12}
-!9 = distinct !{!9, !6, !7}
-!10 = distinct !{!10, !7, !6}
-!11 = !{!12}
-!12 = distinct !{!12, !13, !"_ZN8__main__6hypexpB2v2B42c8tJTC_2fWQA93W1AaAIYBPIqRBFCjDSZRVAJmaQIAEdd: %retptr"}
-!13 = distinct !{!13, !"_ZN8__main__6hypexpB2v2B42c8tJTC_2fWQA93W1AaAIYBPIqRBFCjDSZRVAJmaQIAEdd"}
+!8 = distinct !{!8, !7, !6}
+!9 = !{!10}
+!10 = distinct !{!10, !11, !"_ZN8__main__6hypexpB2v2B42c8tJTC_2fWQA93W1AaAIYBPIqRBFCjDSZRVAJmaQIAEdd: %retptr"}
+!11 = distinct !{!11, !"_ZN8__main__6hypexpB2v2B42c8tJTC_2fWQA93W1AaAIYBPIqRBFCjDSZRVAJmaQIAEdd"}

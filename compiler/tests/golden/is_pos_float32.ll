@@ -7,91 +7,41 @@ target triple = "x86_64-unknown-linux-gnu"
 define internal fastcc void @udf_kernel_0_0.dense(i64 range(i64 0, -63) %0, i64 %1, ptr noalias readonly captures(none) %2, ptr noalias writeonly captures(none) %3) unnamed_addr #0 {
 entry:
   %loop.any = icmp ult i64 %0, %1
-  br i1 %loop.any, label %iter.check, label %loop.exit
+  br i1 %loop.any, label %loop.preheader, label %loop.exit
 
-iter.check:                                       ; preds = %entry
+loop.preheader:                                   ; preds = %entry
   %4 = sub nuw i64 %1, %0
-  %min.iters.check = icmp ult i64 %4, 4
-  br i1 %min.iters.check, label %loop.preheader, label %vector.main.loop.iter.check
+  %min.iters.check = icmp ult i64 %4, 8
+  br i1 %min.iters.check, label %loop.preheader1, label %vector.ph
 
-vector.main.loop.iter.check:                      ; preds = %iter.check
-  %min.iters.check1 = icmp ult i64 %4, 32
-  br i1 %min.iters.check1, label %vec.epilog.ph, label %vector.ph
-
-vector.ph:                                        ; preds = %vector.main.loop.iter.check
-  %n.mod.vf = and i64 %4, 28
-  %n.vec = and i64 %4, -32
+vector.ph:                                        ; preds = %loop.preheader
+  %n.vec = and i64 %4, -8
+  %5 = add i64 %0, %n.vec
   br label %vector.body
 
 vector.body:                                      ; preds = %vector.body, %vector.ph
   %index = phi i64 [ 0, %vector.ph ], [ %index.next, %vector.body ]
-  %5 = add i64 %0, %index
-  %6 = getelementptr inbounds float, ptr %2, i64 %5
-  %7 = getelementptr inbounds nuw i8, ptr %6, i64 32
-  %8 = getelementptr inbounds nuw i8, ptr %6, i64 64
-  %9 = getelementptr inbounds nuw i8, ptr %6, i64 96
+  %offset.idx = add i64 %0, %index
+  %6 = getelementptr inbounds float, ptr %2, i64 %offset.idx
   %wide.load = load <8 x float>, ptr %6, align 4
-  %wide.load2 = load <8 x float>, ptr %7, align 4
-  %wide.load3 = load <8 x float>, ptr %8, align 4
-  %wide.load4 = load <8 x float>, ptr %9, align 4
-  %10 = fcmp ogt <8 x float> %wide.load, zeroinitializer
-  %11 = fcmp ogt <8 x float> %wide.load2, zeroinitializer
-  %12 = fcmp ogt <8 x float> %wide.load3, zeroinitializer
-  %13 = fcmp ogt <8 x float> %wide.load4, zeroinitializer
-  %14 = zext <8 x i1> %10 to <8 x i8>
-  %15 = zext <8 x i1> %11 to <8 x i8>
-  %16 = zext <8 x i1> %12 to <8 x i8>
-  %17 = zext <8 x i1> %13 to <8 x i8>
-  %18 = getelementptr inbounds i8, ptr %3, i64 %5
-  %19 = getelementptr inbounds nuw i8, ptr %18, i64 8
-  %20 = getelementptr inbounds nuw i8, ptr %18, i64 16
-  %21 = getelementptr inbounds nuw i8, ptr %18, i64 24
-  store <8 x i8> %14, ptr %18, align 1
-  store <8 x i8> %15, ptr %19, align 1
-  store <8 x i8> %16, ptr %20, align 1
-  store <8 x i8> %17, ptr %21, align 1
-  %index.next = add nuw i64 %index, 32
-  %22 = icmp eq i64 %index.next, %n.vec
-  br i1 %22, label %middle.block, label %vector.body, !llvm.loop !2
+  %7 = fcmp ogt <8 x float> %wide.load, zeroinitializer
+  %8 = zext <8 x i1> %7 to <8 x i8>
+  %9 = getelementptr inbounds i8, ptr %3, i64 %offset.idx
+  store <8 x i8> %8, ptr %9, align 1
+  %index.next = add nuw i64 %index, 8
+  %10 = icmp eq i64 %index.next, %n.vec
+  br i1 %10, label %middle.block, label %vector.body, !llvm.loop !2
 
 middle.block:                                     ; preds = %vector.body
   %cmp.n = icmp eq i64 %4, %n.vec
-  br i1 %cmp.n, label %loop.exit, label %vec.epilog.iter.check
+  br i1 %cmp.n, label %loop.exit, label %loop.preheader1
 
-vec.epilog.iter.check:                            ; preds = %middle.block
-  %ind.end = add i64 %0, %n.vec
-  %min.epilog.iters.check = icmp eq i64 %n.mod.vf, 0
-  br i1 %min.epilog.iters.check, label %loop.preheader, label %vec.epilog.ph, !prof !5
-
-vec.epilog.ph:                                    ; preds = %vector.main.loop.iter.check, %vec.epilog.iter.check
-  %vec.epilog.resume.val = phi i64 [ %n.vec, %vec.epilog.iter.check ], [ 0, %vector.main.loop.iter.check ]
-  %n.vec6 = and i64 %4, -4
-  %23 = add i64 %0, %n.vec6
-  br label %vec.epilog.vector.body
-
-vec.epilog.vector.body:                           ; preds = %vec.epilog.vector.body, %vec.epilog.ph
-  %index7 = phi i64 [ %vec.epilog.resume.val, %vec.epilog.ph ], [ %index.next9, %vec.epilog.vector.body ]
-  %offset.idx = add i64 %0, %index7
-  %24 = getelementptr inbounds float, ptr %2, i64 %offset.idx
-  %wide.load8 = load <4 x float>, ptr %24, align 4
-  %25 = fcmp ogt <4 x float> %wide.load8, zeroinitializer
-  %26 = zext <4 x i1> %25 to <4 x i8>
-  %27 = getelementptr inbounds i8, ptr %3, i64 %offset.idx
-  store <4 x i8> %26, ptr %27, align 1
-  %index.next9 = add nuw i64 %index7, 4
-  %28 = icmp eq i64 %index.next9, %n.vec6
-  br i1 %28, label %vec.epilog.middle.block, label %vec.epilog.vector.body, !llvm.loop !6
-
-vec.epilog.middle.block:                          ; preds = %vec.epilog.vector.body
-  %cmp.n10 = icmp eq i64 %4, %n.vec6
-  br i1 %cmp.n10, label %loop.exit, label %loop.preheader
-
-loop.preheader:                                   ; preds = %iter.check, %vec.epilog.iter.check, %vec.epilog.middle.block
-  %i.ph = phi i64 [ %0, %iter.check ], [ %ind.end, %vec.epilog.iter.check ], [ %23, %vec.epilog.middle.block ]
+loop.preheader1:                                  ; preds = %loop.preheader, %middle.block
+  %i.ph = phi i64 [ %0, %loop.preheader ], [ %5, %middle.block ]
   br label %loop
 
-loop:                                             ; preds = %loop.preheader, %loop
-  %i = phi i64 [ %i.next, %loop ], [ %i.ph, %loop.preheader ]
+loop:                                             ; preds = %loop.preheader1, %loop
+  %i = phi i64 [ %i.next, %loop ], [ %i.ph, %loop.preheader1 ]
   %a.p = getelementptr inbounds float, ptr %2, i64 %i
   %a = load float, ptr %a.p, align 4
   %.7.i.i = fcmp ogt float %a, 0.000000e+00
@@ -100,9 +50,9 @@ loop:                                             ; preds = %loop.preheader, %lo
   store i8 %.18.0.i, ptr %o.p, align 1
   %i.next = add nuw i64 %i, 1
   %exitcond.not = icmp eq i64 %i.next, %1
-  br i1 %exitcond.not, label %loop.exit, label %loop, !llvm.loop !7
+  br i1 %exitcond.not, label %loop.exit, label %loop, !llvm.loop !5
 
-loop.exit:                                        ; preds = %loop, %middle.block, %vec.epilog.middle.block, %entry
+loop.exit:                                        ; preds = %loop, %middle.block, %entry
   ret void
 }
 
@@ -183,7 +133,7 @@ vector.body:                                      ; preds = %vector.body, %vecto
   %index.next = add nuw i64 %index, 8
   %vec.ind.next = add <8 x i8> %vec.ind, splat (i8 8)
   %54 = icmp eq i64 %index.next, %n.vec
-  br i1 %54, label %middle.block, label %vector.body, !llvm.loop !8
+  br i1 %54, label %middle.block, label %vector.body, !llvm.loop !6
 
 middle.block:                                     ; preds = %vector.body
   %cmp.n = icmp eq i64 %5, %n.vec
@@ -221,7 +171,7 @@ row.join:                                         ; preds = %loop, %row.valid
   store i8 %.18.0.i.sink, ptr %58, align 1
   %i.next = add nuw i64 %i, 1
   %exitcond.not = icmp eq i64 %i.next, %1
-  br i1 %exitcond.not, label %loop.exit, label %loop, !llvm.loop !9
+  br i1 %exitcond.not, label %loop.exit, label %loop, !llvm.loop !7
 }
 
 ; Function Attrs: nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none)
@@ -297,8 +247,6 @@ attributes #3 = { nocallback nofree nosync nounwind willreturn memory(argmem: re
 !2 = distinct !{!2, !3, !4}
 !3 = !{!"llvm.loop.isvectorized", i32 1}
 !4 = !{!"llvm.loop.unroll.runtime.disable"}
-!5 = !{!"branch_weights", i32 4, i32 28}
+!5 = distinct !{!5, !4, !3}
 !6 = distinct !{!6, !3, !4}
 !7 = distinct !{!7, !4, !3}
-!8 = distinct !{!8, !3, !4}
-!9 = distinct !{!9, !4, !3}

@@ -13,5 +13,7 @@ step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test"
 cargo test --workspace 2>&1 | tee /tmp/udf-test.log
-# One closing line over all test binaries.
-awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "\nall tests: %d passed, %d failed, %d ignored\n", p, f, i }' /tmp/udf-test.log
+# One closing line over all test binaries (libtest's and the sqllogictest runner's).
+awk '/^test result:/ { p += $4; f += $6; s += $8 }
+     /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
+     END { printf "\ntotal: %d passed, %d failed, %d skipped\n", p, f, s }' /tmp/udf-test.log

@@ -879,11 +879,7 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         };
         self.builder
             .position_at_end(ctx.append_basic_block(f, "entry"));
-        let hits = if checked {
-            self.emit_checked_loop(f, &cols, lo, hi, self.i64(0))?
-        } else {
-            self.emit_dense_loop(f, &cols, lo, hi, self.i64(0))?
-        };
+        let hits = self.emit_range_loop(f, &cols, lo, hi, checked)?;
         self.builder.build_return(Some(&hits))?;
         Ok(f)
     }
@@ -965,32 +961,24 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         Ok(())
     }
 
-    /// A loop over rows `lo..hi` at the builder's position; returns `hits_in` plus the
-    /// sentinel hits, with the builder left at the loop's exit.
-    fn emit_dense_loop(
+    /// A loop over rows `lo..hi` at the builder's position that computes every row
+    /// (dense) or only rows whose validity bit is set (checked); returns the number of
+    /// NULL-sentinel results, with the builder left at the loop's exit.
+    fn emit_range_loop(
         &self,
         kernel: FunctionValue<'ctx>,
         cols: &Columns<'ctx>,
         lo: IntValue<'ctx>,
         hi: IntValue<'ctx>,
-        hits_in: IntValue<'ctx>,
+        checked: bool,
     ) -> BuildResult<IntValue<'ctx>> {
-        self.emit_loop(kernel, lo, hi, hits_in, |i, hits| {
-            let hit = self.emit_row(cols, i)?;
-            self.builder.build_int_add(hits, hit, "hits")
-        })
-    }
-
-    /// A loop over rows `lo..hi` that computes only rows whose validity bit is set.
-    fn emit_checked_loop(
-        &self,
-        kernel: FunctionValue<'ctx>,
-        cols: &Columns<'ctx>,
-        lo: IntValue<'ctx>,
-        hi: IntValue<'ctx>,
-        hits_in: IntValue<'ctx>,
-    ) -> BuildResult<IntValue<'ctx>> {
-        self.emit_loop(kernel, lo, hi, hits_in, |i, hits| {
+        if !checked {
+            return self.emit_loop(kernel, lo, hi, self.i64(0), |i, hits| {
+                let hit = self.emit_row(cols, i)?;
+                self.builder.build_int_add(hits, hit, "hits")
+            });
+        }
+        self.emit_loop(kernel, lo, hi, self.i64(0), |i, hits| {
             let b = &self.builder;
             let i8t = self.context.i8_type();
             let byte_index = b.build_right_shift(i, self.i64(3), false, "byte.i")?;

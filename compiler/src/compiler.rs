@@ -234,6 +234,12 @@ impl Compiler {
     }
 }
 
+/// The functions `ir` (LLVM text or bitcode) defines, for choosing which symbol a SQL
+/// name refers to. Parsing only: nothing is checked or compiled.
+pub fn defined_functions(ir: &[u8]) -> Result<Vec<String>> {
+    llvm::defined_functions(ir)
+}
+
 fn make_kernels(
     functions: &[FunctionSpec],
     entries: &[usize],

@@ -19,6 +19,7 @@ mod types;
 
 pub use compiler::{
     CompileOutput, CompileRequest, Compiler, CompilerOptions, FunctionSpec, TargetSpec,
+    defined_functions,
 };
 pub use error::{Error, Result};
 pub use kernel::{CompiledModule, Kernel};

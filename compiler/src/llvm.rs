@@ -292,6 +292,18 @@ pub(crate) struct BuildMode {
     pub link_id: u64,
 }
 
+/// The functions a module defines (not those it only declares), in module order.
+pub(crate) fn defined_functions(ir: &[u8]) -> Result<Vec<String>> {
+    let session = LlvmSession::new();
+    let module = parse(&session.context, ir)?;
+    session.diagnostics.check("parsing")?;
+    Ok(module
+        .get_functions()
+        .filter(|f| f.count_basic_blocks() > 0)
+        .map(|f| f.get_name().to_string_lossy().into_owned())
+        .collect())
+}
+
 /// Parses, checks, generates kernels, optimises, and emits what `mode` asks for.
 pub(crate) fn build(
     ir: &[u8],

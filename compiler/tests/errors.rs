@@ -113,3 +113,20 @@ fn the_server_survives_many_bad_modules() {
     );
     assert_eq!(run::<i64, i64>(&k, &[&[1]], None).0, vec![1]);
 }
+
+#[test]
+fn defined_functions_lists_definitions_not_declarations() {
+    let ir = "; ModuleID = 'x'\n\
+              declare double @exp(double)\n\
+              define double @hypexp_daddA(double %x, double %y) local_unnamed_addr {\n\
+              ret double 0.0\n}\n\
+              define internal fastcc i64 @\"weird name\"(i64 %a) {\n  ret i64 %a\n}\n";
+    assert_eq!(
+        compiler::defined_functions(ir.as_bytes()).unwrap(),
+        vec!["hypexp_daddA", "weird name"]
+    );
+    let e = compiler::defined_functions(b"definex i64 @not_this()")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("malformed LLVM IR"), "{e}");
+}

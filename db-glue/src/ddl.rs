@@ -251,13 +251,13 @@ pub(crate) fn choose_symbol(stmt: &CreateFunctionStatement) -> Result<String> {
         format!("{}{mangle}", stmt.name_as_written),
         format!("{}{mangle}", stmt.name),
     ];
-    let defined = defined_symbols(&stmt.ir);
+    // Unparsable IR defines nothing here; the compiler then reports the parse error
+    // (with line:column) when it compiles under the name as written.
+    let defined = compiler::defined_functions(stmt.ir.as_bytes()).unwrap_or_default();
     if let Some(found) = candidates.iter().find(|c| defined.contains(c)) {
         return Ok(found.clone());
     }
     if defined.is_empty() {
-        // Nothing recognisable: let the compiler say what is wrong with the IR (it
-        // reports parse errors with line:column).
         return Ok(stmt.name_as_written.clone());
     }
     Err(Error::InvalidDefinition(format!(
@@ -267,46 +267,4 @@ pub(crate) fn choose_symbol(stmt: &CreateFunctionStatement) -> Result<String> {
         stmt.name,
         defined.join(", ")
     )))
-}
-
-/// The functions an LLVM text module defines, found by scanning its `define` lines.
-// A textual scan suffices to pick among candidate names: the compiler checks the module
-// for real and reports a missing or mistyped symbol itself.
-pub(crate) fn defined_symbols(ir: &str) -> Vec<String> {
-    ir.lines()
-        .filter_map(|line| {
-            let rest = line.trim_start().strip_prefix("define")?;
-            if !rest.starts_with(char::is_whitespace) {
-                return None;
-            }
-            global_name(&rest[rest.find('@')? + 1..])
-        })
-        .collect()
-}
-
-/// The name at the start of `text` (after `@`): `name(` or `"quoted name"(`.
-fn global_name(text: &str) -> Option<String> {
-    if let Some(quoted) = text.strip_prefix('"') {
-        return Some(quoted[..quoted.find('"')?].to_string());
-    }
-    let end = text
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '$' | '-')))
-        .unwrap_or(text.len());
-    (end > 0).then(|| text[..end].to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_defined_symbols() {
-        let ir = "; ModuleID = 'x'\n\
-                  declare double @exp(double)\n\
-                  define double @hypexp_daddA(double %x, double %y) local_unnamed_addr #0 {\n\
-                  ret double 0.0\n}\n\
-                  define internal fastcc i64 @\"weird name\"(i64 %a) {\n  ret i64 %a\n}\n\
-                  definex i64 @not_this()\n";
-        assert_eq!(defined_symbols(ir), vec!["hypexp_daddA", "weird name"]);
-    }
 }

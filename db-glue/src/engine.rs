@@ -137,7 +137,7 @@ impl Engine {
             .map(|f| f.name)
             .collect();
         for name in names {
-            engine.sync_udf(&name)?;
+            engine.sync_udf(&name);
         }
         Ok(engine)
     }
@@ -274,7 +274,8 @@ impl Engine {
         tracing::info!(function = %name, overloads = registered.len(), cache_hit = output.cache_hit, "function registered");
         let _ddl = self.inner.ddl.lock();
         self.inner.catalog.insert(registered, or_replace)?;
-        self.sync_udf(&name)
+        self.sync_udf(&name);
+        Ok(())
     }
 
     /// Drops the overload of `name` taking `args`, or all its overloads when `args` is
@@ -355,7 +356,7 @@ impl Engine {
         let mut dropped = 0;
         for target in targets {
             dropped += catalog.remove(&target.name, target.args.as_deref())?.len();
-            self.sync_udf(&target.name)?;
+            self.sync_udf(&target.name);
         }
         Ok(dropped)
     }
@@ -429,7 +430,7 @@ impl Engine {
 
     /// Makes the session's UDF for `name` match the catalog: one `IrFunction` with all the
     /// catalog's overloads, or none.
-    fn sync_udf(&self, name: &str) -> Result<()> {
+    fn sync_udf(&self, name: &str) {
         let overloads: Vec<Arc<Overload>> = self
             .inner
             .catalog
@@ -453,7 +454,6 @@ impl Engine {
                 generation,
             )));
         }
-        Ok(())
     }
 }
 

@@ -8,6 +8,8 @@
 //! two cheapest at the same cost are an ambiguity, never a silent pick.
 
 use compiler::{Kernel, ScalarType, Signature};
+
+use crate::catalog::arg_list;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use std::fmt::Write as _;
@@ -163,8 +165,7 @@ pub(crate) fn candidate_list<'a>(
 
 /// `myadd(int64, int64) -> int64`.
 pub(crate) fn describe(name: &str, signature: &Signature) -> String {
-    let args: Vec<&str> = signature.args.iter().map(|t| t.name()).collect();
-    format!("{name}({}) -> {}", args.join(", "), signature.ret)
+    format!("{name}({}) -> {}", arg_list(&signature.args), signature.ret)
 }
 
 /// The narrowest type holding a literal's value, when narrower than its own: integer

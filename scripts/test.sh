@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, clippy, unit, golden, sqllogictest and CLI tests.
+# Runs every test: formatting, clippy, unit, golden, sqllogictest and CLI tests, then the
+# protocol tests that drive the real Python clients (pyheavydb, heavyai, rbc) against the
+# real udf-server binary.
 # Installs what is missing first. This is exactly what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +15,19 @@ step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test"
 cargo test --workspace 2>&1 | tee /tmp/udf-test.log
-# One closing line over all test binaries (libtest's and the sqllogictest runner's).
+step "client protocol tests (pytest)"
+source scripts/setup-python.sh
+# `cargo test` built the daemon (udf-server's integration tests need its binaries).
+UDF_SERVER_BIN="$CARGO_TARGET_DIR/debug/udf-server" \
+  "$VENV/bin/python" -m pytest udf-server/tests/clients -q -p no:cacheprovider 2>&1 | tee -a /tmp/udf-test.log
+# One closing line over all test binaries (libtest's, the sqllogictest runner's, pytest's).
 awk '/^test result:/ { p += $4; f += $6; s += $8 }
      /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
+     /^=* *[0-9]+ (passed|failed|skipped|errors?)(, [0-9]+ [a-z]+)* in [0-9.]+s/ {
+       for (i = 1; i < NF; i++) {
+         if ($(i+1) ~ /^passed/) p += $i
+         if ($(i+1) ~ /^(failed|errors?)/) f += $i
+         if ($(i+1) ~ /^skipped/) s += $i
+       }
+     }
      END { printf "\ntotal: %d passed, %d failed, %d skipped\n", p, f, s }' /tmp/udf-test.log

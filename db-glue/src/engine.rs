@@ -1,16 +1,21 @@
 //! The engine: one DataFusion session, the IR function catalog and the compiler.
 
+use std::collections::{BTreeSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use compiler::{CompileRequest, Compiler, CompilerOptions, FunctionSpec, ScalarType};
-use datafusion::arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use datafusion::arrow::array::{
+    ArrayRef, Float64Array, RecordBatch, RecordBatchOptions, StringArray,
+};
 use datafusion::arrow::compute::{filter_record_batch, ilike, like};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::{DataFusionError, TableReference};
+use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::execution::FunctionRegistry;
 use datafusion::execution::session_state::SessionStateBuilder;
-use datafusion::logical_expr::ScalarUDF;
+use datafusion::logical_expr::{LogicalPlan, ScalarUDF};
 use datafusion::optimizer::Analyzer;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement as DfStatement};
@@ -19,14 +24,17 @@ use datafusion::sql::sqlparser::dialect::GenericDialect;
 use parking_lot::Mutex;
 
 use crate::analyzer::BindIrCalls;
+use crate::calcite;
 use crate::catalog::{
     FunctionCatalog, FunctionDefinition, FunctionInfo, InMemoryFunctionCatalog, RegisteredFunction,
     arg_list,
 };
 use crate::ddl::{self, DropTarget};
+use crate::dialect;
 use crate::error::{Error, Result};
 use crate::overload::{Overload, candidate_list};
-use crate::udf::IrFunction;
+use crate::tables::{self, TEXT_ENCODING_KEY};
+use crate::udf::{ArgTypeProbe, IrFunction};
 
 /// How to build an [`Engine`].
 #[derive(Debug, Clone, Default)]
@@ -37,6 +45,34 @@ pub struct EngineConfig {
     /// Partitions DataFusion splits work into; `None` keeps its default (the CPU count).
     pub target_partitions: Option<usize>,
     pub compiler: CompilerOptions,
+}
+
+/// How the columns of a result are named.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ResultNames {
+    /// DataFusion's: an expression is named by its text (`incr(t.i)`, `Int64(1)`).
+    #[default]
+    DataFusion,
+    /// HeavyDB's, which its clients show: an unaliased select-list expression that is not a
+    /// column reference is `EXPR$<n>`, n its 0-based position in the select list after
+    /// wildcards expand; columns and aliases keep their names. `VALUES` columns are all
+    /// `EXPR$<n>`.
+    Calcite,
+}
+
+/// How to run one statement ([`Engine::execute_one_with`], [`Engine::describe_with`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatementOptions {
+    pub result_names: ResultNames,
+}
+
+/// What [`Engine::replace_function_set`] changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReplaceSummary {
+    /// Overloads of the origin's previous set.
+    pub removed: usize,
+    /// Overloads of the new set.
+    pub added: usize,
 }
 
 /// What one statement produced.
@@ -91,6 +127,8 @@ struct EngineInner {
     ddl: Mutex<()>,
     /// Tells successive definitions of one name apart (see `IrFunction`).
     generation: AtomicU64,
+    /// Spreads appends over a table's partitions.
+    appends: AtomicUsize,
 }
 
 impl Engine {
@@ -127,6 +165,7 @@ impl Engine {
                 catalog,
                 ddl: Mutex::new(()),
                 generation: AtomicU64::new(0),
+                appends: AtomicUsize::new(0),
             }),
         };
         let names: std::collections::BTreeSet<String> = engine
@@ -148,24 +187,286 @@ impl Engine {
 
     /// Runs one or more `;`-separated statements in order, returning one result per
     /// statement. On an error, the statements before the failing one have taken effect.
+    ///
+    /// HeavyDB's storage clauses in `CREATE TABLE` (`ENCODING DICT(32)`, `WITH (…)`) are
+    /// accepted and ignored.
     pub async fn execute(&self, sql: &str) -> Result<Vec<QueryResult>> {
-        let statements = DFParser::parse_sql_with_dialect(sql, &GenericDialect {})
-            .map_err(|e| Error::Parse(e.strip_backtrace()))?;
+        let sql = dialect::heavydb_to_datafusion(sql);
+        let statements = parse(&sql)?;
         let numbered = statements.len() > 1;
         let mut results = Vec::with_capacity(statements.len());
         for (i, statement) in statements.into_iter().enumerate() {
-            match self.execute_statement(statement).await {
+            match self.run_statement(statement, ResultNames::DataFusion).await {
                 Ok(result) => results.push(result),
-                Err(e) if numbered => {
-                    return Err(Error::Statement {
-                        index: i + 1,
-                        source: Box::new(e),
+                Err(e) => {
+                    let e = self.refine_error(e, &sql, i, numbered).await;
+                    return Err(if numbered {
+                        Error::Statement {
+                            index: i + 1,
+                            source: Box::new(e),
+                        }
+                    } else {
+                        e
                     });
                 }
-                Err(e) => return Err(e),
             }
         }
         Ok(results)
+    }
+
+    /// Runs exactly one statement (a trailing `;` is fine): what a client that sends one
+    /// query per request, and wants several refused, needs. Several statements are
+    /// [`Error::MultipleStatements`], none an [`Error::Parse`].
+    pub async fn execute_one(&self, sql: &str) -> Result<QueryResult> {
+        self.execute_one_with(sql, StatementOptions::default())
+            .await
+    }
+
+    /// [`Engine::execute_one`] with options (HeavyDB's result column names).
+    pub async fn execute_one_with(
+        &self,
+        sql: &str,
+        options: StatementOptions,
+    ) -> Result<QueryResult> {
+        let original = sql;
+        let sql = dialect::heavydb_to_datafusion(sql);
+        let mut statement = parse_one(&sql)?;
+        // HeavyDB's column types where they differ from DataFusion's (see `heavydb_table`).
+        let heavydb_table = if options.result_names == ResultNames::Calcite {
+            heavydb_table(&mut statement, original)
+        } else {
+            None
+        };
+        match self.run_statement(statement, options.result_names).await {
+            Ok(result) => {
+                if let Some((table, none_encoded)) = heavydb_table {
+                    self.mark_none_encoded(&table, &none_encoded).await?;
+                }
+                Ok(result)
+            }
+            Err(e) => Err(self.refine_error(e, &sql, 0, false).await),
+        }
+    }
+
+    /// Records `ENCODING NONE` text columns of a table just created (still empty) in its
+    /// fields' metadata ([`TEXT_ENCODING_KEY`]), where HeavyDB clients see it.
+    async fn mark_none_encoded(&self, table: &str, columns: &[String]) -> Result<()> {
+        if columns.is_empty() {
+            return Ok(());
+        }
+        let Ok(reference) = self.find_table(table) else {
+            return Ok(());
+        };
+        let provider = self.inner.ctx.table_provider(reference.clone()).await?;
+        let Some(mem) = provider.downcast_ref::<MemTable>() else {
+            return Ok(());
+        };
+        for partition in &mem.batches {
+            if !partition.read().await.is_empty() {
+                // An existing table (`IF NOT EXISTS`): leave it as it was made.
+                return Ok(());
+            }
+        }
+        let schema = mem.schema();
+        let fields: Vec<Field> = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let field = f.as_ref().clone();
+                if columns.iter().any(|c| c == f.name()) {
+                    let mut metadata = field.metadata().clone();
+                    metadata.insert(TEXT_ENCODING_KEY.to_string(), "NONE".to_string());
+                    field.with_metadata(metadata)
+                } else {
+                    field
+                }
+            })
+            .collect();
+        let marked = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+        let table = MemTable::try_new(marked, vec![Vec::new()])?;
+        let _ddl = self.inner.ddl.lock();
+        self.inner.ctx.deregister_table(reference.clone())?;
+        self.inner.ctx.register_table(reference, Arc::new(table))?;
+        Ok(())
+    }
+
+    /// The columns one statement would return, without running it: it is parsed, planned
+    /// and checked, nothing more, so it has no effect. A statement that returns no rows
+    /// (`CREATE TABLE`, `CREATE FUNCTION`, `DROP …`, `SET`) describes as an empty schema,
+    /// an `INSERT` as its `count` column. A query calling a function that does not exist
+    /// or cannot take its arguments is the same error as when it runs.
+    pub async fn describe(&self, sql: &str) -> Result<SchemaRef> {
+        self.describe_with(sql, StatementOptions::default()).await
+    }
+
+    /// [`Engine::describe`] with options (HeavyDB's result column names).
+    pub async fn describe_with(&self, sql: &str, options: StatementOptions) -> Result<SchemaRef> {
+        let sql = dialect::heavydb_to_datafusion(sql);
+        let statement = parse_one(&sql)?;
+        match self
+            .describe_statement(statement, options.result_names)
+            .await
+        {
+            Ok(schema) => Ok(schema),
+            Err(e) => Err(self.refine_error(e, &sql, 0, false).await),
+        }
+    }
+
+    async fn run_statement(
+        &self,
+        statement: DfStatement,
+        names: ResultNames,
+    ) -> Result<QueryResult> {
+        if names == ResultNames::DataFusion || !calcite::is_query(&statement) {
+            return self.execute_statement(statement).await;
+        }
+        let (plan, renaming) = self.plan_with_calcite_names(statement).await?;
+        let result = self.execute_plan(plan).await?;
+        let Some(schema) = renaming.and_then(|r| calcite::rename(&result.schema, &r)) else {
+            return Ok(result);
+        };
+        let batches = result
+            .batches
+            .iter()
+            .map(|b| {
+                RecordBatch::try_new_with_options(
+                    Arc::clone(&schema),
+                    b.columns().to_vec(),
+                    &RecordBatchOptions::new().with_row_count(Some(b.num_rows())),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Internal(format!("renaming result columns: {e}")))?;
+        Ok(QueryResult {
+            schema,
+            batches,
+            message: result.message,
+        })
+    }
+
+    /// Plans a query so that its unnamed result columns can get Calcite's names: with them
+    /// marked, or as written when marking is impossible or stops it from planning (see
+    /// [`calcite`]).
+    async fn plan_with_calcite_names(
+        &self,
+        statement: DfStatement,
+    ) -> Result<(LogicalPlan, Option<calcite::Renaming>)> {
+        let state = self.inner.ctx.state();
+        let mut marked = statement.clone();
+        if let Some(renaming) = calcite::mark_unnamed(&mut marked)
+            && let Ok(plan) = state.statement_to_plan(marked).await
+        {
+            return Ok((plan, Some(renaming)));
+        }
+        let plan = state.statement_to_plan(statement.clone()).await?;
+        let renaming = calcite::unnamed_positions(&statement, plan.schema().fields().len());
+        Ok((plan, renaming))
+    }
+
+    async fn describe_statement(
+        &self,
+        statement: DfStatement,
+        names: ResultNames,
+    ) -> Result<SchemaRef> {
+        if let DfStatement::Statement(sql) = &statement {
+            match sql.as_ref() {
+                SqlStatement::CreateFunction(_) | SqlStatement::DropFunction(_) => {
+                    return Ok(Arc::new(Schema::empty()));
+                }
+                SqlStatement::ShowFunctions { .. } => return Ok(self.show_functions(None)?.schema),
+                _ => {}
+            }
+        }
+        let state = self.inner.ctx.state();
+        let (plan, renaming) = if names == ResultNames::Calcite && calcite::is_query(&statement) {
+            self.plan_with_calcite_names(statement).await?
+        } else {
+            (state.statement_to_plan(statement).await?, None)
+        };
+        let schema: SchemaRef = match plan {
+            LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => Arc::new(Schema::empty()),
+            LogicalPlan::Dml(_) => Arc::clone(plan.schema().inner()),
+            query => {
+                // The analyzer binds IR calls and coerces types: what running would do first.
+                let analyzed =
+                    state
+                        .analyzer()
+                        .execute_and_check(query, state.config_options(), |_, _| {})?;
+                Arc::clone(analyzed.schema().inner())
+            }
+        };
+        Ok(renaming
+            .and_then(|r| calcite::rename(&schema, &r))
+            .unwrap_or(schema))
+    }
+
+    /// Our own errors raised inside DataFusion callbacks come back wrapped; unwrap them,
+    /// and turn an unknown function into [`Error::NoMatchingFunction`] with the types of
+    /// its arguments. A call is located in statement `index` of `sql` for the message.
+    async fn refine_error(&self, error: Error, sql: &str, index: usize, multiple: bool) -> Error {
+        let Error::DataFusion(df) = error else {
+            return error;
+        };
+        let statement_range = || {
+            if multiple {
+                dialect::statement_ranges(sql).and_then(|r| r.get(index).cloned())
+            } else {
+                Some(0..sql.len())
+            }
+        };
+        let df = match take_own_error(df) {
+            Ok(Error::NoMatchingFunction {
+                name,
+                args,
+                span,
+                detail,
+            }) => {
+                let span = span.or_else(|| {
+                    dialect::find_call(sql, statement_range()?, &name, Some(args.len()))
+                        .map(|c| c.span)
+                });
+                return Error::NoMatchingFunction {
+                    name,
+                    args,
+                    span,
+                    detail,
+                };
+            }
+            Ok(own) => return own,
+            Err(df) => df,
+        };
+        let Some((name, detail)) = unknown_function(&df) else {
+            return Error::DataFusion(df);
+        };
+        let site = statement_range().and_then(|r| dialect::find_call(sql, r, &name, None));
+        let args = match self.probe_arg_types(sql, index, &name).await {
+            Some(types) => types.iter().map(calcite::type_name).collect(),
+            None => vec!["<ANY>".to_string(); site.map_or(0, |s| s.arity)],
+        };
+        Error::NoMatchingFunction {
+            name,
+            args,
+            span: site.map(|s| s.span),
+            detail,
+        }
+    }
+
+    /// The argument types of the first call of the unknown function `name` in statement
+    /// `index` of `sql`, learnt by planning it again in a copy of the session where a probe
+    /// stands in for the function. `None` when planning fails before reaching the call.
+    async fn probe_arg_types(&self, sql: &str, index: usize, name: &str) -> Option<Vec<DataType>> {
+        let statement = parse(sql).ok()?.into_iter().nth(index)?;
+        let seen = Arc::new(Mutex::new(None));
+        let mut state = self.inner.ctx.state();
+        state
+            .register_udf(Arc::new(ScalarUDF::new_from_impl(ArgTypeProbe::new(
+                name.to_string(),
+                Arc::clone(&seen),
+            ))))
+            .ok()?;
+        // The probe stops planning with an error once it has seen the call.
+        let _ = state.statement_to_plan(statement).await;
+        seen.lock().take()
     }
 
     async fn execute_statement(&self, statement: DfStatement) -> Result<QueryResult> {
@@ -186,9 +487,12 @@ impl Engine {
                 _ => {}
             }
         }
-        let ctx = &self.inner.ctx;
-        let plan = ctx.state().statement_to_plan(statement).await?;
-        let frame = ctx.execute_logical_plan(plan).await?;
+        let plan = self.inner.ctx.state().statement_to_plan(statement).await?;
+        self.execute_plan(plan).await
+    }
+
+    async fn execute_plan(&self, plan: LogicalPlan) -> Result<QueryResult> {
+        let frame = self.inner.ctx.execute_logical_plan(plan).await?;
         let task_ctx = Arc::new(frame.task_ctx());
         let physical = frame.create_physical_plan().await?;
         // The physical plan's schema is the one the batches carry.
@@ -314,6 +618,257 @@ impl Engine {
             .unwrap_or_default();
         names.sort();
         names
+    }
+
+    /// Replaces the functions registered by `origin` with `functions` (SQL name and IR
+    /// symbol with signature each), all compiled from the one module `ir`: HeavyDB's
+    /// runtime registration, where each call replaces a client's whole set.
+    ///
+    /// All or nothing: when the module does not compile, a name is a built-in, or an
+    /// overload (name and argument types) belongs to another origin, nothing changes and
+    /// the old set stays live. Functions of other origins stay. An empty `functions` only
+    /// removes the set; `ir` is then not looked at (clients unregister with a module that
+    /// defines nothing).
+    pub fn replace_function_set(
+        &self,
+        origin: &str,
+        ir: Vec<u8>,
+        functions: Vec<(String, FunctionSpec)>,
+    ) -> Result<ReplaceSummary> {
+        let functions = functions
+            .into_iter()
+            .map(|(name, spec)| Ok((ddl::normalize_name(&name)?, spec)))
+            .collect::<Result<Vec<_>>>()?;
+        for (i, (name, spec)) in functions.iter().enumerate() {
+            if functions[..i]
+                .iter()
+                .any(|(n, s)| n == name && s.signature.args == spec.signature.args)
+            {
+                return Err(Error::InvalidDefinition(format!(
+                    "`{name}` is listed twice taking ({})",
+                    arg_list(&spec.signature.args)
+                )));
+            }
+        }
+        let names: BTreeSet<&str> = functions.iter().map(|(n, _)| n.as_str()).collect();
+        for name in &names {
+            self.check_not_builtin(name)?;
+        }
+        // Checked again under the lock; this only spares a compile that would be refused.
+        self.check_owner(origin, &functions)?;
+        let registered = if functions.is_empty() {
+            Vec::new()
+        } else {
+            self.compile_set(origin, &ir, &functions)?
+        };
+        let added = registered.len();
+        let catalog = &self.inner.catalog;
+        let _ddl = self.inner.ddl.lock();
+        self.check_owner(origin, &functions)?;
+        let old: Vec<RegisteredFunction> = catalog
+            .list()
+            .into_iter()
+            .filter(|f| f.origin == origin)
+            .collect();
+        let mut removed = Vec::with_capacity(old.len());
+        let swap = || -> Result<()> {
+            for f in &old {
+                removed.extend(catalog.remove(&f.name, Some(&f.signature.args))?);
+            }
+            catalog.insert(registered, false)
+        };
+        let outcome = swap();
+        if let Err(e) = outcome {
+            // Put the old set back; what failed is reported, not this.
+            let _ = catalog.insert(removed, true);
+            return Err(e);
+        }
+        let mut touched: BTreeSet<&str> = names;
+        touched.extend(old.iter().map(|f| f.name.as_str()));
+        for name in &touched {
+            self.sync_udf(name);
+        }
+        tracing::info!(origin, removed = old.len(), added, "function set replaced");
+        Ok(ReplaceSummary {
+            removed: old.len(),
+            added,
+        })
+    }
+
+    /// Refuses a set taking over an overload registered by another origin.
+    fn check_owner(&self, origin: &str, functions: &[(String, FunctionSpec)]) -> Result<()> {
+        for (name, spec) in functions {
+            if let Some(owned) = self
+                .inner
+                .catalog
+                .get(name)
+                .into_iter()
+                .find(|f| f.signature.args == spec.signature.args && f.origin != origin)
+            {
+                return Err(Error::FunctionOwned {
+                    name: name.clone(),
+                    args: arg_list(&spec.signature.args),
+                    owner: owned.origin,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Compiles `ir` once for every function of a set.
+    fn compile_set(
+        &self,
+        origin: &str,
+        ir: &[u8],
+        functions: &[(String, FunctionSpec)],
+    ) -> Result<Vec<RegisteredFunction>> {
+        // One symbol may serve several SQL names; compile it once.
+        let mut specs: Vec<FunctionSpec> = Vec::new();
+        for (_, spec) in functions {
+            if !specs.contains(spec) {
+                specs.push(spec.clone());
+            }
+        }
+        let described = || {
+            let names: BTreeSet<&str> = functions.iter().map(|(n, _)| n.as_str()).collect();
+            names.into_iter().collect::<Vec<_>>().join("`, `")
+        };
+        let output = self
+            .inner
+            .compiler
+            .compile(CompileRequest {
+                ir,
+                functions: &specs,
+            })
+            .map_err(|source| Error::Compile {
+                function: described(),
+                source,
+            })?;
+        let compile_time = output.module.compile_time();
+        let ir: Arc<[u8]> = ir.into();
+        functions
+            .iter()
+            .map(|(name, spec)| {
+                let kernel = output.module.kernel(&spec.symbol).ok_or_else(|| {
+                    Error::Internal(format!(
+                        "the compiler returned no kernel for `{}`",
+                        spec.symbol
+                    ))
+                })?;
+                Ok(RegisteredFunction {
+                    name: name.clone(),
+                    symbol: spec.symbol.clone(),
+                    signature: spec.signature.clone(),
+                    origin: origin.to_string(),
+                    ir: Arc::clone(&ir),
+                    kernel: kernel.clone(),
+                    compile_time,
+                })
+            })
+            .collect()
+    }
+
+    /// Creates an empty in-memory table, as `CREATE TABLE` does: the name and the column
+    /// names are lowercased (as unquoted SQL identifiers are, so that SQL finds them), and
+    /// a field that is not nullable is a NOT NULL column. A table of that name is an
+    /// [`Error::TableExists`] unless `if_not_exists`, which keeps it as it is.
+    pub fn create_table(&self, name: &str, schema: SchemaRef, if_not_exists: bool) -> Result<()> {
+        let name = name.trim().to_lowercase();
+        if name.is_empty() {
+            return Err(Error::InvalidTable("empty table name".into()));
+        }
+        let schema = tables::table_schema(&name, &schema)?;
+        let reference = TableReference::bare(name.clone());
+        let ctx = &self.inner.ctx;
+        if ctx.table_exist(reference.clone())? {
+            return if if_not_exists {
+                Ok(())
+            } else {
+                Err(Error::TableExists(name))
+            };
+        }
+        let table = MemTable::try_new(schema, vec![Vec::new()])?;
+        match ctx.register_table(reference.clone(), Arc::new(table)) {
+            Ok(_) => Ok(()),
+            // Created meanwhile by another request.
+            Err(_) if ctx.table_exist(reference)? => {
+                if if_not_exists {
+                    Ok(())
+                } else {
+                    Err(Error::TableExists(name))
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The columns of a table; a field that is not nullable is a NOT NULL column.
+    pub async fn table_schema(&self, name: &str) -> Result<SchemaRef> {
+        let reference = self.find_table(name)?;
+        Ok(self.inner.ctx.table_provider(reference).await?.schema())
+    }
+
+    /// Appends rows to an in-memory table (one made by `CREATE TABLE` or
+    /// [`Engine::create_table`]); returns how many.
+    ///
+    /// Columns are taken by position and converted to the table's types where that loses
+    /// nothing: integers narrow with an overflow check, strings change representation
+    /// (`Utf8` → `Utf8View`), floats narrow, timestamps change unit. An integer is not
+    /// taken as an epoch count for a DATE, TIME or TIMESTAMP column: the caller converts
+    /// (HeavyDB clients send dates in seconds, not days). A NULL in a NOT NULL column is
+    /// [`Error::NullForColumn`]; any error leaves the table unchanged.
+    ///
+    /// The rows of one call become visible together: a query running meanwhile sees all of
+    /// them or none.
+    pub async fn append(&self, name: &str, batches: Vec<RecordBatch>) -> Result<u64> {
+        let reference = self.find_table(name)?;
+        let table_name = reference.table().to_string();
+        let provider = self.inner.ctx.table_provider(reference).await?;
+        let Some(table) = provider.downcast_ref::<MemTable>() else {
+            return Err(Error::Unsupported(format!(
+                "appending to `{table_name}`: only in-memory tables take rows"
+            )));
+        };
+        let schema = table.schema();
+        let mut rows = 0u64;
+        let mut conformed = Vec::with_capacity(batches.len());
+        for batch in &batches {
+            let batch = tables::conform(&table_name, &schema, batch)?;
+            if batch.num_rows() > 0 {
+                rows += batch.num_rows() as u64;
+                conformed.push(batch);
+            }
+        }
+        if conformed.is_empty() {
+            return Ok(0);
+        }
+        if table.batches.is_empty() {
+            return Err(Error::Internal(format!(
+                "in-memory table `{table_name}` has no partitions"
+            )));
+        }
+        // All into one partition under one lock: a scan reads each partition under its
+        // lock, so it sees the whole append or none of it. Successive appends rotate
+        // over the partitions.
+        let partition = self.inner.appends.fetch_add(1, Ordering::Relaxed) % table.batches.len();
+        // Rows appended at the end may break a declared order, as DataFusion's INSERT
+        // assumes too.
+        table.sort_order.lock().clear();
+        table.batches[partition].write().await.extend(conformed);
+        Ok(rows)
+    }
+
+    /// A table by name: as given, else lowercased (what unquoted SQL names become).
+    fn find_table(&self, name: &str) -> Result<TableReference> {
+        let ctx = &self.inner.ctx;
+        let name = name.trim();
+        for candidate in [name.to_string(), name.to_lowercase()] {
+            let reference = TableReference::bare(candidate);
+            if !name.is_empty() && ctx.table_exist(reference.clone())? {
+                return Ok(reference);
+            }
+        }
+        Err(Error::TableNotFound(name.to_string()))
     }
 
     fn sql_create_function(
@@ -454,6 +1009,96 @@ impl Engine {
                 generation,
             )));
         }
+    }
+}
+
+fn parse(sql: &str) -> Result<VecDeque<DfStatement>> {
+    DFParser::parse_sql_with_dialect(sql, &GenericDialect {})
+        .map_err(|e| Error::Parse(e.strip_backtrace()))
+}
+
+/// For a `CREATE TABLE` (without `AS`) in HeavyDB mode: rewrites HeavyDB's column types
+/// where DataFusion reads the same words differently — `TIMESTAMP` without a precision is
+/// seconds in HeavyDB, nanoseconds in DataFusion — and returns the table's name and its
+/// `ENCODING NONE` columns.
+fn heavydb_table(statement: &mut DfStatement, sql: &str) -> Option<(String, Vec<String>)> {
+    use datafusion::sql::sqlparser::ast::DataType as SqlType;
+    let DfStatement::Statement(inner) = statement else {
+        return None;
+    };
+    let SqlStatement::CreateTable(create) = inner.as_mut() else {
+        return None;
+    };
+    if create.query.is_some() {
+        return None;
+    }
+    for column in &mut create.columns {
+        if let SqlType::Timestamp(precision @ None, _) = &mut column.data_type {
+            *precision = Some(0);
+        }
+    }
+    let name = create
+        .name
+        .0
+        .last()
+        .and_then(|part| part.as_ident())
+        .map(|ident| {
+            if ident.quote_style.is_some() {
+                ident.value.clone()
+            } else {
+                ident.value.to_lowercase()
+            }
+        })?;
+    Some((name, dialect::none_encoded_columns(sql)))
+}
+
+fn parse_one(sql: &str) -> Result<DfStatement> {
+    let mut statements = parse(sql)?;
+    match (statements.pop_front(), statements.is_empty()) {
+        (Some(statement), true) => Ok(statement),
+        (Some(_), false) => Err(Error::MultipleStatements),
+        (None, _) => Err(Error::Parse("no SQL statement".into())),
+    }
+}
+
+/// One of our errors raised inside DataFusion (a UDF's planning callback, the analyzer
+/// rule), out of the wrapping DataFusion adds; the DataFusion error as it was otherwise.
+fn take_own_error(error: DataFusionError) -> Result<Error, DataFusionError> {
+    match error {
+        DataFusionError::External(inner) => inner
+            .downcast::<Error>()
+            .map(|own| *own)
+            .map_err(DataFusionError::External),
+        DataFusionError::Context(context, inner) => {
+            take_own_error(*inner).map_err(|e| DataFusionError::Context(context, Box::new(e)))
+        }
+        DataFusionError::Diagnostic(diagnostic, inner) => {
+            take_own_error(*inner).map_err(|e| DataFusionError::Diagnostic(diagnostic, Box::new(e)))
+        }
+        other => Err(other),
+    }
+}
+
+/// The name in DataFusion's "Invalid function 'name'" planning error, with its suggestion
+/// ("Did you mean 'cos'?").
+fn unknown_function(error: &DataFusionError) -> Option<(String, Option<String>)> {
+    match error {
+        DataFusionError::Plan(message) => {
+            let rest = message.strip_prefix("Invalid function '")?;
+            let (name, rest) = rest.split_once('\'')?;
+            let detail = rest
+                .trim_start_matches('.')
+                .trim()
+                .lines()
+                .next()
+                .filter(|d| !d.is_empty())
+                .map(str::to_string);
+            Some((name.to_string(), detail))
+        }
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+            unknown_function(inner)
+        }
+        _ => None,
     }
 }
 

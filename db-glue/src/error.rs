@@ -28,9 +28,60 @@ pub enum Error {
     /// Dropping a function or overload that does not exist, without `IF EXISTS`.
     #[error("function `{function}` does not exist{hint}")]
     FunctionNotFound { function: String, hint: String },
+    /// Replacing a function set would take over an overload another origin registered.
+    #[error("function {name}({args}) is registered by `{owner}`; drop it there first")]
+    FunctionOwned {
+        name: String,
+        args: String,
+        owner: String,
+    },
+    /// No function of this name, or none of its overloads accepts the argument types.
+    ///
+    /// The first line is HeavyDB's (Calcite's) wording, so that a HeavyDB server need only
+    /// prefix `SQL Error: ` for clients that match on it; `detail` (candidates, a
+    /// suggestion) follows on a line of its own, which those clients ignore.
+    #[error(
+        "{}No match found for function signature {name}({}){}",
+        .span.map(|s| format!("{s}: ")).unwrap_or_default(),
+        .args.join(", "),
+        .detail.as_ref().map(|d| format!("\n{d}")).unwrap_or_default()
+    )]
+    NoMatchingFunction {
+        /// Lowercase SQL name.
+        name: String,
+        /// Argument types as HeavyDB prints them (`BIGINT`, `INTEGER`, `DOUBLE`, `TEXT`,
+        /// …), `<ANY>` where unknown.
+        args: Vec<String>,
+        /// Where the call is in the SQL text, when it could be found.
+        span: Option<SqlSpan>,
+        /// What would have matched, or a similarly named function.
+        detail: Option<String>,
+    },
+    /// Several overloads fit a call equally well.
+    #[error("{0}")]
+    AmbiguousCall(String),
     /// The name belongs to a function built into the engine.
     #[error("`{0}` is a built-in function; choose another name")]
     BuiltinFunction(String),
+    /// A request that takes one statement got several.
+    #[error("multiple SQL statements not allowed")]
+    MultipleStatements,
+    /// A table schema given through the API cannot make a table.
+    #[error("invalid table definition: {0}")]
+    InvalidTable(String),
+    /// No table of this name.
+    #[error("table `{0}` does not exist")]
+    TableNotFound(String),
+    /// Creating a table whose name is taken, without `if_not_exists`.
+    #[error("table `{0}` already exists")]
+    TableExists(String),
+    /// Rows for a NOT NULL column hold a NULL. HeavyDB's wording, which clients show.
+    #[error("NULL for column {column}")]
+    NullForColumn { column: String },
+    /// Rows cannot go into a table: wrong column count, a type without a lossless
+    /// conversion, a value out of range.
+    #[error("cannot load into table `{table}`: {message}")]
+    Load { table: String, message: String },
     /// DataFusion failed to plan or execute a statement.
     #[error(transparent)]
     DataFusion(#[from] DataFusionError),
@@ -57,6 +108,27 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where something is in a SQL text: 1-based lines and columns (characters), the end
+/// inclusive, as Calcite reports positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqlSpan {
+    pub start_line: u64,
+    pub start_column: u64,
+    pub end_line: u64,
+    pub end_column: u64,
+}
+
+impl std::fmt::Display for SqlSpan {
+    /// `From line 1, column 8 to line 1, column 16`, Calcite's form.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "From line {}, column {} to line {}, column {}",
+            self.start_line, self.start_column, self.end_line, self.end_column
+        )
+    }
+}
 
 impl From<Error> for DataFusionError {
     /// Errors raised inside DataFusion callbacks (planning, kernels) travel as

@@ -6,6 +6,15 @@
 //! `CREATE FUNCTION … LANGUAGE llvm AS $$<IR>$$`, `DROP FUNCTION`, `SHOW FUNCTIONS`.
 //! [`Engine::create_function`] registers functions without SQL (the Thrift server's path).
 //!
+//! What a HeavyDB server needs besides: [`Engine::execute_one_with`] (one statement,
+//! HeavyDB's result column names), [`Engine::describe`] (a result's columns without
+//! running), [`Engine::create_table`] and [`Engine::append`] (tables loaded without SQL),
+//! [`Engine::replace_function_set`] (runtime registration, a whole set at a time), and
+//! errors a server can map to HeavyDB's texts without parsing them
+//! ([`Error::NoMatchingFunction`], [`Error::NullForColumn`], [`Error::MultipleStatements`]).
+//! HeavyDB's `CREATE TABLE` storage clauses (`ENCODING DICT(32)`, `WITH (…)`) are accepted
+//! everywhere.
+//!
 //! **API Boundary:** this is the only crate that knows DataFusion. It re-exports
 //! [`arrow`] so that callers can read results without depending on DataFusion.
 //!
@@ -16,15 +25,20 @@
 //! Code map: `engine` (the facade), `catalog` (the [`FunctionCatalog`] interface and its
 //! in-memory implementation), `ddl` (function statements from the SQL AST), `overload`
 //! (overload resolution with HeavyDB's implicit casts), `udf` and `analyzer` (the DataFusion
-//! side of a function), `invoke` (Arrow arrays ⇄ kernel buffers).
+//! side of a function), `invoke` (Arrow arrays ⇄ kernel buffers), `dialect` (HeavyDB's
+//! storage clauses, positions in SQL text), `calcite` (HeavyDB's result and type names),
+//! `tables` (tables filled through the API).
 
 mod analyzer;
+mod calcite;
 mod catalog;
 mod ddl;
+mod dialect;
 mod engine;
 mod error;
 mod invoke;
 mod overload;
+mod tables;
 mod udf;
 
 pub use datafusion::arrow;
@@ -33,5 +47,8 @@ pub use catalog::{
     FunctionCatalog, FunctionDefinition, FunctionInfo, InMemoryFunctionCatalog, RegisteredFunction,
 };
 pub use compiler::{CompilerOptions, FunctionSpec, ScalarType, Signature};
-pub use engine::{Engine, EngineConfig, QueryResult};
-pub use error::{Error, Result};
+pub use engine::{
+    Engine, EngineConfig, QueryResult, ReplaceSummary, ResultNames, StatementOptions,
+};
+pub use error::{Error, Result, SqlSpan};
+pub use tables::TEXT_ENCODING_KEY;

@@ -9,7 +9,9 @@
 
 use compiler::{Kernel, ScalarType, Signature};
 
+use crate::calcite;
 use crate::catalog::arg_list;
+use crate::error::Error;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use std::fmt::Write as _;
@@ -103,14 +105,14 @@ fn call_cost(args: &[DataType], signature: &Signature) -> Option<u32> {
 }
 
 /// Picks the overload for a call with argument types `args`: the index into `signatures`,
-/// or a message naming the call (with the argument types as written, `shown`) and the
+/// or an error naming the call (with the argument types as written, `shown`) and the
 /// candidates.
 pub(crate) fn resolve(
     name: &str,
     signatures: &[&Signature],
     args: &[DataType],
     shown: &[DataType],
-) -> Result<usize, String> {
+) -> Result<usize, Error> {
     let mut best: Vec<usize> = Vec::new();
     let mut best_cost = u32::MAX;
     for (i, signature) in signatures.iter().enumerate() {
@@ -127,17 +129,21 @@ pub(crate) fn resolve(
     }
     match best.as_slice() {
         [one] => Ok(*one),
-        [] => Err(format!(
-            "no overload of `{name}` accepts ({}); candidates: {}",
-            type_list(shown),
-            candidate_list(name, signatures.iter().copied())
-        )),
-        several => Err(format!(
+        [] => Err(Error::NoMatchingFunction {
+            name: name.to_string(),
+            args: shown.iter().map(calcite::type_name).collect(),
+            span: None,
+            detail: Some(format!(
+                "candidates: {}",
+                candidate_list(name, signatures.iter().copied())
+            )),
+        }),
+        several => Err(Error::AmbiguousCall(format!(
             "call of `{name}` with ({}) is ambiguous: {} fit equally well; cast the \
              arguments to pick one",
             type_list(shown),
             candidate_list(name, several.iter().map(|&i| signatures[i]))
-        )),
+        ))),
     }
 }
 
@@ -209,7 +215,9 @@ mod tests {
 
     fn pick(sigs: &[Signature], args: &[DataType]) -> Result<String, String> {
         let refs: Vec<&Signature> = sigs.iter().collect();
-        resolve("f", &refs, args, args).map(|i| sigs[i].to_string())
+        resolve("f", &refs, args, args)
+            .map(|i| sigs[i].to_string())
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -233,7 +241,7 @@ mod tests {
         let e = pick(&sigs, &[DataType::Float64]).unwrap_err();
         assert_eq!(
             e,
-            "no overload of `f` accepts (Float64); candidates: f(int32) -> int32, \
+            "No match found for function signature f(DOUBLE)\ncandidates: f(int32) -> int32, \
              f(int64) -> int64, f(float32) -> float32"
         );
     }

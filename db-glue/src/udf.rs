@@ -10,8 +10,10 @@
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use parking_lot::Mutex;
+
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
-use datafusion::common::{Result, ScalarValue, internal_err, plan_datafusion_err};
+use datafusion::common::{DataFusionError, Result, ScalarValue, internal_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
@@ -54,7 +56,7 @@ impl IrFunction {
         let signatures: Vec<_> = self.overloads.iter().map(|o| &o.signature).collect();
         resolve(&self.name, &signatures, arg_types, shown)
             .map(|i| &self.overloads[i])
-            .map_err(|msg| plan_datafusion_err!("{msg}"))
+            .map_err(DataFusionError::from)
     }
 
     /// The call bound to `overload`, for the analyzer.
@@ -215,5 +217,71 @@ impl ScalarUDFImpl for BoundOverload {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         invoke(&self.name, &self.overload, &args.args, args.number_rows)
+    }
+}
+
+/// Stands in for a function the session does not know, to learn the argument types of a
+/// call of it: planning the statement again with the probe registered (in a throw-away copy
+/// of the session) records the types of the first call and stops.
+#[derive(Debug)]
+pub(crate) struct ArgTypeProbe {
+    name: String,
+    seen: Arc<Mutex<Option<Vec<DataType>>>>,
+    signature: Signature,
+}
+
+impl ArgTypeProbe {
+    pub(crate) fn new(name: String, seen: Arc<Mutex<Option<Vec<DataType>>>>) -> Self {
+        ArgTypeProbe {
+            name,
+            seen,
+            signature: Signature::user_defined(VOLATILITY),
+        }
+    }
+}
+
+impl PartialEq for ArgTypeProbe {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && Arc::ptr_eq(&self.seen, &other.seen)
+    }
+}
+
+impl Eq for ArgTypeProbe {}
+
+impl Hash for ArgTypeProbe {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for ArgTypeProbe {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Null)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let types = args
+            .arg_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        self.seen.lock().get_or_insert(types);
+        plan_err!("argument types of `{}` recorded", self.name)
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        Ok(arg_types.to_vec())
+    }
+
+    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        internal_err!("the argument type probe `{}` cannot run", self.name)
     }
 }

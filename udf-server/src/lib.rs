@@ -1,12 +1,22 @@
-//! Shared pieces of the udf-server command-line tools.
+//! The udf-server daemon and its command-line tools.
 //!
-//! `udf-sql` (embedded mode) runs SQL in-process on a [`db_glue::Engine`]:
+//! The daemon (`bin/udf-server.rs`): [`config`] (file, environment, flags), [`server`]
+//! (accept loop, a thread per connection, graceful stop), [`sessions`] (global sessions),
+//! [`heavy`] (the HeavyDB-compatible Thrift methods over a [`db_glue::Engine`]).
+//!
+//! `udf-sql` runs SQL in-process on an engine or, with `--host`, on a server:
 //! [`splitter`] finds statement boundaries (psql rules, `$$` bodies included),
 //! [`shell`] runs statements and `\` commands, [`render`] prints results.
 //!
 //! **Architecture Invariant:** nothing here names DataFusion; engine types come through
 //! `db_glue` (Arrow through `db_glue::arrow`).
 
+pub mod config;
+pub mod error;
+pub mod heavy;
+pub mod remote;
 pub mod render;
+pub mod server;
+pub mod sessions;
 pub mod shell;
 pub mod splitter;

@@ -1,6 +1,6 @@
 //! The psql-like session behind `udf-sql`: takes text from any source (`-c`, a script,
-//! the prompt), splits it into statements, runs them on an embedded [`Engine`] and
-//! prints results, timings and errors.
+//! the prompt), splits it into statements, runs them on an embedded [`Engine`] or a
+//! remote server ([`Backend`]) and prints results, timings and errors.
 //!
 //! Input sources differ only in where lines come from, so they all go through
 //! [`Shell::feed`]; the binary owns the prompt and the command line.
@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use db_glue::Engine;
 
+use crate::remote::RemoteSession;
 use crate::render::{OutputFormat, write_result};
 use crate::splitter::{LexState, StatementSplitter};
 
@@ -35,10 +36,18 @@ pub enum Flow {
     Quit,
 }
 
-/// One session over one engine.
+/// Where statements run.
+pub enum Backend<'a> {
+    Embedded {
+        engine: &'a Engine,
+        runtime: &'a tokio::runtime::Runtime,
+    },
+    Remote(RemoteSession),
+}
+
+/// One session over one backend.
 pub struct Shell<'a> {
-    engine: &'a Engine,
-    runtime: &'a tokio::runtime::Runtime,
+    backend: Backend<'a>,
     pub options: ShellOptions,
     splitter: StatementSplitter,
     out: Box<dyn Write + 'a>,
@@ -61,20 +70,26 @@ Statements end with `;`; a `$$ ... $$` body (e.g. LLVM IR) may contain `;` and n
 
 impl<'a> Shell<'a> {
     pub fn new(
-        engine: &'a Engine,
-        runtime: &'a tokio::runtime::Runtime,
+        backend: Backend<'a>,
         options: ShellOptions,
         out: Box<dyn Write + 'a>,
         err: Box<dyn Write + 'a>,
     ) -> Self {
         Shell {
-            engine,
-            runtime,
+            backend,
             options,
             splitter: StatementSplitter::new(),
             out,
             err,
             failures: 0,
+        }
+    }
+
+    /// The server's version in remote mode.
+    pub fn server_version(&self) -> Option<&str> {
+        match &self.backend {
+            Backend::Remote(remote) => Some(&remote.server_version),
+            Backend::Embedded { .. } => None,
         }
     }
 
@@ -185,37 +200,56 @@ impl<'a> Shell<'a> {
     /// Runs one statement and prints its results (or its error) and timing.
     pub fn run_statement(&mut self, sql: &str) -> io::Result<Flow> {
         tracing::debug!(sql, "executing statement");
-        let engine = self.engine;
         let start = Instant::now();
-        let result = if self.options.interactive {
-            // A long query can be abandoned with Ctrl-C without leaving the session.
-            // Dropping the future cancels DataFusion's streams; a kernel already inside
-            // a batch finishes that batch first.
-            self.runtime.block_on(async {
-                tokio::select! {
-                    r = engine.execute(sql) => Some(r),
-                    _ = tokio::signal::ctrl_c() => None,
-                }
-            })
-        } else {
-            Some(self.runtime.block_on(engine.execute(sql)))
+        let interactive = self.options.interactive;
+        let result = match &mut self.backend {
+            Backend::Embedded { engine, runtime } => {
+                let engine = *engine;
+                let results = if interactive {
+                    // A long query can be abandoned with Ctrl-C without leaving the
+                    // session. Dropping the future cancels DataFusion's streams; a kernel
+                    // already inside a batch finishes that batch first.
+                    runtime.block_on(async {
+                        tokio::select! {
+                            r = engine.execute(sql) => Some(r),
+                            _ = tokio::signal::ctrl_c() => None,
+                        }
+                    })
+                } else {
+                    Some(runtime.block_on(engine.execute(sql)))
+                };
+                results.map(|r| {
+                    r.map(|results| {
+                        results
+                            .into_iter()
+                            .map(|r| (r.schema, r.batches, r.message))
+                            .collect::<Vec<_>>()
+                    })
+                    .map_err(|e| e.to_string())
+                })
+            }
+            Backend::Remote(remote) => Some(
+                remote
+                    .execute(sql)
+                    .map(|(schema, batches)| vec![(schema, batches, None)]),
+            ),
         };
         let elapsed = start.elapsed();
         let flow = match result {
             Some(Ok(results)) => {
-                for r in &results {
+                for (schema, batches, message) in &results {
                     write_result(
                         &mut self.out,
                         self.options.format,
                         &self.options.null,
-                        &r.schema,
-                        &r.batches,
-                        r.message.as_deref(),
+                        schema,
+                        batches,
+                        message.as_deref(),
                     )?;
                 }
                 Flow::Continue
             }
-            Some(Err(e)) => self.fail(&e.to_string())?,
+            Some(Err(e)) => self.fail(&e)?,
             None => self.fail("canceling statement due to user request")?,
         };
         if self.options.timing {

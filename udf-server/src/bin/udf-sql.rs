@@ -11,8 +11,9 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 use db_glue::{Engine, EngineConfig};
 use rustyline::error::ReadlineError;
 use tracing_subscriber::EnvFilter;
+use udf_server::remote::RemoteSession;
 use udf_server::render::OutputFormat;
-use udf_server::shell::{Flow, Shell, ShellOptions};
+use udf_server::shell::{Backend, Flow, Shell, ShellOptions};
 
 const HISTORY_FILE: &str = ".udf_sql_history";
 
@@ -30,8 +31,26 @@ struct Args {
     /// Directory for udf-sql's files, created if missing; the prompt history is kept in
     /// DIR/.udf_sql_history. Tables are held in memory for now and are lost when udf-sql
     /// exits: durable tables will be stored here in a later version.
+    /// Required in embedded mode (without --host).
     #[arg(long, short = 'D', value_name = "DIR", env = "UDF_DATA_DIR")]
-    data_dir: PathBuf,
+    data_dir: Option<PathBuf>,
+
+    /// Run statements on the udf-server (or HeavyDB) at HOST instead of in-process.
+    /// The password comes from UDF_PASSWORD, else a prompt.
+    #[arg(long, short = 'H', value_name = "HOST")]
+    host: Option<String>,
+
+    /// Port of the server (with --host).
+    #[arg(long, short = 'p', default_value_t = 6274)]
+    port: u16,
+
+    /// User to log in as (with --host).
+    #[arg(long, short = 'U', default_value = "admin")]
+    user: String,
+
+    /// Database to use (with --host).
+    #[arg(long, default_value = "heavyai")]
+    database: String,
 
     /// Run SQL (one or more `;`-separated statements); may be repeated.
     #[arg(long = "command", short = 'c', value_name = "SQL")]
@@ -97,27 +116,6 @@ fn run() -> Result<ExitCode> {
     let sources = sources_in_order(&matches);
     init_tracing();
 
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("cannot create data directory {}", args.data_dir.display()))?;
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let mut config = EngineConfig {
-        data_dir: Some(args.data_dir.clone()),
-        target_partitions: args.target_partitions,
-        ..EngineConfig::default()
-    };
-    if args.no_vector_math {
-        config.compiler.vector_math = false;
-    }
-    let engine = {
-        // The engine may spawn background work while it starts.
-        let _guard = runtime.enter();
-        Engine::new(config).context("cannot start the engine")?
-    };
-
     let interactive = sources.is_empty() && io::stdin().is_terminal();
     let options = ShellOptions {
         timing: args.timing,
@@ -132,10 +130,61 @@ fn run() -> Result<ExitCode> {
     };
     let out = Box::new(BufWriter::new(io::stdout()));
     let err = Box::new(io::stderr());
-    let mut shell = Shell::new(&engine, &runtime, options, out, err);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let engine;
+    let (backend, history_dir) = match &args.host {
+        Some(host) => {
+            let password = match std::env::var("UDF_PASSWORD") {
+                Ok(p) => p,
+                Err(_) if io::stdin().is_terminal() => {
+                    rpassword::prompt_password(format!("Password for {}@{host}: ", args.user))
+                        .context("cannot read the password")?
+                }
+                Err(_) => anyhow::bail!(
+                    "no password: set UDF_PASSWORD (standard input is not a terminal to prompt on)"
+                ),
+            };
+            let remote =
+                RemoteSession::open(host, args.port, &args.user, &password, &args.database)
+                    .map_err(anyhow::Error::msg)?;
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            (Backend::Remote(remote), home)
+        }
+        None => {
+            let data_dir = args.data_dir.clone().context(
+                "embedded mode needs --data-dir DIR (or UDF_DATA_DIR); use --host to run on a server",
+            )?;
+            std::fs::create_dir_all(&data_dir)
+                .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+            let mut config = EngineConfig {
+                data_dir: Some(data_dir.clone()),
+                target_partitions: args.target_partitions,
+                ..EngineConfig::default()
+            };
+            if args.no_vector_math {
+                config.compiler.vector_math = false;
+            }
+            engine = {
+                // The engine may spawn background work while it starts.
+                let _guard = runtime.enter();
+                Engine::new(config).context("cannot start the engine")?
+            };
+            (
+                Backend::Embedded {
+                    engine: &engine,
+                    runtime: &runtime,
+                },
+                Some(data_dir),
+            )
+        }
+    };
+    let mut shell = Shell::new(backend, options, out, err);
 
     let outcome = if interactive {
-        run_interactive(&mut shell, &args.data_dir)
+        run_interactive(&mut shell, history_dir.as_deref())
     } else if sources.is_empty() {
         run_script(&mut shell, "-").map(drop)
     } else {
@@ -221,15 +270,21 @@ fn run_script(shell: &mut Shell<'_>, path: &str) -> Result<Flow> {
     Ok(shell.finish()?)
 }
 
-fn run_interactive(shell: &mut Shell<'_>, data_dir: &Path) -> Result<()> {
+fn run_interactive(shell: &mut Shell<'_>, history_dir: Option<&Path>) -> Result<()> {
+    let place = match shell.server_version() {
+        Some(version) => format!("connected to a server, version {version}"),
+        None => format!(
+            "embedded engine, data directory {}",
+            history_dir.map_or_else(String::new, |d| d.display().to_string())
+        ),
+    };
     println!(
-        "udf-sql {} (embedded engine, data directory {})\n\
+        "udf-sql {} ({place})\n\
          Tables are kept in memory only. Type \\? for help, \\q to quit.\n",
         env!("CARGO_PKG_VERSION"),
-        data_dir.display()
     );
     let mut editor = rustyline::DefaultEditor::new().context("cannot open the terminal")?;
-    let history = data_dir.join(HISTORY_FILE);
+    let history = history_dir.unwrap_or(Path::new(".")).join(HISTORY_FILE);
     if history.exists()
         && let Err(e) = editor.load_history(&history)
     {

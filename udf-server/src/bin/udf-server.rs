@@ -1,0 +1,149 @@
+//! `udf-server`: the daemon. Serves HeavyDB's Thrift protocol (port 6274) over an engine
+//! whose SQL functions include user-defined ones compiled from LLVM IR.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use db_glue::{Engine, EngineConfig};
+use tracing_subscriber::EnvFilter;
+use udf_server::config::{Config, Overrides};
+use udf_server::heavy::{HeavyService, version_string};
+use udf_server::server::{Server, ServerLimits};
+use udf_server::sessions::SessionStore;
+use udf_thrift::HeavySyncProcessor;
+use udf_thrift::input::InputLimits;
+
+/// How long a stop waits for calls in flight.
+const STOP_GRACE: Duration = Duration::from_secs(30);
+
+/// Serve user-defined SQL functions (LLVM IR) over HeavyDB's Thrift protocol.
+///
+/// Settings come from built-in defaults, then --config FILE (TOML), then environment
+/// variables, then flags. Logs go to standard error; RUST_LOG sets the level (default
+/// info). SIGINT or SIGTERM stops the server gracefully: it stops accepting, finishes the
+/// calls in flight and exits 0.
+#[derive(Debug, Parser)]
+#[command(name = "udf-server", version)]
+struct Args {
+    /// TOML settings file (see the README for its keys).
+    #[arg(long, value_name = "FILE", env = "UDF_CONFIG")]
+    config: Option<PathBuf>,
+
+    /// Address to listen on [default: 127.0.0.1]. Binding beyond loopback requires a
+    /// configured admin password.
+    #[arg(long, value_name = "ADDR", env = "UDF_BIND")]
+    bind: Option<String>,
+
+    /// Port to listen on [default: 6274, HeavyDB's].
+    #[arg(long, env = "UDF_PORT")]
+    port: Option<u16>,
+
+    /// Directory for the server's data [default: ./data].
+    #[arg(long, value_name = "DIR", env = "UDF_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Most simultaneous connections; more are answered with an error [default: 256].
+    #[arg(long, value_name = "N", env = "UDF_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("udf-server: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<()> {
+    let overrides = Overrides {
+        bind: args.bind,
+        port: args.port,
+        data_dir: args.data_dir,
+        max_connections: args.max_connections,
+        admin_password: std::env::var("UDF_ADMIN_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()),
+    };
+    let config = Arc::new(Config::load(args.config.as_deref(), &overrides)?);
+    if config.default_admin_password {
+        tracing::warn!(
+            "user `admin` has HeavyDB's public default password `HyperInteractive`; set \
+             UDF_ADMIN_PASSWORD or users.admin.password before listening beyond loopback"
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("engine")
+        .build()
+        .context("cannot start the tokio runtime")?;
+    let engine = Engine::new(EngineConfig {
+        data_dir: Some(config.data_dir.clone()),
+        ..EngineConfig::default()
+    })?;
+    let sessions = Arc::new(SessionStore::new(config.session_idle_timeout));
+    let service = HeavyService::new(
+        engine,
+        Arc::clone(&sessions),
+        Arc::clone(&config),
+        runtime.handle().clone(),
+    );
+    let limits = ServerLimits {
+        max_connections: config.max_connections,
+        call_timeout: config.call_timeout,
+        input: InputLimits {
+            max_message_bytes: config.max_message_bytes,
+            ..InputLimits::default()
+        },
+    };
+    let addr = SocketAddr::new(config.bind, config.port);
+    let server = Server::bind(addr, Arc::new(HeavySyncProcessor::new(service)), limits)
+        .with_context(|| format!("cannot listen on {addr}"))?
+        .with_housekeeping(move || {
+            let expired = sessions.expire();
+            if expired > 0 {
+                tracing::info!(expired, "idle sessions expired");
+            }
+        });
+    let stop = server.stop_handle()?;
+    runtime.spawn(async move {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot watch SIGTERM");
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+        }
+        stop.stop();
+    });
+    tracing::info!(
+        address = %server.local_addr()?,
+        version = version_string(),
+        data_dir = %config.data_dir.display(),
+        max_connections = config.max_connections,
+        "udf-server listening"
+    );
+    server.run(STOP_GRACE)?;
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    tracing::info!("udf-server stopped");
+    Ok(())
+}

@@ -1,0 +1,334 @@
+//! Server settings: built-in defaults, then a TOML file, then environment variables, then
+//! command-line flags, each overriding the one before.
+//!
+//! ```toml
+//! bind = "127.0.0.1"          # UDF_BIND
+//! port = 6274                 # UDF_PORT
+//! data_dir = "./data"         # UDF_DATA_DIR
+//! max_connections = 256       # UDF_MAX_CONNECTIONS
+//! session_idle_timeout_s = 3600
+//! call_timeout_s = 60         # how long the rest of a started call may take to arrive
+//! max_message_mb = 256        # largest call accepted
+//! runtime_udfs = "enabled"    # or "superuser", "disabled"
+//!
+//! [users.admin]               # the default user; password also from UDF_ADMIN_PASSWORD
+//! password = "…"
+//! [users.alice]
+//! password = "…"
+//! superuser = false
+//! ```
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// HeavyDB's well-known default password for `admin`, used only on loopback and only when
+/// no password is configured.
+pub const DEFAULT_ADMIN_PASSWORD: &str = "HyperInteractive";
+pub const ADMIN_USER: &str = "admin";
+
+/// Who may register runtime UDFs (`register_runtime_extension_functions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeUdfPolicy {
+    Enabled,
+    SuperuserOnly,
+    Disabled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub password: String,
+    pub superuser: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: IpAddr,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub max_connections: usize,
+    pub session_idle_timeout: Duration,
+    pub call_timeout: Duration,
+    pub max_message_bytes: u64,
+    pub runtime_udfs: RuntimeUdfPolicy,
+    /// Users by name. `admin` is always present after [`Config::resolve_admin`].
+    pub users: BTreeMap<String, User>,
+    /// Whether `admin`'s password is HeavyDB's public default (warned about at start).
+    pub default_admin_password: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 6274,
+            data_dir: PathBuf::from("data"),
+            max_connections: 256,
+            session_idle_timeout: Duration::from_secs(3600),
+            call_timeout: Duration::from_secs(60),
+            max_message_bytes: 256 << 20,
+            runtime_udfs: RuntimeUdfPolicy::Enabled,
+            users: BTreeMap::new(),
+            default_admin_password: false,
+        }
+    }
+}
+
+/// Values given on the command line or in the environment; `None` = not given.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub bind: Option<String>,
+    pub port: Option<u16>,
+    pub data_dir: Option<PathBuf>,
+    pub max_connections: Option<usize>,
+    pub admin_password: Option<String>,
+}
+
+impl Config {
+    /// Defaults, then `file` (if any), then `overrides`; then the admin password rule.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, Error> {
+        let mut config = Config::default();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| Error::ConfigRead {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            config
+                .apply_toml(&text)
+                .map_err(|message| Error::ConfigFile {
+                    path: path.to_path_buf(),
+                    message,
+                })?;
+        }
+        if let Some(bind) = &overrides.bind {
+            config.bind = parse_bind(bind).map_err(|message| Error::Setting {
+                name: "bind".into(),
+                message,
+            })?;
+        }
+        if let Some(port) = overrides.port {
+            config.port = port;
+        }
+        if let Some(dir) = &overrides.data_dir {
+            config.data_dir = dir.clone();
+        }
+        if let Some(n) = overrides.max_connections {
+            config.max_connections = n;
+        }
+        config.resolve_admin(overrides.admin_password.as_deref())?;
+        if config.max_connections == 0 {
+            return Err(Error::Setting {
+                name: "max_connections".into(),
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(config)
+    }
+
+    fn apply_toml(&mut self, text: &str) -> Result<(), String> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        for (key, value) in &table {
+            let wrong = |expected: &str| format!("`{key}` must be {expected}, found {value}");
+            let positive = |v: &toml::Value| v.as_integer().filter(|n| *n > 0);
+            match key.as_str() {
+                "bind" => {
+                    let text = value.as_str().ok_or_else(|| wrong("a string"))?;
+                    self.bind = parse_bind(text)?;
+                }
+                "port" => {
+                    self.port = value
+                        .as_integer()
+                        .and_then(|n| u16::try_from(n).ok())
+                        .ok_or_else(|| wrong("a port number"))?;
+                }
+                "data_dir" => {
+                    self.data_dir = PathBuf::from(value.as_str().ok_or_else(|| wrong("a string"))?);
+                }
+                "max_connections" => {
+                    self.max_connections =
+                        positive(value).ok_or_else(|| wrong("a positive integer"))? as usize;
+                }
+                "session_idle_timeout_s" => {
+                    self.session_idle_timeout = Duration::from_secs(
+                        positive(value).ok_or_else(|| wrong("a positive integer"))? as u64,
+                    );
+                }
+                "call_timeout_s" => {
+                    self.call_timeout = Duration::from_secs(
+                        positive(value).ok_or_else(|| wrong("a positive integer"))? as u64,
+                    );
+                }
+                "max_message_mb" => {
+                    self.max_message_bytes =
+                        (positive(value).ok_or_else(|| wrong("a positive integer"))? as u64) << 20;
+                }
+                "runtime_udfs" => {
+                    self.runtime_udfs = match value.as_str() {
+                        Some("enabled") => RuntimeUdfPolicy::Enabled,
+                        Some("superuser") => RuntimeUdfPolicy::SuperuserOnly,
+                        Some("disabled") => RuntimeUdfPolicy::Disabled,
+                        _ => return Err(wrong("\"enabled\", \"superuser\" or \"disabled\"")),
+                    };
+                }
+                "users" => {
+                    let users = value.as_table().ok_or_else(|| wrong("a table of users"))?;
+                    for (name, user) in users {
+                        self.users.insert(name.clone(), parse_user(name, user)?);
+                    }
+                }
+                other => return Err(format!("unknown setting `{other}`")),
+            }
+        }
+        Ok(())
+    }
+
+    /// `admin`'s password: the environment (or flag), else the file, else HeavyDB's
+    /// default — which is allowed only while bound to loopback.
+    fn resolve_admin(&mut self, override_password: Option<&str>) -> Result<(), Error> {
+        if let Some(password) = override_password {
+            let admin = self.users.entry(ADMIN_USER.into()).or_insert(User {
+                password: String::new(),
+                superuser: true,
+            });
+            admin.password = password.to_string();
+            admin.superuser = true;
+        }
+        if !self.users.contains_key(ADMIN_USER) {
+            if !self.bind.is_loopback() {
+                return Err(Error::DefaultPasswordOffLoopback { bind: self.bind });
+            }
+            self.users.insert(
+                ADMIN_USER.into(),
+                User {
+                    password: DEFAULT_ADMIN_PASSWORD.into(),
+                    superuser: true,
+                },
+            );
+            self.default_admin_password = true;
+        }
+        Ok(())
+    }
+}
+
+fn parse_bind(text: &str) -> Result<IpAddr, String> {
+    match text {
+        "localhost" => Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        _ => text
+            .parse()
+            .map_err(|_| format!("`{text}` is not an IP address (e.g. 127.0.0.1 or 0.0.0.0)")),
+    }
+}
+
+fn parse_user(name: &str, value: &toml::Value) -> Result<User, String> {
+    let table = value
+        .as_table()
+        .ok_or_else(|| format!("users.{name} must be a table"))?;
+    let mut user = User {
+        password: String::new(),
+        superuser: name == ADMIN_USER,
+    };
+    let mut has_password = false;
+    for (key, v) in table {
+        match key.as_str() {
+            "password" => {
+                user.password = v
+                    .as_str()
+                    .ok_or_else(|| format!("users.{name}.password must be a string"))?
+                    .to_string();
+                has_password = true;
+            }
+            "superuser" => {
+                user.superuser = v
+                    .as_bool()
+                    .ok_or_else(|| format!("users.{name}.superuser must be true or false"))?;
+            }
+            other => return Err(format!("unknown setting `users.{name}.{other}`")),
+        }
+    }
+    if !has_password {
+        return Err(format!("users.{name} has no password"));
+    }
+    Ok(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(toml: &str, overrides: Overrides) -> Result<Config, Error> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("udf-server.toml");
+        std::fs::write(&path, toml).unwrap();
+        Config::load(Some(&path), &overrides)
+    }
+
+    #[test]
+    fn defaults_use_heavydbs_password_only_on_loopback() {
+        let config = Config::load(None, &Overrides::default()).unwrap();
+        assert_eq!(config.port, 6274);
+        assert!(config.bind.is_loopback());
+        assert!(config.default_admin_password);
+        assert_eq!(config.users[ADMIN_USER].password, DEFAULT_ADMIN_PASSWORD);
+
+        let err = Config::load(
+            None,
+            &Overrides {
+                bind: Some("0.0.0.0".into()),
+                ..Overrides::default()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::DefaultPasswordOffLoopback { .. }),
+            "{err}"
+        );
+
+        let config = Config::load(
+            None,
+            &Overrides {
+                bind: Some("0.0.0.0".into()),
+                admin_password: Some("s3cret".into()),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert!(!config.default_admin_password);
+        assert_eq!(config.users[ADMIN_USER].password, "s3cret");
+    }
+
+    #[test]
+    fn file_then_overrides() {
+        let config = load(
+            "port = 7000\nbind = \"0.0.0.0\"\nruntime_udfs = \"superuser\"\n\
+             [users.admin]\npassword = \"a\"\n[users.alice]\npassword = \"b\"\n",
+            Overrides {
+                port: Some(7001),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(config.port, 7001);
+        assert_eq!(config.runtime_udfs, RuntimeUdfPolicy::SuperuserOnly);
+        assert!(config.users["admin"].superuser);
+        assert!(!config.users["alice"].superuser);
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let err = load("prot = 1\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown setting `prot`"), "{err}");
+        let err = load("port = \"x\"\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`port` must be a port number"), "{err}");
+        let err = load("[users.bob]\nsuperuser = true\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("users.bob has no password"), "{err}");
+    }
+}

@@ -1,0 +1,84 @@
+//! The crate's one error type. Handler errors become `TDBException`s whose first line is
+//! what HeavyDB clients match on (shared/protocols/heavydb-thrift.md §8).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    // --- settings -----------------------------------------------------------------------
+    #[error("cannot read config file {}: {source}", path.display())]
+    ConfigRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {}: {message}", path.display())]
+    ConfigFile { path: PathBuf, message: String },
+    #[error("{name}: {message}")]
+    Setting { name: String, message: String },
+    #[error(
+        "refusing to listen on {bind} with HeavyDB's public default password for `admin`; \
+         set users.admin.password in the config file or UDF_ADMIN_PASSWORD"
+    )]
+    DefaultPasswordOffLoopback { bind: IpAddr },
+
+    // --- calls --------------------------------------------------------------------------
+    /// Unknown or expired session: HeavyDB's exact text.
+    #[error("Session not valid or expired.")]
+    InvalidSession,
+    #[error("Authentication failure: wrong user name or password for `{0}`")]
+    Authentication(String),
+    #[error("Database `{0}` does not exist (this server has one database, `heavyai`)")]
+    UnknownDatabase(String),
+    /// SQL that failed to parse, plan or run.
+    #[error("SQL Error: {}", sql_detail(.0))]
+    Sql(#[source] db_glue::Error),
+    #[error("SQL Error: multiple SQL statements not allowed")]
+    MultipleStatements,
+    #[error("The result contains more rows than the specified cap of {0}")]
+    TooManyRows(i32),
+    #[error("column `{column}`: {message}")]
+    Column { column: String, message: String },
+    #[error("HeavyDB clients cannot receive values of type {0}")]
+    UnsupportedResultType(String),
+    #[error("Unsupported type: {0}")]
+    UnsupportedColumnType(String),
+    #[error("cannot convert data: {0}")]
+    Conversion(String),
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    #[error("not supported: {0}")]
+    Unsupported(String),
+    /// The IR of a registration does not parse: HeavyDB's wording, which rbc shows.
+    #[error("LLVM IR ParseError: {0}")]
+    IrParse(String),
+    #[error("Runtime UDF registration failed: {0}")]
+    Registration(String),
+    #[error("Runtime UDF and UDTF function registration is disabled.")]
+    RegistrationDisabled,
+    #[error("Server is configured to require superuser privilege to register UDFs and UDTFs.")]
+    RegistrationNeedsSuperuser,
+    #[error("internal error (a bug in udf-server): {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Prefixes a data error with the column it concerns.
+    pub fn for_column(self, column: &str) -> Error {
+        match self {
+            Error::Column { .. } => self,
+            other => Error::Column {
+                column: column.to_string(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+/// The detail of a SQL failure. db-glue already words a missing function as Calcite
+/// does ("From line …: No match found for function signature f(…)"), on the first line.
+fn sql_detail(error: &db_glue::Error) -> String {
+    error.to_string()
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

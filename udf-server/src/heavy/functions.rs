@@ -1,0 +1,241 @@
+//! Runtime UDFs the HeavyDB way: `register_runtime_extension_functions`, the function
+//! introspection methods, and the `get_device_parameters` map that rbc compiles against.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use db_glue::{FunctionInfo, FunctionSpec, Signature};
+use udf_thrift::{ENUM_MEMBERS, TExtArgumentType, TUserDefinedFunction, TUserDefinedTableFunction};
+
+use crate::error::{Error, Result};
+
+/// Origin recorded for functions registered through this method by `user`: a
+/// registration replaces exactly the functions with its origin.
+pub fn runtime_origin(user: &str) -> String {
+    format!("heavydb:{user}")
+}
+
+pub fn is_runtime(origin: &str) -> bool {
+    origin.starts_with("heavydb:")
+}
+
+/// Where a registered name says it runs: `name__cpu_N`, `name__gpu_N`, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    Cpu,
+    Gpu,
+    Any,
+}
+
+/// `incr__cpu_0` → (`incr`, Cpu). The SQL name is the part before the first `__`,
+/// case-insensitive.
+pub fn split_name(full: &str) -> (String, Device) {
+    match full.split_once("__") {
+        Some((name, suffix)) => {
+            let device = if suffix.starts_with("cpu_") || suffix.contains("_cpu_") {
+                Device::Cpu
+            } else if suffix.starts_with("gpu_") || suffix.contains("_gpu_") {
+                Device::Gpu
+            } else {
+                Device::Any
+            };
+            (name.to_ascii_lowercase(), device)
+        }
+        None => (full.to_ascii_lowercase(), Device::Any),
+    }
+}
+
+/// What one registration asks for, checked.
+#[derive(Debug)]
+pub struct RuntimeSet {
+    /// (SQL name, IR symbol + signature) for each CPU overload.
+    pub cpu: Vec<(String, FunctionSpec)>,
+    /// GPU-only names, accepted but not runnable until the server has GPU kernels.
+    pub gpu_only: Vec<String>,
+    pub cpu_ir: Option<Vec<u8>>,
+}
+
+/// Checks the UDF list of a registration and pairs it with the device modules.
+pub fn runtime_set(
+    udfs: &[TUserDefinedFunction],
+    udtfs: &[TUserDefinedTableFunction],
+    device_ir_map: &BTreeMap<String, String>,
+) -> Result<RuntimeSet> {
+    if !udtfs.is_empty() {
+        let names: Vec<String> = udtfs
+            .iter()
+            .map(|t| t.name.clone().unwrap_or_default())
+            .collect();
+        return Err(Error::Unsupported(format!(
+            "table functions (UDTFs) are not supported yet: {}",
+            names.join(", ")
+        )));
+    }
+    for key in device_ir_map.keys() {
+        if key != "cpu" && key != "gpu" {
+            return Err(Error::InvalidArgument(format!(
+                "device_ir_map key `{key}` is not a device (expected \"cpu\" or \"gpu\")"
+            )));
+        }
+    }
+    let mut cpu = Vec::new();
+    let mut gpu_only = Vec::new();
+    let mut seen = BTreeSet::new();
+    for udf in udfs {
+        let full = udf.name.clone().unwrap_or_default();
+        if full.is_empty() {
+            return Err(Error::InvalidArgument("a UDF has no name".into()));
+        }
+        if !seen.insert(full.clone()) {
+            return Err(Error::InvalidArgument(format!(
+                "UDF `{full}` is listed twice"
+            )));
+        }
+        let uses_manager = udf
+            .annotations
+            .as_ref()
+            .and_then(|a| a.last())
+            .and_then(|m| m.get("uses_manager"))
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if uses_manager {
+            return Err(Error::Unsupported(format!(
+                "`{full}` takes a RowFunctionManager, which is not supported yet"
+            )));
+        }
+        let (name, device) = split_name(&full);
+        if device == Device::Gpu {
+            gpu_only.push(full);
+            continue;
+        }
+        let args: Vec<i32> = udf
+            .arg_types
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|t| t.0)
+            .collect();
+        let ret = udf.ret_type.unwrap_or_default().0;
+        let signature = Signature::from_ext_arg_types(ret, &args)
+            .map_err(|e| Error::Registration(format!("`{full}`: {e}")))?;
+        cpu.push((name, FunctionSpec::new(full, signature)));
+    }
+    let cpu_ir = device_ir_map.get("cpu").map(|ir| ir.clone().into_bytes());
+    if !cpu.is_empty() && cpu_ir.is_none() {
+        return Err(Error::InvalidArgument(format!(
+            "device_ir_map has no \"cpu\" module, but {} are CPU functions",
+            cpu.iter()
+                .map(|(_, s)| s.symbol.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    Ok(RuntimeSet {
+        cpu,
+        gpu_only,
+        cpu_ir,
+    })
+}
+
+/// `get_function_details`' description of a registered overload.
+pub fn details(info: &FunctionInfo) -> TUserDefinedFunction {
+    let args: Vec<TExtArgumentType> = info
+        .signature
+        .args
+        .iter()
+        .map(|a| TExtArgumentType(a.ext_arg_type()))
+        .collect();
+    // One annotation map per argument plus one for the function, as rbc sends them.
+    let annotations = vec![BTreeMap::new(); args.len() + 1];
+    TUserDefinedFunction {
+        name: Some(info.symbol.clone()),
+        arg_types: Some(args),
+        ret_type: Some(TExtArgumentType(info.signature.ret.ext_arg_type())),
+        annotations: Some(annotations),
+    }
+}
+
+/// Sizes of C types on the server (x86-64 / aarch64 Linux, LP64).
+const TYPE_SIZEOF: &str = "bool:1;size_t:8;ssize_t:8;char:1;uchar:1;short:2;ushort:2;int:4;uint:4;\
+long:8;ulong:8;longlong:8;ulonglong:8;float:4;double:8;longdouble:16;voidptr:8;";
+
+/// NULL sentinels as unsigned bit patterns, HeavyDB's exact keys.
+const NULL_VALUES: &str = "boolean1:1;boolean8:128;int8:128;int16:32768;int32:2147483648;\
+int64:9223372036854775808;uint8:255;uint16:65535;uint32:4294967295;uint64:18446744073709551615;\
+float32:8388608;float64:4503599627370496;Array<boolean8>:129;Array<int8>:129;Array<int16>:32769;\
+Array<int32>:2147483649;Array<int64>:9223372036854775809;Array<float32>:16777216;\
+Array<float64>:9007199254740992;";
+
+/// Enums whose tables rbc reads from the server (it overwrites its own with them).
+const SERVED_ENUMS: &[&str] = &[
+    "TDeviceType",
+    "TDatumType",
+    "TEncodingType",
+    "TExtArgumentType",
+    "TOutputBufferSizeType",
+];
+
+/// The host CPU as the client's code generator should target it.
+pub struct HostCpu<'a> {
+    pub name: &'a str,
+    pub triple: &'a str,
+    /// LLVM feature string, `+a,-b,…`.
+    pub features: &'a str,
+    pub llvm_version: &'a str,
+}
+
+pub fn device_parameters(cpu: &HostCpu<'_>) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    map.insert("cpu_name".into(), cpu.name.to_string());
+    map.insert("cpu_triple".into(), cpu.triple.to_string());
+    map.insert("cpu_cores".into(), threads.to_string());
+    map.insert("cpu_threads".into(), threads.to_string());
+    // rbc wants a leading space and space-separated `+f`/`-f`.
+    let features: String = cpu
+        .features
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .map(|f| format!(" {f}"))
+        .collect();
+    map.insert("cpu_features".into(), features);
+    map.insert("llvm_version".into(), cpu.llvm_version.to_string());
+    map.insert("type_sizeof".into(), TYPE_SIZEOF.into());
+    map.insert("null_values".into(), NULL_VALUES.into());
+    for (enum_name, members) in ENUM_MEMBERS {
+        if SERVED_ENUMS.contains(enum_name) {
+            for (member, value) in *members {
+                map.insert(format!("{enum_name}.{member}"), value.to_string());
+            }
+        }
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_split_by_device() {
+        assert_eq!(split_name("incr__cpu_0"), ("incr".into(), Device::Cpu));
+        assert_eq!(split_name("MyAdd__gpu_1"), ("myadd".into(), Device::Gpu));
+        assert_eq!(split_name("plain"), ("plain".into(), Device::Any));
+        assert_eq!(split_name("f__x"), ("f".into(), Device::Any));
+    }
+
+    #[test]
+    fn device_parameters_have_what_rbc_requires() {
+        let map = device_parameters(&HostCpu {
+            name: "znver4",
+            triple: "x86_64-unknown-linux-gnu",
+            features: "+avx2,-avx512f",
+            llvm_version: "22.1.0",
+        });
+        assert_eq!(map["cpu_features"], " +avx2 -avx512f");
+        assert!(map["type_sizeof"].contains("size_t:8;") && map["type_sizeof"].contains("uint:4;"));
+        assert!(map["null_values"].contains("int64:9223372036854775808;"));
+        assert_eq!(map["TDatumType.BOOL"], "10");
+        assert_eq!(map["TExtArgumentType.ColumnDouble"], "32");
+        assert_eq!(map["TOutputBufferSizeType.kConstant"], "0");
+        assert!(!map.keys().any(|k| k.starts_with("gpu_")));
+    }
+}

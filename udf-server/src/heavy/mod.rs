@@ -1,0 +1,818 @@
+//! The HeavyDB-compatible `Heavy` service over the engine.
+//!
+//! Every method checks its session (except `connect` and `get_version`), runs inside a
+//! panic guard, and answers failures with a `TDBException` whose first line is what the
+//! real clients match on. Sessions are global (see `sessions`).
+
+pub mod functions;
+pub mod load;
+pub mod results;
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use db_glue::arrow::array::{RecordBatch, StringArray};
+use db_glue::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use db_glue::{Engine, QueryResult, ResultNames, StatementOptions};
+use udf_thrift::connection::panic_message;
+use udf_thrift::*;
+
+use crate::config::{Config, RuntimeUdfPolicy};
+use crate::error::{Error, Result};
+use crate::sessions::{ExecutionMode, Session, SessionStore};
+
+/// The one database this server has; HeavyDB's default name.
+pub const DATABASE: &str = "heavyai";
+
+/// The version reported to clients. Clients gate features on the HeavyDB version (rbc
+/// needs ≥ 6.4 and a suffix after `X.Y.Z`; heavyai ≥ 7.0 for Arrow loads of geo), so
+/// this is the HeavyDB protocol level served, followed by our own version.
+pub fn version_string() -> String {
+    format!("8.0.1-udf-server-{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// HeavyDB (Calcite) names unaliased expressions `EXPR$<n>`; clients show those names.
+const CALCITE_NAMES: StatementOptions = StatementOptions {
+    result_names: ResultNames::Calcite,
+};
+
+/// Arrow type of a TEXT column (what the engine's `CREATE TABLE … TEXT` makes).
+pub const TEXT_TYPE: DataType = DataType::Utf8View;
+
+pub struct HeavyService {
+    engine: Engine,
+    sessions: Arc<SessionStore>,
+    config: Arc<Config>,
+    runtime: tokio::runtime::Handle,
+    started: SystemTime,
+    host_name: String,
+}
+
+/// What kind of statement a query is, for `TQueryResult.query_type`.
+fn query_type(sql: &str) -> TQueryType {
+    let first = sql
+        .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    match first.as_str() {
+        "SELECT" | "WITH" | "VALUES" | "SHOW" | "EXPLAIN" | "DESCRIBE" => TQueryType::READ,
+        "INSERT" | "UPDATE" | "DELETE" | "COPY" => TQueryType::WRITE,
+        "CREATE" | "DROP" | "ALTER" | "TRUNCATE" => TQueryType::SCHEMA_WRITE,
+        _ => TQueryType::UNKNOWN,
+    }
+}
+
+fn millis(elapsed: std::time::Duration) -> i64 {
+    i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl HeavyService {
+    pub fn new(
+        engine: Engine,
+        sessions: Arc<SessionStore>,
+        config: Arc<Config>,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
+        let host_name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_else(|_| "localhost".into());
+        HeavyService {
+            engine,
+            sessions,
+            config,
+            runtime,
+            started: SystemTime::now(),
+            host_name,
+        }
+    }
+
+    /// Runs `f` as the body of `method`: errors become `TDBException`s, a panic becomes an
+    /// internal error reply instead of taking the connection down.
+    fn call<T>(&self, method: &str, f: impl FnOnce() -> Result<T>) -> udf_thrift::Result<T> {
+        match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => {
+                tracing::info!(method, %error, "call failed");
+                Err(db_exception(error.to_string()))
+            }
+            Err(panic) => {
+                let what = panic_message(panic.as_ref());
+                tracing::error!(method, panic = what, "handler panicked");
+                Err(db_exception(
+                    Error::Internal(format!("`{method}` panicked: {what}")).to_string(),
+                ))
+            }
+        }
+    }
+
+    fn session(&self, id: &str) -> Result<Session> {
+        self.sessions.touch(id).ok_or(Error::InvalidSession)
+    }
+
+    /// One statement, with HeavyDB's result column names.
+    fn run_sql(&self, sql: &str) -> Result<QueryResult> {
+        self.runtime
+            .block_on(self.engine.execute_one_with(sql, CALCITE_NAMES))
+            .map_err(sql_error)
+    }
+
+    fn table_schema(&self, table: &str) -> Result<SchemaRef> {
+        self.runtime
+            .block_on(self.engine.table_schema(table))
+            .map_err(sql_error)
+    }
+
+    fn append(&self, table: &str, batches: Vec<RecordBatch>) -> Result<()> {
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        self.runtime
+            .block_on(self.engine.append(table, batches))
+            .map_err(sql_error)?;
+        tracing::debug!(table, rows, "rows loaded");
+        Ok(())
+    }
+
+    /// Runs one statement and shapes its result the way HeavyDB answers: statements
+    /// without rows give an empty result; our own statements (CREATE FUNCTION, …) say
+    /// what they did in a one-row `Result` column.
+    fn shaped_result(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>, TQueryType)> {
+        let result = self.run_sql(sql)?;
+        let kind = query_type(sql);
+        Ok(match (&result.message, kind) {
+            (Some(message), _) => {
+                let schema = Arc::new(Schema::new(vec![Field::new(
+                    "Result",
+                    DataType::Utf8,
+                    false,
+                )]));
+                let column = Arc::new(StringArray::from(vec![message.as_str()]));
+                let batch = RecordBatch::try_new(Arc::clone(&schema), vec![column])
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                (schema, vec![batch], kind)
+            }
+            (None, TQueryType::WRITE | TQueryType::SCHEMA_WRITE) => {
+                (Arc::new(Schema::empty()), Vec::new(), kind)
+            }
+            (None, _) => (result.schema, result.batches, kind),
+        })
+    }
+
+    fn query_result(
+        &self,
+        sql: &str,
+        column_format: bool,
+        nonce: String,
+        first_n: i32,
+        at_most_n: i32,
+    ) -> Result<TQueryResult> {
+        let started = Instant::now();
+        let (schema, batches, kind) = self.shaped_result(sql)?;
+        let execution_time = started.elapsed();
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        if at_most_n >= 0 && rows > at_most_n as usize {
+            return Err(Error::TooManyRows(at_most_n));
+        }
+        let batches = results::truncate(batches, usize::try_from(first_n).ok());
+        let row_desc = results::row_descriptor(&schema)?;
+        let (columns, rows) = if column_format {
+            (results::columns(&schema, &batches)?, Vec::new())
+        } else {
+            (Vec::new(), results::rows(&schema, &batches)?)
+        };
+        Ok(TQueryResult {
+            row_set: Some(TRowSet {
+                row_desc: Some(row_desc),
+                rows: Some(rows),
+                columns: Some(columns),
+                is_columnar: Some(column_format),
+            }),
+            execution_time_ms: Some(millis(execution_time)),
+            total_time_ms: Some(millis(started.elapsed())),
+            nonce: Some(nonce),
+            debug: Some(String::new()),
+            success: Some(true),
+            query_type: Some(kind),
+        })
+    }
+
+    fn server_status(&self) -> TServerStatus {
+        TServerStatus {
+            read_only: Some(false),
+            version: Some(version_string()),
+            rendering_enabled: Some(false),
+            start_time: Some(
+                self.started
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64),
+            ),
+            edition: Some("udf-server".into()),
+            host_name: Some(self.host_name.clone()),
+            poly_rendering_enabled: Some(false),
+            role: Some(TRole::SERVER),
+            renderer_status_json: Some(String::new()),
+            host_id: Some(String::new()),
+        }
+    }
+
+    fn function_infos(&self) -> Vec<db_glue::FunctionInfo> {
+        self.engine.functions()
+    }
+}
+
+/// A SQL failure, except the few whose HeavyDB text is not "SQL Error: …".
+fn sql_error(error: db_glue::Error) -> Error {
+    match error {
+        db_glue::Error::MultipleStatements => Error::MultipleStatements,
+        other => Error::Sql(other),
+    }
+}
+
+/// A registration failure in HeavyDB's words where clients know them.
+fn registration_error(error: db_glue::Error) -> Error {
+    match &error {
+        db_glue::Error::Compile {
+            source: compiler::Error::Parse(detail),
+            ..
+        } => Error::IrParse(detail.clone()),
+        _ => Error::Registration(error.to_string()),
+    }
+}
+
+impl HeavySyncHandler for HeavyService {
+    fn handle_connect(
+        &self,
+        user: String,
+        passwd: String,
+        dbname: String,
+    ) -> udf_thrift::Result<TSessionId> {
+        self.call("connect", || {
+            let known = self.config.users.get(&user);
+            // Compare in constant time so response timing does not leak the password.
+            let ok = known.is_some_and(|u| {
+                u.password.len() == passwd.len()
+                    && u.password
+                        .bytes()
+                        .zip(passwd.bytes())
+                        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                        == 0
+            });
+            let Some(account) = known.filter(|_| ok) else {
+                tracing::warn!(user, "authentication failed");
+                return Err(Error::Authentication(user));
+            };
+            if !dbname.is_empty() && !dbname.eq_ignore_ascii_case(DATABASE) {
+                return Err(Error::UnknownDatabase(dbname));
+            }
+            let id = self
+                .sessions
+                .open(&user, DATABASE, account.superuser)
+                .map_err(|e| Error::Internal(format!("no randomness for a session id: {e}")))?;
+            tracing::info!(user, sessions = self.sessions.len(), "session opened");
+            Ok(id)
+        })
+    }
+
+    fn handle_disconnect(&self, session: TSessionId) -> udf_thrift::Result<()> {
+        self.call("disconnect", || {
+            if self.sessions.close(&session) {
+                Ok(())
+            } else {
+                Err(Error::InvalidSession)
+            }
+        })
+    }
+
+    fn handle_get_version(&self) -> udf_thrift::Result<String> {
+        Ok(version_string())
+    }
+
+    fn handle_get_server_status(&self, session: TSessionId) -> udf_thrift::Result<TServerStatus> {
+        self.call("get_server_status", || {
+            self.session(&session)?;
+            Ok(self.server_status())
+        })
+    }
+
+    fn handle_get_status(&self, session: TSessionId) -> udf_thrift::Result<Vec<TServerStatus>> {
+        self.call("get_status", || {
+            self.session(&session)?;
+            Ok(vec![self.server_status()])
+        })
+    }
+
+    fn handle_get_hardware_info(
+        &self,
+        session: TSessionId,
+    ) -> udf_thrift::Result<TClusterHardwareInfo> {
+        self.call("get_hardware_info", || {
+            self.session(&session)?;
+            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+            Ok(TClusterHardwareInfo {
+                hardware_info: Some(vec![THardwareInfo {
+                    num_gpu_hw: Some(0),
+                    num_cpu_hw: Some(i16::try_from(cpus).unwrap_or(i16::MAX)),
+                    num_gpu_allocated: Some(0),
+                    start_gpu: Some(0),
+                    host_name: Some(self.host_name.clone()),
+                    gpu_info: Some(Vec::new()),
+                }]),
+            })
+        })
+    }
+
+    fn handle_get_databases(&self, session: TSessionId) -> udf_thrift::Result<Vec<TDBInfo>> {
+        self.call("get_databases", || {
+            self.session(&session)?;
+            Ok(vec![TDBInfo {
+                db_name: Some(DATABASE.into()),
+                db_owner: Some(crate::config::ADMIN_USER.into()),
+                immerse_metadata_json: Some(String::new()),
+            }])
+        })
+    }
+
+    fn handle_get_tables(&self, session: TSessionId) -> udf_thrift::Result<Vec<String>> {
+        self.call("get_tables", || {
+            self.session(&session)?;
+            Ok(self.engine.table_names())
+        })
+    }
+
+    fn handle_get_physical_tables(&self, session: TSessionId) -> udf_thrift::Result<Vec<String>> {
+        self.call("get_physical_tables", || {
+            self.session(&session)?;
+            Ok(self.engine.table_names())
+        })
+    }
+
+    fn handle_get_views(&self, session: TSessionId) -> udf_thrift::Result<Vec<String>> {
+        self.call("get_views", || {
+            self.session(&session)?;
+            Ok(Vec::new())
+        })
+    }
+
+    fn handle_get_tables_meta(&self, session: TSessionId) -> udf_thrift::Result<Vec<TTableMeta>> {
+        self.call("get_tables_meta", || {
+            self.session(&session)?;
+            let names = self.engine.table_names();
+            let count = names.len() as i64;
+            names
+                .into_iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let schema = self.table_schema(&name)?;
+                    let types = schema
+                        .fields()
+                        .iter()
+                        .map(|f| results::field_wire_type(f).map(|w| w.type_info(f.is_nullable())))
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(TTableMeta {
+                        table_name: Some(name),
+                        num_cols: Some(schema.fields().len() as i64),
+                        is_view: Some(false),
+                        is_replicated: Some(false),
+                        shard_count: Some(0),
+                        max_rows: Some(1 << 62),
+                        table_id: Some(i as i64 + 1),
+                        max_table_id: Some(count),
+                        col_types: Some(types),
+                        col_names: Some(schema.fields().iter().map(|f| f.name().clone()).collect()),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn handle_get_table_details(
+        &self,
+        session: TSessionId,
+        table_name: String,
+    ) -> udf_thrift::Result<TTableDetails> {
+        self.call("get_table_details", || {
+            self.session(&session)?;
+            let schema = self.table_schema(&table_name)?;
+            Ok(TTableDetails {
+                row_desc: Some(results::row_descriptor(&schema)?),
+                fragment_size: Some(32_000_000),
+                page_size: Some(2_097_152),
+                max_rows: Some(1 << 62),
+                view_sql: Some(String::new()),
+                shard_count: Some(0),
+                key_metainfo: Some("[]".into()),
+                is_temporary: Some(false),
+                partition_detail: Some(TPartitionDetail::DEFAULT),
+                table_type: Some(TTableType::DEFAULT),
+                refresh_info: Some(TTableRefreshInfo {
+                    update_type: Some(TTableRefreshUpdateType::ALL),
+                    timing_type: Some(TTableRefreshTimingType::MANUAL),
+                    start_date_time: Some(String::new()),
+                    interval_type: Some(TTableRefreshIntervalType::NONE),
+                    interval_count: Some(0),
+                    last_refresh_time: Some(String::new()),
+                    next_refresh_time: Some(String::new()),
+                }),
+                sharded_column_name: Some(String::new()),
+                comment: None,
+            })
+        })
+    }
+
+    fn handle_get_session_info(&self, session: TSessionId) -> udf_thrift::Result<TSessionInfo> {
+        self.call("get_session_info", || {
+            let s = self.session(&session)?;
+            Ok(TSessionInfo {
+                user: Some(s.user),
+                database: Some(s.database),
+                start_time: Some(
+                    s.started
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs() as i64),
+                ),
+                is_super: Some(s.superuser),
+            })
+        })
+    }
+
+    fn handle_sql_execute(
+        &self,
+        session: TSessionId,
+        query: String,
+        column_format: bool,
+        nonce: String,
+        first_n: i32,
+        at_most_n: i32,
+    ) -> udf_thrift::Result<TQueryResult> {
+        self.call("sql_execute", || {
+            self.session(&session)?;
+            self.query_result(&query, column_format, nonce, first_n, at_most_n)
+        })
+    }
+
+    fn handle_sql_execute_df(
+        &self,
+        session: TSessionId,
+        query: String,
+        device_type: TDeviceType,
+        _device_id: i32,
+        first_n: i32,
+        transport_method: TArrowTransport,
+    ) -> udf_thrift::Result<TDataFrame> {
+        self.call("sql_execute_df", || {
+            self.session(&session)?;
+            if device_type == TDeviceType::GPU {
+                return Err(Error::Unsupported(
+                    "sql_execute_df with device_type=GPU (CUDA IPC handles); use device_type=CPU"
+                        .into(),
+                ));
+            }
+            if transport_method != TArrowTransport::WIRE {
+                return Err(Error::Unsupported(
+                    "Arrow results through shared memory; use transport_method=WIRE \
+                     (heavyai: select_ipc(..., transport_method=1))"
+                        .into(),
+                ));
+            }
+            let started = Instant::now();
+            let (schema, batches, _) = self.shaped_result(&query)?;
+            let execution = started.elapsed();
+            let batches = results::truncate(batches, usize::try_from(first_n).ok());
+            let buffer = results::ipc_stream(&schema, &batches)?;
+            Ok(TDataFrame {
+                sm_handle: Some(Vec::new()),
+                sm_size: Some(0),
+                df_handle: Some(Vec::new()),
+                df_size: Some(buffer.len() as i64),
+                execution_time_ms: Some(millis(execution)),
+                arrow_conversion_time_ms: Some(millis(started.elapsed() - execution)),
+                df_buffer: Some(buffer),
+            })
+        })
+    }
+
+    fn handle_sql_execute_gdf(
+        &self,
+        session: TSessionId,
+        _query: String,
+        _device_id: i32,
+        _first_n: i32,
+    ) -> udf_thrift::Result<TDataFrame> {
+        self.call("sql_execute_gdf", || {
+            self.session(&session)?;
+            Err(Error::Unsupported(
+                "sql_execute_gdf (GPU data frames over CUDA IPC) cannot cross machines; use sql_execute_df".into(),
+            ))
+        })
+    }
+
+    fn handle_deallocate_df(
+        &self,
+        session: TSessionId,
+        _df: TDataFrame,
+        _device_type: TDeviceType,
+        _device_id: i32,
+    ) -> udf_thrift::Result<()> {
+        // WIRE results own no server memory: nothing to free.
+        self.call("deallocate_df", || self.session(&session).map(|_| ()))
+    }
+
+    fn handle_interrupt(
+        &self,
+        _query_session: TSessionId,
+        interrupt_session: TSessionId,
+    ) -> udf_thrift::Result<()> {
+        self.call("interrupt", || {
+            self.session(&interrupt_session)?;
+            Err(Error::Unsupported("interrupting queries".into()))
+        })
+    }
+
+    fn handle_sql_validate(
+        &self,
+        session: TSessionId,
+        query: String,
+    ) -> udf_thrift::Result<TRowDescriptor> {
+        self.call("sql_validate", || {
+            self.session(&session)?;
+            let schema = self
+                .runtime
+                .block_on(self.engine.describe_with(&query, CALCITE_NAMES))
+                .map_err(sql_error)?;
+            results::row_descriptor(&schema)
+        })
+    }
+
+    fn handle_set_execution_mode(
+        &self,
+        session: TSessionId,
+        mode: TExecuteMode,
+    ) -> udf_thrift::Result<()> {
+        self.call("set_execution_mode", || {
+            self.session(&session)?;
+            let mode = match mode {
+                TExecuteMode::CPU => ExecutionMode::Cpu,
+                TExecuteMode::GPU => {
+                    return Err(Error::Unsupported(
+                        "GPU execution mode: this server has no GPU support yet".into(),
+                    ));
+                }
+                other => {
+                    return Err(Error::InvalidArgument(format!(
+                        "unknown execution mode {} (GPU = 1, CPU = 2)",
+                        other.0
+                    )));
+                }
+            };
+            self.sessions.set_mode(&session, mode);
+            Ok(())
+        })
+    }
+
+    fn handle_create_table(
+        &self,
+        session: TSessionId,
+        table_name: String,
+        row_desc: TRowDescriptor,
+        _create_params: TCreateParams,
+    ) -> udf_thrift::Result<()> {
+        self.call("create_table", || {
+            self.session(&session)?;
+            let schema = load::schema_of(&row_desc, &TEXT_TYPE)?;
+            self.engine
+                .create_table(&table_name, schema, false)
+                .map_err(sql_error)
+        })
+    }
+
+    fn handle_load_table(
+        &self,
+        session: TSessionId,
+        table_name: String,
+        rows: Vec<TStringRow>,
+        column_names: Vec<String>,
+    ) -> udf_thrift::Result<()> {
+        self.call("load_table", || {
+            self.session(&session)?;
+            let schema = self.table_schema(&table_name)?;
+            let batch = load::string_rows(&schema, &rows, &column_names)?;
+            self.append(&table_name, vec![batch])
+        })
+    }
+
+    fn handle_load_table_binary(
+        &self,
+        session: TSessionId,
+        _table_name: String,
+        _rows: Vec<TRow>,
+        _column_names: Vec<String>,
+    ) -> udf_thrift::Result<()> {
+        self.call("load_table_binary", || {
+            self.session(&session)?;
+            Err(Error::Unsupported(
+                "load_table_binary (row-wise TDatum loading); use load_table_binary_columnar or load_table_binary_arrow".into(),
+            ))
+        })
+    }
+
+    fn handle_load_table_binary_columnar(
+        &self,
+        session: TSessionId,
+        table_name: String,
+        cols: Vec<TColumn>,
+        column_names: Vec<String>,
+    ) -> udf_thrift::Result<()> {
+        self.call("load_table_binary_columnar", || {
+            self.session(&session)?;
+            let schema = self.table_schema(&table_name)?;
+            let batch = load::columnar(&schema, &cols, &column_names)?;
+            self.append(&table_name, vec![batch])
+        })
+    }
+
+    fn handle_load_table_binary_arrow(
+        &self,
+        session: TSessionId,
+        table_name: String,
+        arrow_stream: Vec<u8>,
+        use_column_names: bool,
+    ) -> udf_thrift::Result<()> {
+        self.call("load_table_binary_arrow", || {
+            self.session(&session)?;
+            let schema = self.table_schema(&table_name)?;
+            let batches = load::arrow_stream(&schema, &arrow_stream, use_column_names)?;
+            self.append(&table_name, batches)
+        })
+    }
+
+    fn handle_get_device_parameters(
+        &self,
+        session: TSessionId,
+    ) -> udf_thrift::Result<BTreeMap<String, String>> {
+        self.call("get_device_parameters", || {
+            self.session(&session)?;
+            let compiler = self.engine.compiler();
+            let host = compiler.host_target();
+            Ok(functions::device_parameters(&functions::HostCpu {
+                name: &host.cpu,
+                triple: &host.triple,
+                features: &host.features,
+                llvm_version: compiler.llvm_version(),
+            }))
+        })
+    }
+
+    fn handle_register_runtime_extension_functions(
+        &self,
+        session: TSessionId,
+        udfs: Vec<TUserDefinedFunction>,
+        udtfs: Vec<TUserDefinedTableFunction>,
+        device_ir_map: BTreeMap<String, String>,
+    ) -> udf_thrift::Result<()> {
+        self.call("register_runtime_extension_functions", || {
+            let s = self.session(&session)?;
+            match self.config.runtime_udfs {
+                RuntimeUdfPolicy::Enabled => {}
+                RuntimeUdfPolicy::SuperuserOnly if s.superuser => {}
+                RuntimeUdfPolicy::SuperuserOnly => return Err(Error::RegistrationNeedsSuperuser),
+                RuntimeUdfPolicy::Disabled => return Err(Error::RegistrationDisabled),
+            }
+            let set = functions::runtime_set(&udfs, &udtfs, &device_ir_map)?;
+            if !set.gpu_only.is_empty() {
+                tracing::warn!(functions = ?set.gpu_only, "GPU variants registered but not runnable: no GPU support yet");
+            }
+            let origin = functions::runtime_origin(&s.user);
+            let count = set.cpu.len();
+            let summary = self
+                .engine
+                .replace_function_set(&origin, set.cpu_ir.unwrap_or_default(), set.cpu)
+                .map_err(registration_error)?;
+            tracing::info!(user = s.user, functions = count, ?summary, "runtime functions registered");
+            Ok(())
+        })
+    }
+
+    fn handle_get_function_names(&self, session: TSessionId) -> udf_thrift::Result<Vec<String>> {
+        self.call("get_function_names", || {
+            self.session(&session)?;
+            let mut names: Vec<String> = self
+                .function_infos()
+                .into_iter()
+                .filter(|f| !functions::is_runtime(&f.origin))
+                .map(|f| f.name)
+                .collect();
+            names.dedup();
+            Ok(names)
+        })
+    }
+
+    fn handle_get_runtime_function_names(
+        &self,
+        session: TSessionId,
+    ) -> udf_thrift::Result<Vec<String>> {
+        self.call("get_runtime_function_names", || {
+            self.session(&session)?;
+            let mut names: Vec<String> = self
+                .function_infos()
+                .into_iter()
+                .filter(|f| functions::is_runtime(&f.origin))
+                .map(|f| f.name)
+                .collect();
+            names.dedup();
+            Ok(names)
+        })
+    }
+
+    fn handle_get_function_details(
+        &self,
+        session: TSessionId,
+        udf_names: Vec<String>,
+    ) -> udf_thrift::Result<Vec<TUserDefinedFunction>> {
+        self.call("get_function_details", || {
+            self.session(&session)?;
+            Ok(self
+                .function_infos()
+                .iter()
+                .filter(|f| udf_names.iter().any(|n| n.eq_ignore_ascii_case(&f.name)))
+                .map(functions::details)
+                .collect())
+        })
+    }
+
+    fn handle_get_table_function_names(
+        &self,
+        session: TSessionId,
+    ) -> udf_thrift::Result<Vec<String>> {
+        self.call("get_table_function_names", || {
+            self.session(&session).map(|_| Vec::new())
+        })
+    }
+
+    fn handle_get_runtime_table_function_names(
+        &self,
+        session: TSessionId,
+    ) -> udf_thrift::Result<Vec<String>> {
+        self.call("get_runtime_table_function_names", || {
+            self.session(&session).map(|_| Vec::new())
+        })
+    }
+
+    fn handle_get_table_function_details(
+        &self,
+        session: TSessionId,
+        _udtf_names: Vec<String>,
+    ) -> udf_thrift::Result<Vec<TUserDefinedTableFunction>> {
+        self.call("get_table_function_details", || {
+            self.session(&session).map(|_| Vec::new())
+        })
+    }
+
+    fn handle_udf_list_functions(
+        &self,
+        session: TSessionId,
+    ) -> udf_thrift::Result<Vec<TUdfFunctionInfo>> {
+        self.call("udf_list_functions", || {
+            self.session(&session)?;
+            Ok(self
+                .function_infos()
+                .into_iter()
+                .map(|f| TUdfFunctionInfo {
+                    signature: Some(f.signature.to_string()),
+                    name: Some(f.name),
+                    symbol: Some(f.symbol),
+                    targets: Some(f.targets),
+                    origin: Some(f.origin),
+                    compile_time_us: Some(
+                        i64::try_from(f.compile_time.as_micros()).unwrap_or(i64::MAX),
+                    ),
+                })
+                .collect())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_types() {
+        assert_eq!(query_type("  select 1"), TQueryType::READ);
+        assert_eq!(query_type("(SELECT 1)"), TQueryType::READ);
+        assert_eq!(query_type("INSERT INTO t VALUES (1)"), TQueryType::WRITE);
+        assert_eq!(
+            query_type("create table t (a int)"),
+            TQueryType::SCHEMA_WRITE
+        );
+    }
+
+    #[test]
+    fn version_has_the_shape_clients_parse() {
+        let v = version_string();
+        let (numbers, suffix) = v.split_once('-').unwrap();
+        assert_eq!(numbers.split('.').count(), 3);
+        assert!(!suffix.is_empty());
+    }
+}

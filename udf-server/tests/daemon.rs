@@ -1,0 +1,452 @@
+//! End-to-end tests of the `udf-server` daemon as a process: start-up rules, the
+//! connection limit, graceful stop, and `udf-sql --host` against it. (The real Python
+//! clients are driven by the pytest suite in `tests/clients/`.)
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use udf_thrift::THeavySyncClient;
+
+const PASSWORD: &str = "HyperInteractive";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running daemon, stopped (SIGTERM) when dropped.
+struct Daemon {
+    child: Child,
+    port: u16,
+    _data: tempfile::TempDir,
+}
+
+impl Daemon {
+    fn start(extra: &[&str]) -> Daemon {
+        let data = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_udf-server"))
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--data-dir",
+            ])
+            .arg(data.path().join("data"))
+            .args(extra)
+            .env_remove("UDF_ADMIN_PASSWORD")
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start udf-server");
+        // Ready when it says it listens.
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("udf-server listening") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("udf-server did not start listening within 60 s");
+        Daemon {
+            child,
+            port,
+            _data: data,
+        }
+    }
+
+    fn client(&self) -> (udf_thrift::client::Client, String) {
+        let mut c =
+            udf_thrift::client::connect("127.0.0.1", self.port, Duration::from_secs(5)).unwrap();
+        let session = c
+            .connect("admin".into(), PASSWORD.into(), String::new())
+            .unwrap();
+        (c, session)
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "udf-server did not stop within 20 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn udf_sql_remote(port: u16, args: &[&str], password: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_udf-sql"))
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--user",
+            "admin",
+        ])
+        .args(args)
+        .env("UDF_PASSWORD", password)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run udf-sql")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn sigterm_with_idle_connections_stops_cleanly() {
+    let mut daemon = Daemon::start(&[]);
+    // Idle connections (pyheavydb keeps one open) must not hold the stop up.
+    let (_c1, _s1) = daemon.client();
+    let (mut c2, s2) = daemon.client();
+    assert_eq!(c2.get_tables(s2).unwrap(), Vec::<String>::new());
+    let started = Instant::now();
+    let status = daemon.terminate();
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stop took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn connections_beyond_the_limit_get_a_clear_refusal() {
+    let daemon = Daemon::start(&["--max-connections", "2"]);
+    let (mut c1, s1) = daemon.client();
+    let (_c2, _s2) = daemon.client();
+    let mut c3 =
+        udf_thrift::client::connect("127.0.0.1", daemon.port, Duration::from_secs(5)).unwrap();
+    let err = c3.get_version().unwrap_err();
+    let message = udf_thrift::error_message(&err);
+    assert!(message.contains("limit of 2 connections"), "{message}");
+    // The connections within the limit are unaffected.
+    assert!(c1.get_version().unwrap().starts_with("8.0.1-"));
+    assert_eq!(c1.get_tables(s1).unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn refuses_the_public_default_password_off_loopback() {
+    let out = Command::new(env!("CARGO_BIN_EXE_udf-server"))
+        .args([
+            "--bind",
+            "0.0.0.0",
+            "--port",
+            &free_port().to_string(),
+            "--data-dir",
+        ])
+        .arg(tempfile::tempdir().unwrap().path())
+        .env_remove("UDF_ADMIN_PASSWORD")
+        .env_remove("UDF_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("refusing to listen on 0.0.0.0"), "{stderr}");
+}
+
+#[test]
+fn a_bad_config_file_names_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("udf-server.toml");
+    std::fs::write(&config, "port = 6274\nmax_conections = 5\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_udf-server"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("unknown setting `max_conections`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn configured_password_and_users_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("udf-server.toml");
+    std::fs::write(
+        &config,
+        "[users.admin]\npassword = \"adm1n\"\n[users.alice]\npassword = \"wonder\"\n",
+    )
+    .unwrap();
+    let daemon = Daemon::start(&["--config", config.to_str().unwrap()]);
+    let mut c =
+        udf_thrift::client::connect("127.0.0.1", daemon.port, Duration::from_secs(5)).unwrap();
+    let err = c
+        .connect("admin".into(), PASSWORD.into(), String::new())
+        .unwrap_err();
+    assert!(udf_thrift::error_message(&err).contains("Authentication failure"));
+    c.connect("admin".into(), "adm1n".into(), String::new())
+        .unwrap();
+    c.connect("alice".into(), "wonder".into(), "heavyai".into())
+        .unwrap();
+}
+
+#[test]
+fn udf_sql_runs_statements_on_a_server() {
+    let daemon = Daemon::start(&[]);
+    let ir = "define i64 @twice(i64 %a) {\n  %r = mul i64 %a, 2\n  ret i64 %r\n}\n";
+    let out = udf_sql_remote(
+        daemon.port,
+        &[
+            "-c",
+            "CREATE TABLE t (a BIGINT)",
+            "-c",
+            "INSERT INTO t VALUES (1), (2), (NULL)",
+            "-c",
+            &format!("CREATE FUNCTION twice(BIGINT) RETURNS BIGINT LANGUAGE llvm AS $${ir}$$"),
+            "-c",
+            "SELECT a, twice(a) FROM t ORDER BY a",
+            "--timing",
+        ],
+        PASSWORD,
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("created function twice(int64)"), "{stdout}");
+    // HeavyDB's names: the unaliased call is EXPR$1.
+    assert!(stdout.contains("EXPR$1"), "{stdout}");
+    for row in ["    1 |      2", "    2 |      4", " NULL |   NULL"] {
+        assert!(stdout.contains(row), "missing `{row}` in\n{stdout}");
+    }
+    assert!(stdout.contains("(3 rows)"), "{stdout}");
+    assert!(stdout.contains("Time: "), "{stdout}");
+
+    // The function is the server's: a second session sees it.
+    let out = udf_sql_remote(daemon.port, &["-c", "SELECT twice(21) AS x"], PASSWORD);
+    assert!(text(&out.stdout).contains("42"), "{}", text(&out.stdout));
+
+    // Errors come back as the server words them, and fail the run.
+    let out = udf_sql_remote(daemon.port, &["-c", "SELECT nope(1)"], PASSWORD);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("No match found for function signature nope("),
+        "{stderr}"
+    );
+
+    let out = udf_sql_remote(daemon.port, &["-c", "SELECT 1"], "wrong");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("Authentication failure"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn udf_sql_without_a_server_says_so() {
+    let out = udf_sql_remote(free_port(), &["-c", "SELECT 1"], PASSWORD);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("cannot connect to 127.0.0.1:"), "{stderr}");
+}
+
+/// The `register3` sample as rbc sends it (numba 0.57, LLVM 14).
+fn rbc_module(name: &str) -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/ir-samples/heavydb/"
+    );
+    std::fs::read_to_string(format!("{path}{name}")).unwrap_or_else(|e| {
+        panic!("cannot read IR sample {path}{name} (is shared/ checked out?): {e}")
+    })
+}
+
+fn udf(
+    name: &str,
+    args: &[udf_thrift::TExtArgumentType],
+    ret: udf_thrift::TExtArgumentType,
+) -> udf_thrift::TUserDefinedFunction {
+    udf_thrift::TUserDefinedFunction {
+        name: Some(name.into()),
+        arg_types: Some(args.to_vec()),
+        ret_type: Some(ret),
+        annotations: Some(vec![Default::default(); args.len() + 1]),
+    }
+}
+
+fn query_i64(c: &mut udf_thrift::client::Client, session: &str, sql: &str) -> Result<i64, String> {
+    let result = c
+        .sql_execute(session.into(), sql.into(), true, String::new(), -1, -1)
+        .map_err(|e| udf_thrift::error_message(&e))?;
+    let columns = result.row_set.unwrap().columns.unwrap();
+    columns[0]
+        .data
+        .as_ref()
+        .and_then(|d| d.int_col.as_ref())
+        .and_then(|v| v.first().copied())
+        .ok_or_else(|| format!("`{sql}` returned no integer"))
+}
+
+#[test]
+fn a_registration_replaces_only_its_users_runtime_functions() {
+    use udf_thrift::TExtArgumentType as T;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("udf-server.toml");
+    std::fs::write(
+        &config,
+        "[users.admin]\npassword = \"a\"\n[users.alice]\npassword = \"b\"\nsuperuser = false\n",
+    )
+    .unwrap();
+    let daemon = Daemon::start(&["--config", config.to_str().unwrap()]);
+    let login = |user: &str, password: &str| {
+        let mut c =
+            udf_thrift::client::connect("127.0.0.1", daemon.port, Duration::from_secs(5)).unwrap();
+        let s = c
+            .connect(user.into(), password.into(), String::new())
+            .unwrap();
+        (c, s)
+    };
+    let (mut admin, sa) = login("admin", "a");
+    let (mut alice, sb) = login("alice", "b");
+
+    // alice registers myadd through the HeavyDB method; admin creates a function in SQL.
+    let map = |ir: String| [("cpu".to_string(), ir)].into_iter().collect();
+    alice
+        .register_runtime_extension_functions(
+            sb.clone(),
+            vec![udf("myadd__cpu_0", &[T::INT64, T::INT64], T::INT64)],
+            vec![],
+            map(rbc_module("register3_myadd.cpu.ll")),
+        )
+        .unwrap();
+    let ir = "define i64 @twice(i64 %a) {\n  %r = mul i64 %a, 2\n  ret i64 %r\n}\n";
+    let create = format!("CREATE FUNCTION twice(BIGINT) RETURNS BIGINT LANGUAGE llvm AS $${ir}$$");
+    admin
+        .sql_execute(sa.clone(), create, true, String::new(), -1, -1)
+        .unwrap();
+    assert_eq!(query_i64(&mut admin, &sa, "SELECT twice(21)"), Ok(42));
+    assert_eq!(
+        query_i64(
+            &mut admin,
+            &sa,
+            "SELECT myadd(CAST(3 AS BIGINT), CAST(4 AS BIGINT));"
+        ),
+        Ok(7)
+    );
+
+    // admin's registration (incr) leaves alice's myadd and the SQL function alone.
+    admin
+        .register_runtime_extension_functions(
+            sa.clone(),
+            vec![udf("incr__cpu_0", &[T::INT32], T::INT32)],
+            vec![],
+            map(rbc_module("register1_cpu_only.cpu.ll")),
+        )
+        .unwrap();
+    assert_eq!(query_i64(&mut admin, &sa, "SELECT incr(41)"), Ok(42));
+    assert_eq!(
+        query_i64(
+            &mut admin,
+            &sa,
+            "SELECT myadd(CAST(1 AS BIGINT), CAST(1 AS BIGINT))"
+        ),
+        Ok(2)
+    );
+    assert_eq!(query_i64(&mut admin, &sa, "SELECT twice(1)"), Ok(2));
+    let names = admin.get_runtime_function_names(sa.clone()).unwrap();
+    assert_eq!(names, vec!["incr".to_string(), "myadd".to_string()]);
+    assert_eq!(
+        admin.get_function_names(sa.clone()).unwrap(),
+        vec!["twice".to_string()]
+    );
+
+    // Taking over another user's overload is refused and changes nothing.
+    let err = admin
+        .register_runtime_extension_functions(
+            sa.clone(),
+            vec![udf("myadd__cpu_0", &[T::INT64, T::INT64], T::INT64)],
+            vec![],
+            map(rbc_module("register3_myadd.cpu.ll")),
+        )
+        .unwrap_err();
+    let message = udf_thrift::error_message(&err);
+    assert!(message.contains("heavydb:alice"), "{message}");
+    assert_eq!(query_i64(&mut admin, &sa, "SELECT incr(1)"), Ok(2));
+
+    // Malformed IR: HeavyDB's wording, nothing lost.
+    let err = admin
+        .register_runtime_extension_functions(
+            sa.clone(),
+            vec![udf("incr__cpu_0", &[T::INT32], T::INT32)],
+            vec![],
+            map("define i32 @incr__cpu_0(i32 %x) { ret i32 %y }".into()),
+        )
+        .unwrap_err();
+    assert!(
+        udf_thrift::error_message(&err).starts_with("LLVM IR ParseError: "),
+        "{}",
+        udf_thrift::error_message(&err)
+    );
+    assert_eq!(query_i64(&mut admin, &sa, "SELECT incr(1)"), Ok(2));
+
+    // Table functions wait for their issue, and say so.
+    let mut udtf = udf_thrift::TUserDefinedTableFunction::default();
+    udtf.name = Some("udtf_copy__cpu_0".into());
+    let err = admin
+        .register_runtime_extension_functions(
+            sa.clone(),
+            vec![],
+            vec![udtf],
+            map(rbc_module("register3_myadd.cpu.ll")),
+        )
+        .unwrap_err();
+    assert!(
+        udf_thrift::error_message(&err)
+            .contains("table functions (UDTFs) are not supported yet: udtf_copy__cpu_0")
+    );
+
+    // Unregistering (rbc sends empty lists) removes admin's set only.
+    admin
+        .register_runtime_extension_functions(sa.clone(), vec![], vec![], map(String::new()))
+        .unwrap();
+    let err = query_i64(&mut admin, &sa, "SELECT incr(1)").unwrap_err();
+    assert!(
+        err.contains("No match found for function signature incr("),
+        "{err}"
+    );
+    assert_eq!(
+        query_i64(
+            &mut alice,
+            &sb,
+            "SELECT myadd(CAST(2 AS BIGINT), CAST(2 AS BIGINT))"
+        ),
+        Ok(4)
+    );
+}

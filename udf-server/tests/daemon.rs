@@ -417,8 +417,10 @@ fn a_registration_replaces_only_its_users_runtime_functions() {
     assert_eq!(query_i64(&mut admin, &sa, "SELECT incr(1)"), Ok(2));
 
     // Table functions wait for their issue, and say so.
-    let mut udtf = udf_thrift::TUserDefinedTableFunction::default();
-    udtf.name = Some("udtf_copy__cpu_0".into());
+    let udtf = udf_thrift::TUserDefinedTableFunction {
+        name: Some("udtf_copy__cpu_0".into()),
+        ..Default::default()
+    };
     let err = admin
         .register_runtime_extension_functions(
             sa.clone(),

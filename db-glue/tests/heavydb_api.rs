@@ -814,3 +814,60 @@ $$",
     assert_eq!(index, 2);
     assert!(matches!(*source, Error::NoMatchingFunction { .. }));
 }
+
+#[tokio::test]
+async fn create_table_reads_heavydb_types_in_heavydb_mode() {
+    let engine = engine();
+    engine
+        .execute_one_with(
+            "CREATE TABLE h (ts TIMESTAMP, ts3 TIMESTAMP(3), s TEXT ENCODING DICT(32), \
+             n TEXT ENCODING NONE) WITH (fragment_size = 1000)",
+            CALCITE,
+        )
+        .await
+        .unwrap();
+    let schema = engine.table_schema("h").await.unwrap();
+    use db_glue::arrow::datatypes::TimeUnit;
+    assert_eq!(
+        schema.field(0).data_type(),
+        &DataType::Timestamp(TimeUnit::Second, None),
+        "HeavyDB's TIMESTAMP is seconds"
+    );
+    assert_eq!(
+        schema.field(1).data_type(),
+        &DataType::Timestamp(TimeUnit::Millisecond, None)
+    );
+    assert_eq!(schema.field(2).metadata().get(TEXT_ENCODING_KEY), None);
+    assert_eq!(
+        schema
+            .field(3)
+            .metadata()
+            .get(TEXT_ENCODING_KEY)
+            .map(String::as_str),
+        Some("NONE")
+    );
+    // Results keep the marking, so clients see the column's encoding.
+    let result = engine
+        .execute_one_with("SELECT n FROM h", CALCITE)
+        .await
+        .unwrap();
+    assert_eq!(
+        result
+            .schema
+            .field(0)
+            .metadata()
+            .get(TEXT_ENCODING_KEY)
+            .map(String::as_str),
+        Some("NONE")
+    );
+    // DataFusion's own reading stays in embedded mode.
+    engine
+        .execute("CREATE TABLE d (ts TIMESTAMP)")
+        .await
+        .unwrap();
+    let schema = engine.table_schema("d").await.unwrap();
+    assert_eq!(
+        schema.field(0).data_type(),
+        &DataType::Timestamp(TimeUnit::Nanosecond, None)
+    );
+}

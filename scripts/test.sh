@@ -13,10 +13,13 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+# The venv holds the real clients and nvidia-cuda-nvcc-cu12 (libdevice and ptxas, which
+# the compiler's GPU tests use), so it comes before the Rust tests.
+step "python venv"
+source scripts/setup-python.sh
 step "cargo test"
 cargo test --workspace 2>&1 | tee /tmp/udf-test.log
 step "client protocol tests (pytest)"
-source scripts/setup-python.sh
 # `cargo test` built the daemon (udf-server's integration tests need its binaries).
 UDF_SERVER_BIN="$CARGO_TARGET_DIR/debug/udf-server" \
   "$VENV/bin/python" -m pytest udf-server/tests/clients -q -p no:cacheprovider 2>&1 | tee -a /tmp/udf-test.log

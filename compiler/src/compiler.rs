@@ -1,5 +1,7 @@
-//! The compiler facade: check → generate kernels → optimise → emit object → link.
+//! The compiler facade: check → generate kernels → optimise → emit object → link (CPU),
+//! or → link libdevice → emit PTX (GPU).
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -7,7 +9,9 @@ use crate::cache::{CachedModule, CompileCache};
 use crate::error::{Error, Result};
 use crate::jit::{self, LinkedObject};
 use crate::kernel::{CompiledModule, Kernel, RawKernelFn};
+use crate::libdevice::{self, Libdevice};
 use crate::llvm::{self, BuildMode};
+use crate::nvptx;
 use crate::types::Signature;
 
 /// One function to register from a module: the IR symbol and its declared signature.
@@ -51,6 +55,14 @@ pub struct CompilerOptions {
     pub vector_math: bool,
     /// How many compiled objects the in-memory cache keeps.
     pub cache_capacity: usize,
+    /// libdevice (`libdevice.10.bc`, or a folder holding it) for GPU math. Tried first;
+    /// when it does not exist, discovery goes on (if enabled).
+    pub libdevice: Option<PathBuf>,
+    /// Look for libdevice when `libdevice` is unset or missing: `$UDF_LIBDEVICE`,
+    /// `$CUDA_HOME/nvvm/libdevice/`, `/usr/local/cuda/nvvm/libdevice/`, then the
+    /// `nvidia-cuda-nvcc-cu12` wheel in the udf-server venv (`$UDF_VENV`, default
+    /// `~/.cache/udf-server/venv`) and other Python package folders.
+    pub libdevice_discovery: bool,
 }
 
 impl Default for CompilerOptions {
@@ -58,8 +70,56 @@ impl Default for CompilerOptions {
         CompilerOptions {
             vector_math: true,
             cache_capacity: 1024,
+            libdevice: None,
+            libdevice_discovery: true,
         }
     }
+}
+
+/// What to compile for an NVIDIA GPU: a module (LLVM text or bitcode; the client's GPU IR
+/// with triple `nvptx64-nvidia-cuda`, or target-neutral/CPU IR, which is retargeted), the
+/// functions to build kernels for, and the device's compute capability (`80` for 8.0).
+#[derive(Debug, Clone, Copy)]
+pub struct PtxRequest<'a> {
+    pub ir: &'a [u8],
+    pub functions: &'a [FunctionSpec],
+    pub compute_capability: u32,
+}
+
+/// The result of [`Compiler::compile_ptx`].
+///
+/// Each kernel is `.entry name(u64 n, u64 arg0, …, u64 out, u64 valid)`: column buffers in
+/// device global memory (distinct, not overlapping `out`), `valid` one byte per row
+/// (non-zero = no argument is NULL) or null when every row is valid. Launch it with any
+/// 1-D grid: a grid-stride loop covers the `n` rows. Valid rows get `f(args…)`, the others
+/// the return type's NULL sentinel; a valid row whose result is the sentinel is NULL too
+/// (the kernel does not count those: the host finds them).
+#[derive(Debug, Clone)]
+pub struct PtxOutput {
+    /// The PTX module text (deterministic: no paths, no timestamps).
+    pub ptx: String,
+    /// The kernel entry name of each requested function, in request order.
+    pub kernels: Vec<String>,
+    /// Triple, `sm_XX` and PTX ISA feature (`+ptx70`) the PTX was generated for.
+    pub target: TargetSpec,
+    /// Whether libdevice functions were linked in.
+    pub libdevice_linked: bool,
+    /// Wall time of this call.
+    pub elapsed: Duration,
+}
+
+/// What a GPU-capable server advertises about code generation (e.g. in HeavyDB's
+/// `get_device_parameters`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpuTargetInfo {
+    /// `nvptx64-nvidia-cuda`.
+    pub triple: String,
+    /// The data layout LLVM uses for that triple.
+    pub data_layout: String,
+    /// The libdevice file math calls link against, if one was found.
+    pub libdevice: Option<PathBuf>,
+    /// The compute capabilities [`Compiler::compile_ptx`] accepts, ascending.
+    pub compute_capabilities: Vec<u32>,
 }
 
 /// The result of [`Compiler::compile`].
@@ -79,6 +139,7 @@ pub struct Compiler {
     host: TargetSpec,
     llvm_version: String,
     cache: CompileCache,
+    libdevice: Libdevice,
 }
 
 impl std::fmt::Debug for Compiler {
@@ -94,11 +155,17 @@ impl Compiler {
     /// A compiler for the host CPU.
     pub fn new(options: CompilerOptions) -> Result<Self> {
         llvm::initialize_native_target().map_err(Error::Codegen)?;
+        let search = libdevice::discover(options.libdevice.as_deref(), options.libdevice_discovery);
+        match &search.found {
+            Some(path) => tracing::debug!(path = %path.display(), "libdevice found"),
+            None => tracing::debug!(looked = ?search.looked, "libdevice not found"),
+        }
         Ok(Compiler {
             cache: CompileCache::new(options.cache_capacity.max(1)),
             options,
             host: llvm::host_target(),
             llvm_version: llvm::llvm_version(),
+            libdevice: Libdevice::new(search),
         })
     }
 
@@ -114,6 +181,53 @@ impl Compiler {
 
     pub fn options(&self) -> &CompilerOptions {
         &self.options
+    }
+
+    /// The libdevice file GPU math links against, if one was found.
+    pub fn libdevice_path(&self) -> Option<&Path> {
+        self.libdevice.path()
+    }
+
+    /// The NVPTX triple and data layout, whether libdevice was found, and the compute
+    /// capabilities [`Compiler::compile_ptx`] accepts.
+    pub fn gpu_target_info(&self) -> Result<GpuTargetInfo> {
+        Ok(GpuTargetInfo {
+            triple: nvptx::TRIPLE.to_string(),
+            data_layout: nvptx::data_layout()?,
+            libdevice: self.libdevice.path().map(Path::to_path_buf),
+            compute_capabilities: nvptx::COMPUTE_CAPABILITIES
+                .iter()
+                .map(|(cc, _)| *cc)
+                .collect(),
+        })
+    }
+
+    /// Checks the module and compiles one GPU kernel per requested function to PTX for
+    /// `request.compute_capability`: the client's scalar functions are inlined into
+    /// grid-stride loops, math calls are linked from libdevice, and only the kernels stay
+    /// visible. Nothing is cached: the caller keeps the PTX (or what the driver made of it).
+    pub fn compile_ptx(&self, request: PtxRequest<'_>) -> Result<PtxOutput> {
+        let start = Instant::now();
+        let built = nvptx::build(
+            request.ir,
+            request.functions,
+            request.compute_capability,
+            &self.libdevice,
+        )?;
+        let elapsed = start.elapsed();
+        tracing::debug!(
+            functions = request.functions.len(),
+            cpu = %built.target.cpu,
+            ms = elapsed.as_secs_f64() * 1e3,
+            "compiled PTX"
+        );
+        Ok(PtxOutput {
+            ptx: built.ptx,
+            kernels: built.kernels,
+            target: built.target,
+            libdevice_linked: built.libdevice_linked,
+            elapsed,
+        })
     }
 
     /// Checks the module, builds one kernel per requested function and links them.

@@ -26,6 +26,9 @@ pub enum Error {
     /// The IR references something outside the allow-list (e.g. `system`, inline asm).
     #[error("refused: {0}")]
     Refused(String),
+    /// GPU math needs libdevice, which was not found or does not load.
+    #[error("libdevice unavailable: {0}")]
+    Libdevice(String),
     /// Optimisation, code generation or JIT linking failed.
     #[error("code generation failed: {0}")]
     Codegen(String),

@@ -6,20 +6,25 @@
 //! function — a loop over n rows calling the scalar function, inlined, with HeavyDB's NULL
 //! semantics — optimises it at O3 for the host CPU, and links it into an ORC LLJIT.
 //!
+//! [`Compiler::compile_ptx`] does the same for NVIDIA GPUs: one `ptx_kernel` per function
+//! (a grid-stride loop over device column buffers), libdevice linked for math, PTX text out.
+//!
 //! This is the only crate that knows LLVM: it hands out [`Kernel`]s (safe entry points over
-//! byte buffers) and text (IR, assembly), never LLVM objects.
+//! byte buffers) and text (IR, assembly, PTX), never LLVM objects.
 
 mod cache;
 mod compiler;
 mod error;
 mod jit;
 mod kernel;
+mod libdevice;
 mod llvm;
+mod nvptx;
 mod types;
 
 pub use compiler::{
-    CompileOutput, CompileRequest, Compiler, CompilerOptions, FunctionSpec, TargetSpec,
-    defined_functions,
+    CompileOutput, CompileRequest, Compiler, CompilerOptions, FunctionSpec, GpuTargetInfo,
+    PtxOutput, PtxRequest, TargetSpec, defined_functions,
 };
 pub use error::{Error, Result};
 pub use kernel::{CompiledModule, Kernel};

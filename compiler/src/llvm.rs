@@ -18,16 +18,18 @@ use inkwell::targets::{
 };
 use inkwell::types::{BasicMetadataTypeEnum, BasicTypeEnum};
 use inkwell::values::{
-    AsValueRef, BasicMetadataValueEnum, BasicValue, FunctionValue, InstructionOpcode, IntValue,
-    Operand, PointerValue, ValueKind,
+    AsValueRef, BasicMetadataValueEnum, BasicValue, FunctionValue, InstructionOpcode,
+    InstructionValue, IntValue, Operand, PointerValue, ValueKind,
 };
 use inkwell::{AddressSpace, IntPredicate};
-use llvm_sys::LLVMDiagnosticSeverity;
 use llvm_sys::core::{
     LLVMContextSetDiagnosticHandler, LLVMCreateMemoryBufferWithMemoryRangeCopy, LLVMDisposeMessage,
-    LLVMGetDiagInfoDescription, LLVMGetDiagInfoSeverity, LLVMIsAInlineAsm, LLVMReplaceAllUsesWith,
+    LLVMGetDiagInfoDescription, LLVMGetDiagInfoSeverity, LLVMGetElementType, LLVMGetIntTypeWidth,
+    LLVMGetModuleInlineAsm, LLVMGetNumOperands, LLVMGetOperand, LLVMGetTypeKind, LLVMIsAInlineAsm,
+    LLVMReplaceAllUsesWith, LLVMTypeOf,
 };
-use llvm_sys::prelude::{LLVMDiagnosticInfoRef, LLVMMemoryBufferRef};
+use llvm_sys::prelude::{LLVMDiagnosticInfoRef, LLVMMemoryBufferRef, LLVMTypeRef};
+use llvm_sys::{LLVMDiagnosticSeverity, LLVMTypeKind};
 use parking_lot::Mutex;
 
 use crate::compiler::{FunctionSpec, TargetSpec};
@@ -145,7 +147,7 @@ const LIBM_INTRINSICS: &[(&str, &str)] = &[
 ];
 
 /// `exp` or `expf` → `exp`.
-fn libm_base(name: &str) -> Option<&'static str> {
+pub(crate) fn libm_base(name: &str) -> Option<&'static str> {
     LIBM.iter()
         .copied()
         .find(|&f| name == f || name.strip_suffix('f') == Some(f))
@@ -214,12 +216,12 @@ pub(crate) fn memory_buffer_copy(bytes: &[u8], name: &str) -> LLVMMemoryBufferRe
 
 /// Errors LLVM reported through the context's diagnostic handler.
 #[derive(Default)]
-struct Diagnostics {
+pub(crate) struct Diagnostics {
     errors: Mutex<Vec<String>>,
 }
 
 impl Diagnostics {
-    fn check(&self, step: &str) -> Result<()> {
+    pub(crate) fn check(&self, step: &str) -> Result<()> {
         let errors = std::mem::take(&mut *self.errors.lock());
         if errors.is_empty() {
             Ok(())
@@ -247,13 +249,13 @@ extern "C" fn on_diagnostic(info: LLVMDiagnosticInfoRef, ctx: *mut c_void) {
 
 /// An LLVM context whose diagnostics are captured instead of killing the process.
 /// Field order matters: the context must drop before the sink it points at.
-struct LlvmSession {
-    context: Context,
-    diagnostics: Box<Diagnostics>,
+pub(crate) struct LlvmSession {
+    pub(crate) context: Context,
+    pub(crate) diagnostics: Box<Diagnostics>,
 }
 
 impl LlvmSession {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let context = Context::create();
         let diagnostics = Box::<Diagnostics>::default();
         // SAFETY: the boxed sink has a stable address and outlives `context` (field order).
@@ -337,13 +339,13 @@ pub(crate) fn build(
     module
         .run_passes("globaldce", &machine, PassBuilderOptions::create())
         .map_err(|e| Error::Internal(format!("dead code removal: {e}")))?;
-    check_externals(&module)?;
+    check_externals(&module, &CPU_EXTERNALS)?;
     stages.mark("prune+externals");
 
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
     if mode.vector_math {
-        rewrite_libm_to_intrinsics(&module);
+        rewrite_libm_to_intrinsics(&module, |_| true);
     }
     let mut kernel_symbols = Vec::with_capacity(functions.len());
     for (i, (spec, f)) in functions.iter().zip(&scalar_fns).enumerate() {
@@ -408,20 +410,20 @@ pub(crate) fn build(
 }
 
 /// Wall time per build stage, for the debug log.
-struct StageTimer {
+pub(crate) struct StageTimer {
     last: std::time::Instant,
     stages: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl StageTimer {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         StageTimer {
             last: std::time::Instant::now(),
             stages: Vec::new(),
         }
     }
 
-    fn mark(&mut self, stage: &'static str) {
+    pub(crate) fn mark(&mut self, stage: &'static str) {
         let now = std::time::Instant::now();
         self.stages.push((stage, now - self.last));
         self.last = now;
@@ -438,7 +440,7 @@ impl std::fmt::Display for StageTimer {
     }
 }
 
-fn parse<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'ctx>> {
+pub(crate) fn parse<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'ctx>> {
     const BITCODE_MAGIC: [u8; 4] = [b'B', b'C', 0xC0, 0xDE];
     const WRAPPER_MAGIC: [u8; 4] = [0xDE, 0xC0, 0x17, 0x0B];
     let is_bitcode = ir.starts_with(&BITCODE_MAGIC) || ir.starts_with(&WRAPPER_MAGIC);
@@ -455,7 +457,10 @@ fn parse<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'ctx>> {
 }
 
 /// The function named by `spec`: defined, and of the declared type.
-fn check_function<'ctx>(module: &Module<'ctx>, spec: &FunctionSpec) -> Result<FunctionValue<'ctx>> {
+pub(crate) fn check_function<'ctx>(
+    module: &Module<'ctx>,
+    spec: &FunctionSpec,
+) -> Result<FunctionValue<'ctx>> {
     let Some(f) = module.get_function(&spec.symbol) else {
         let defined: Vec<String> = module
             .get_functions()
@@ -500,18 +505,43 @@ fn check_function<'ctx>(module: &Module<'ctx>, spec: &FunctionSpec) -> Result<Fu
     Ok(f)
 }
 
+/// What a target lets a module reference.
+pub(crate) struct ExternalPolicy {
+    /// `None` when the module may call the declared function `name`, else why not.
+    pub refusal: fn(name: &str) -> Option<String>,
+    /// Refuse what the NVPTX back end cannot compile and, instead of reporting an error,
+    /// aborts the process on ("unsupported library call operation"): `x86_fp80`,
+    /// `fp128` and `ppc_fp128` values, and conversions between floating point and
+    /// integers wider than 64 bits.
+    pub nvptx_checks: bool,
+}
+
+/// The CPU allow-list: LLVM intrinsics and libm.
+pub(crate) const CPU_EXTERNALS: ExternalPolicy = ExternalPolicy {
+    refusal: |name| {
+        (!is_allowed_external(name)).then(|| {
+            format!(
+                "the IR calls external function `{name}`, which UDFs may not use \
+                 (allowed: LLVM intrinsics and libm math functions such as sqrt, exp, sin, pow)"
+            )
+        })
+    },
+    nvptx_checks: false,
+};
+
 /// Refuses references outside the allow-list: undeclared-library functions, external
-/// globals, inline assembly. Unused declarations are dropped instead.
-fn check_externals(module: &Module<'_>) -> Result<()> {
+/// globals, inline assembly (in a function or at module level). Unused declarations are
+/// dropped instead.
+pub(crate) fn check_externals(module: &Module<'_>, policy: &ExternalPolicy) -> Result<()> {
     let mut unused = Vec::new();
     for f in module.get_functions() {
         if f.count_basic_blocks() > 0 {
             continue;
         }
         let name = f.get_name().to_string_lossy().into_owned();
-        if is_allowed_external(&name) {
+        let Some(why) = (policy.refusal)(&name) else {
             continue;
-        }
+        };
         if f.as_global_value()
             .as_pointer_value()
             .get_first_use()
@@ -520,10 +550,7 @@ fn check_externals(module: &Module<'_>) -> Result<()> {
             unused.push(f);
             continue;
         }
-        return Err(Error::Refused(format!(
-            "the IR calls external function `{name}`, which UDFs may not use \
-             (allowed: LLVM intrinsics and libm math functions such as sqrt, exp, sin, pow)"
-        )));
+        return Err(Error::Refused(why));
     }
     for f in unused {
         // SAFETY: the declaration has no uses, so deleting it leaves no dangling reference.
@@ -538,9 +565,20 @@ fn check_externals(module: &Module<'_>) -> Result<()> {
             )));
         }
     }
+    let mut asm_len = 0usize;
+    // SAFETY: `module` is live; LLVM returns a borrowed pointer and its length.
+    unsafe { LLVMGetModuleInlineAsm(module.as_mut_ptr(), &mut asm_len) };
+    if asm_len > 0 {
+        return Err(Error::Refused(
+            "the IR contains module-level inline assembly, which UDFs may not use".into(),
+        ));
+    }
     for f in module.get_functions() {
         for block in f.get_basic_block_iter() {
             for inst in block.get_instructions() {
+                if policy.nvptx_checks {
+                    check_nvptx_types(&f, &inst)?;
+                }
                 let op = inst.get_opcode();
                 if !matches!(
                     op,
@@ -569,6 +607,87 @@ fn check_externals(module: &Module<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Refuses an instruction that produces or takes an `x86_fp80`, `fp128` or `ppc_fp128`
+/// value (or a vector of them), or converts between floating point and an integer wider
+/// than 64 bits: the NVPTX back end would call a library that does not exist on the GPU
+/// and, failing to, abort the process.
+fn check_nvptx_types(f: &FunctionValue<'_>, inst: &InstructionValue<'_>) -> Result<()> {
+    fn wide(ty: LLVMTypeRef) -> Option<&'static str> {
+        // SAFETY: `ty` is a live type of the module's context.
+        unsafe {
+            match LLVMGetTypeKind(ty) {
+                LLVMTypeKind::LLVMX86_FP80TypeKind => Some("x86_fp80"),
+                LLVMTypeKind::LLVMFP128TypeKind => Some("fp128"),
+                LLVMTypeKind::LLVMPPC_FP128TypeKind => Some("ppc_fp128"),
+                LLVMTypeKind::LLVMVectorTypeKind | LLVMTypeKind::LLVMScalableVectorTypeKind => {
+                    wide(LLVMGetElementType(ty))
+                }
+                _ => None,
+            }
+        }
+    }
+    /// The bit width of an integer type (or of a vector's elements), else 0.
+    fn int_bits(ty: LLVMTypeRef) -> u32 {
+        // SAFETY: `ty` is a live type of the module's context.
+        unsafe {
+            match LLVMGetTypeKind(ty) {
+                LLVMTypeKind::LLVMIntegerTypeKind => LLVMGetIntTypeWidth(ty),
+                LLVMTypeKind::LLVMVectorTypeKind | LLVMTypeKind::LLVMScalableVectorTypeKind => {
+                    int_bits(LLVMGetElementType(ty))
+                }
+                _ => 0,
+            }
+        }
+    }
+    let name = || f.get_name().to_string_lossy().into_owned();
+    let value = inst.as_value_ref();
+    // SAFETY: `value` is a live instruction; operand indices stay below its count.
+    let types: Vec<LLVMTypeRef> = unsafe {
+        std::iter::once(value)
+            .chain((0..LLVMGetNumOperands(value).max(0) as u32).map(|i| LLVMGetOperand(value, i)))
+            .filter(|v| !v.is_null())
+            .map(|v| LLVMTypeOf(v))
+            .collect()
+    };
+    if let Some(ty) = types.iter().find_map(|t| wide(*t)) {
+        return Err(Error::Refused(format!(
+            "function `{}` computes with `{ty}`, which the NVPTX back end cannot compile",
+            name()
+        )));
+    }
+    let converts = match inst.get_opcode() {
+        InstructionOpcode::FPToSI
+        | InstructionOpcode::FPToUI
+        | InstructionOpcode::SIToFP
+        | InstructionOpcode::UIToFP => true,
+        // `llvm.fptosi.sat.*` / `llvm.fptoui.sat.*`: the callee is the last operand.
+        InstructionOpcode::Call => inst
+            .get_operand(inst.get_num_operands().saturating_sub(1))
+            .and_then(|op| op.value())
+            .and_then(|callee| {
+                let callee = callee.as_value_ref();
+                let mut len = 0usize;
+                // SAFETY: `callee` is a live value; the name is borrowed for this call.
+                let bytes = unsafe {
+                    let p = llvm_sys::core::LLVMGetValueName2(callee, &mut len);
+                    (!p.is_null()).then(|| std::slice::from_raw_parts(p.cast::<u8>(), len))
+                };
+                bytes
+                    .map(|b| b.starts_with(b"llvm.fptosi.sat") || b.starts_with(b"llvm.fptoui.sat"))
+            })
+            .unwrap_or(false),
+        _ => false,
+    };
+    if converts && types.iter().any(|t| int_bits(*t) > 64) {
+        return Err(Error::Refused(format!(
+            "function `{}` converts between floating point and an integer wider than 64 \
+             bits, which the NVPTX back end cannot compile",
+            name()
+        )));
+    }
+    Ok(())
+}
+
 fn target_machine(target: &TargetSpec) -> Result<TargetMachine> {
     let triple = TargetTriple::create(&target.triple);
     let t = Target::from_triple(&triple)
@@ -589,15 +708,16 @@ fn target_machine(target: &TargetSpec) -> Result<TargetMachine> {
     })
 }
 
-/// Replaces calls to libm functions by their LLVM intrinsics (same type, no `errno`).
-fn rewrite_libm_to_intrinsics(module: &Module<'_>) {
+/// Replaces calls to libm functions by their LLVM intrinsics (same type, no `errno`), for
+/// the libm names `which` accepts.
+pub(crate) fn rewrite_libm_to_intrinsics(module: &Module<'_>, which: impl Fn(&str) -> bool) {
     let functions: Vec<_> = module.get_functions().collect();
     for f in functions {
         if f.count_basic_blocks() > 0 {
             continue;
         }
         let name = f.get_name().to_string_lossy().into_owned();
-        let Some(base) = libm_base(&name) else {
+        let Some(base) = libm_base(&name).filter(|b| which(b)) else {
             continue;
         };
         let Some(&(_, intrinsic_name)) = LIBM_INTRINSICS.iter().find(|(l, _)| *l == base) else {
@@ -695,7 +815,7 @@ fn map_vector_math(module: &Module<'_>, target: &TargetSpec) {
 /// Makes every definition but the requested functions internal, so that only kernels end
 /// up exported: Numba helpers of different modules cannot clash, and code the requested
 /// functions do not reach is dropped.
-fn internalize(module: &Module<'_>, keep: &[FunctionSpec]) {
+pub(crate) fn internalize(module: &Module<'_>, keep: &[FunctionSpec]) {
     for f in module.get_functions() {
         let name = f.get_name().to_bytes();
         if f.count_basic_blocks() > 0 && !keep.iter().any(|k| k.symbol.as_bytes() == name) {
@@ -710,7 +830,7 @@ fn internalize(module: &Module<'_>, keep: &[FunctionSpec]) {
 }
 
 /// The scalar function is inlined into its kernel loop: that is what lets it vectorise.
-fn prepare_for_inlining(context: &Context, f: FunctionValue<'_>) {
+pub(crate) fn prepare_for_inlining(context: &Context, f: FunctionValue<'_>) {
     for name in ["noinline", "optnone"] {
         let kind = Attribute::get_named_enum_kind_id(name);
         f.remove_enum_attribute(AttributeLoc::Function, kind);
@@ -722,7 +842,7 @@ fn prepare_for_inlining(context: &Context, f: FunctionValue<'_>) {
     );
 }
 
-type BuildResult<T> = std::result::Result<T, inkwell::builder::BuilderError>;
+pub(crate) type BuildResult<T> = std::result::Result<T, inkwell::builder::BuilderError>;
 
 /// Emits, for one scalar function `f(a1..ak) -> r`, the kernel
 /// `i64 name(i64 n, ptr args, ptr out, ptr validity)` (see `kernel::RawKernelFn`):

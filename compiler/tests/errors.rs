@@ -80,6 +80,9 @@ fn external_globals_and_inline_asm_are_refused() {
     let ir = "define i64 @f(i64 %a) {\n  %r = call i64 asm \"mov $1, $0\", \"=r,r\"(i64 %a)\n  ret i64 %r\n}\n";
     let e = compile_err(&c, ir, "f", "int64(int64)");
     assert!(e.contains("inline assembly"), "{e}");
+    let ir = "module asm \".globl evil\"\ndefine i64 @f(i64 %a) {\n  ret i64 %a\n}\n";
+    let e = compile_err(&c, ir, "f", "int64(int64)");
+    assert!(e.contains("module-level inline assembly"), "{e}");
 }
 
 #[test]

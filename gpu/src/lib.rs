@@ -1,0 +1,400 @@
+//! CUDA devices for udf-server: discovery that never panics, a per-device cache of loaded
+//! PTX modules, and launches of column kernels over host buffers with device memory reused
+//! across batches.
+//!
+//! **API Boundary:** this is the only crate that knows CUDA (through `cudarc`, loading
+//! `libcuda` at run time). It takes PTX text and byte buffers; it knows nothing of LLVM,
+//! SQL or Arrow.
+//!
+//! The kernel calling convention is the one the compiler's NVPTX path emits:
+//! `kernel(i64 n, ptr arg0, …, ptr argK, ptr out, ptr valid)` — column buffers in device
+//! memory, `valid` one byte per row (non-zero = every argument present) or null.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cudarc::driver::sys::CUdevice_attribute;
+use cudarc::driver::{
+    CudaContext, CudaFunction, CudaModule, CudaSlice, CudaStream, DriverError, LaunchConfig,
+    PushKernelArg,
+};
+use parking_lot::Mutex;
+
+/// Errors from CUDA, each naming what was being done.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No NVIDIA driver library on this machine.
+    #[error("no CUDA driver: {0}")]
+    NoDriver(String),
+    /// The driver is there but the device is not.
+    #[error("no CUDA device {ordinal} (this machine has {count})")]
+    NoDevice { ordinal: usize, count: usize },
+    /// A driver call failed.
+    #[error("CUDA {what} failed: {source}")]
+    Driver {
+        what: &'static str,
+        #[source]
+        source: DriverError,
+    },
+    /// The arguments of a launch do not fit the kernel or each other.
+    #[error("bad kernel launch: {0}")]
+    Launch(String),
+    /// The driver library lacks something cudarc expected (too old a driver).
+    #[error("the CUDA driver failed unexpectedly during {what}: {message}")]
+    DriverPanic { what: &'static str, message: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn driver(what: &'static str) -> impl FnOnce(DriverError) -> Error {
+    move |source| Error::Driver { what, source }
+}
+
+/// Runs a driver call that cudarc may turn into a panic (a symbol missing from an old
+/// `libcuda`), so that it becomes an error instead.
+fn guarded<T>(what: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into());
+        Err(Error::DriverPanic { what, message })
+    })
+}
+
+/// What a device is, for handshakes and choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub ordinal: usize,
+    pub name: String,
+    /// (major, minor), e.g. (9, 0) for an H100.
+    pub compute_capability: (i32, i32),
+    pub memory_bytes: usize,
+    pub multiprocessors: i32,
+    /// CUDA version the driver supports, e.g. (12, 8).
+    pub driver_version: (i32, i32),
+}
+
+/// Whether the NVIDIA driver library can be loaded. Must be asked before any other CUDA
+/// call: cudarc panics when the library is missing.
+pub fn driver_present() -> bool {
+    // SAFETY: only tries to dlopen libcuda by its usual names; no CUDA call is made.
+    unsafe { cudarc::driver::sys::is_culib_present() }
+}
+
+/// Every CUDA device, or why there are none. Never panics.
+pub fn probe() -> Result<Vec<DeviceInfo>> {
+    if !driver_present() {
+        return Err(Error::NoDriver(
+            "libcuda.so cannot be loaded (no NVIDIA driver installed)".into(),
+        ));
+    }
+    guarded("device discovery", || {
+        let count = CudaContext::device_count().map_err(driver("device count"))?;
+        (0..count.max(0) as usize).map(device_info).collect()
+    })
+}
+
+fn device_info(ordinal: usize) -> Result<DeviceInfo> {
+    let ctx = CudaContext::new(ordinal).map_err(driver("context creation"))?;
+    info_of(&ctx, ordinal)
+}
+
+fn info_of(ctx: &Arc<CudaContext>, ordinal: usize) -> Result<DeviceInfo> {
+    let mut version: std::ffi::c_int = 0;
+    // SAFETY: cuDriverGetVersion writes one int through the pointer, which is valid.
+    unsafe { cudarc::driver::sys::cuDriverGetVersion(&mut version) }
+        .result()
+        .map_err(driver("driver version"))?;
+    Ok(DeviceInfo {
+        ordinal,
+        name: ctx.name().map_err(driver("device name"))?,
+        compute_capability: ctx
+            .compute_capability()
+            .map_err(driver("compute capability"))?,
+        memory_bytes: ctx.total_mem().map_err(driver("memory size"))?,
+        multiprocessors: ctx
+            .attribute(CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)
+            .map_err(driver("multiprocessor count"))?,
+        driver_version: (version / 1000, (version % 1000) / 10),
+    })
+}
+
+/// A module loaded on a device, and its kernels.
+pub struct GpuModule {
+    module: Arc<CudaModule>,
+    functions: Mutex<HashMap<String, CudaFunction>>,
+}
+
+impl GpuModule {
+    /// The kernel `name` of this module.
+    pub fn kernel(&self, name: &str) -> Result<GpuKernel> {
+        let mut functions = self.functions.lock();
+        if let Some(f) = functions.get(name) {
+            return Ok(GpuKernel {
+                name: name.to_string(),
+                function: f.clone(),
+            });
+        }
+        let f = self
+            .module
+            .load_function(name)
+            .map_err(driver("kernel lookup"))?;
+        functions.insert(name.to_string(), f.clone());
+        Ok(GpuKernel {
+            name: name.to_string(),
+            function: f,
+        })
+    }
+}
+
+impl std::fmt::Debug for GpuModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpuModule")
+            .field("kernels", &self.functions.lock().keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+pub struct GpuKernel {
+    name: String,
+    function: CudaFunction,
+}
+
+impl std::fmt::Debug for GpuKernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpuKernel")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// Where the time of one launch went.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LaunchTimes {
+    pub to_device: Duration,
+    pub kernel: Duration,
+    pub to_host: Duration,
+}
+
+/// One argument column of a launch: its bytes, `n` values of `width` bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Column<'a> {
+    pub bytes: &'a [u8],
+    pub width: usize,
+}
+
+/// One device: its context, a stream, loaded modules and reusable device buffers.
+pub struct Gpu {
+    info: DeviceInfo,
+    ctx: Arc<CudaContext>,
+    stream: Arc<CudaStream>,
+    modules: Mutex<HashMap<String, Arc<GpuModule>>>,
+    /// Device buffers kept between launches, largest first; a launch takes the buffers it
+    /// needs and puts them back, so batches of similar size allocate nothing.
+    free: Mutex<Vec<CudaSlice<u8>>>,
+    /// Launches are serialised per device: one stream, buffers borrowed from `free`.
+    launch: Mutex<()>,
+}
+
+impl Gpu {
+    /// Opens device `ordinal`.
+    pub fn open(ordinal: usize) -> Result<Gpu> {
+        if !driver_present() {
+            return Err(Error::NoDriver(
+                "libcuda.so cannot be loaded (no NVIDIA driver installed)".into(),
+            ));
+        }
+        guarded("opening the device", || {
+            let count = CudaContext::device_count()
+                .map_err(driver("device count"))?
+                .max(0) as usize;
+            if ordinal >= count {
+                return Err(Error::NoDevice { ordinal, count });
+            }
+            let ctx = CudaContext::new(ordinal).map_err(driver("context creation"))?;
+            let info = info_of(&ctx, ordinal)?;
+            let stream = ctx.new_stream().map_err(driver("stream creation"))?;
+            tracing::info!(ordinal, name = info.name, cc = ?info.compute_capability, "CUDA device opened");
+            Ok(Gpu {
+                info,
+                ctx,
+                stream,
+                modules: Mutex::new(HashMap::new()),
+                free: Mutex::new(Vec::new()),
+                launch: Mutex::new(()),
+            })
+        })
+    }
+
+    pub fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    /// Loads PTX once per `key` (e.g. a hash of the source module and target).
+    pub fn load(&self, key: &str, ptx: &str) -> Result<Arc<GpuModule>> {
+        let mut modules = self.modules.lock();
+        if let Some(m) = modules.get(key) {
+            return Ok(Arc::clone(m));
+        }
+        let module = guarded("loading PTX", || {
+            self.ctx
+                .load_module(cudarc::nvrtc::Ptx::from_src(ptx))
+                .map_err(driver("PTX load"))
+        })?;
+        let loaded = Arc::new(GpuModule {
+            module,
+            functions: Mutex::new(HashMap::new()),
+        });
+        modules.insert(key.to_string(), Arc::clone(&loaded));
+        Ok(loaded)
+    }
+
+    /// Drops a loaded module (its function was dropped or replaced).
+    pub fn unload(&self, key: &str) {
+        self.modules.lock().remove(key);
+    }
+
+    fn take_buffer(&self, len: usize) -> Result<CudaSlice<u8>> {
+        let mut free = self.free.lock();
+        if let Some(i) = free.iter().rposition(|b| b.len() >= len) {
+            return Ok(free.swap_remove(i));
+        }
+        drop(free);
+        // SAFETY: the buffer is written (copy in, or kernel output) before it is read.
+        unsafe { self.stream.alloc::<u8>(len.max(1)) }.map_err(driver("device allocation"))
+    }
+
+    fn give_back(&self, buffers: Vec<CudaSlice<u8>>) {
+        let mut free = self.free.lock();
+        free.extend(buffers);
+        // Keep a bounded set: the largest few.
+        free.sort_by_key(|b| std::cmp::Reverse(b.len()));
+        free.truncate(16);
+    }
+
+    /// Runs `kernel` over `n` rows: copies the argument columns (and the validity bytes)
+    /// to the device, launches a grid-stride grid, and copies `out` back.
+    pub fn run(
+        &self,
+        kernel: &GpuKernel,
+        n: usize,
+        args: &[Column<'_>],
+        valid: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<LaunchTimes> {
+        for (i, c) in args.iter().enumerate() {
+            if c.bytes.len() != n * c.width {
+                return Err(Error::Launch(format!(
+                    "argument {i} has {} bytes, expected {n} values of {} bytes",
+                    c.bytes.len(),
+                    c.width
+                )));
+            }
+        }
+        if valid.is_some_and(|v| v.len() != n) {
+            return Err(Error::Launch(format!("validity mask is not {n} bytes")));
+        }
+        if n == 0 {
+            return Ok(LaunchTimes::default());
+        }
+        let _serial = self.launch.lock();
+        guarded("a kernel launch", || {
+            self.run_locked(kernel, n, args, valid, out)
+        })
+    }
+
+    fn run_locked(
+        &self,
+        kernel: &GpuKernel,
+        n: usize,
+        args: &[Column<'_>],
+        valid: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<LaunchTimes> {
+        let mut times = LaunchTimes::default();
+        let started = Instant::now();
+        let mut buffers = Vec::with_capacity(args.len() + 2);
+        let result = (|| {
+            for c in args {
+                let mut buffer = self.take_buffer(c.bytes.len())?;
+                self.stream
+                    .memcpy_htod(c.bytes, &mut buffer.slice_mut(0..c.bytes.len()))
+                    .map_err(driver("copy to device"))?;
+                buffers.push(buffer);
+            }
+            let valid_buffer = match valid {
+                Some(v) => {
+                    let mut buffer = self.take_buffer(v.len())?;
+                    self.stream
+                        .memcpy_htod(v, &mut buffer.slice_mut(0..v.len()))
+                        .map_err(driver("copy to device"))?;
+                    Some(buffer)
+                }
+                None => None,
+            };
+            let out_buffer = self.take_buffer(out.len())?;
+            self.stream
+                .synchronize()
+                .map_err(driver("copy to device"))?;
+            times.to_device = started.elapsed();
+
+            let launched = Instant::now();
+            let rows = n as i64;
+            let null_ptr: u64 = 0;
+            let mut launch = self.stream.launch_builder(&kernel.function);
+            launch.arg(&rows);
+            for b in &buffers {
+                launch.arg(b);
+            }
+            launch.arg(&out_buffer);
+            match &valid_buffer {
+                Some(v) => launch.arg(v),
+                None => launch.arg(&null_ptr),
+            };
+            let threads = 256u32;
+            let blocks_needed = n.div_ceil(threads as usize);
+            // Enough blocks to fill every multiprocessor several times; the kernel's
+            // grid-stride loop covers the rest.
+            let max_blocks = (self.info.multiprocessors.max(1) as usize) * 32;
+            let config = LaunchConfig {
+                grid_dim: (blocks_needed.min(max_blocks).max(1) as u32, 1, 1),
+                block_dim: (threads, 1, 1),
+                shared_mem_bytes: 0,
+            };
+            // SAFETY: the kernel's parameters are (i64 n, one device pointer per argument
+            // column, the output pointer, the validity pointer), as pushed above; every
+            // buffer holds at least n values of its column's width, so the kernel's
+            // accesses for rows < n are in bounds.
+            unsafe { launch.launch(config) }.map_err(driver("kernel launch"))?;
+            self.stream
+                .synchronize()
+                .map_err(driver("kernel execution"))?;
+            times.kernel = launched.elapsed();
+
+            let copied = Instant::now();
+            self.stream
+                .memcpy_dtoh(&out_buffer.slice(0..out.len()), out)
+                .map_err(driver("copy to host"))?;
+            self.stream.synchronize().map_err(driver("copy to host"))?;
+            times.to_host = copied.elapsed();
+            buffers.extend(valid_buffer);
+            buffers.push(out_buffer);
+            Ok(times)
+        })();
+        self.give_back(buffers);
+        result
+    }
+}
+
+impl std::fmt::Debug for Gpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gpu")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}

@@ -13,6 +13,7 @@ use std::time::Duration;
 use compiler::{FunctionSpec, Kernel, ScalarType, Signature};
 use parking_lot::RwLock;
 
+use crate::device::{GpuBuildResult, RunCounts};
 use crate::error::{Error, Result};
 
 /// A function as a client defines it: one SQL name, one IR module (LLVM text or bitcode),
@@ -34,8 +35,12 @@ pub struct FunctionInfo {
     pub name: String,
     pub signature: Signature,
     pub symbol: String,
-    /// Where the function can run; `cpu` until GPU kernels exist.
+    /// Where the function can run: `cpu`, and `gpu` when it has a GPU build.
     pub targets: Vec<String>,
+    /// Why there is no GPU build, when there is none.
+    pub gpu_note: Option<String>,
+    /// How many batches ran on each device (`cpu N, gpu M`).
+    pub runs: String,
     pub origin: String,
     /// How long compiling its module took (the original compile when the compiler's cache
     /// supplied the code).
@@ -52,6 +57,10 @@ pub struct RegisteredFunction {
     /// The module the kernel was compiled from, shared by the overloads it defines.
     pub ir: Arc<[u8]>,
     pub kernel: Kernel,
+    /// The same function built for the engine's CUDA device, or why there is none.
+    pub gpu: GpuBuildResult,
+    /// Shared with the overload that runs it, so that `SHOW FUNCTIONS` can say where it ran.
+    pub runs: Arc<RunCounts>,
     pub compile_time: Duration,
 }
 
@@ -61,7 +70,13 @@ impl RegisteredFunction {
             name: self.name.clone(),
             signature: self.signature.clone(),
             symbol: self.symbol.clone(),
-            targets: vec!["cpu".to_string()],
+            targets: if self.gpu.is_ok() {
+                vec!["cpu".to_string(), "gpu".to_string()]
+            } else {
+                vec!["cpu".to_string()]
+            },
+            gpu_note: self.gpu.as_ref().err().cloned(),
+            runs: self.runs.describe(),
             origin: self.origin.clone(),
             compile_time: self.compile_time,
         }

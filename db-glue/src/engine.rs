@@ -11,13 +11,14 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::{filter_record_batch, ilike, like};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::config::ConfigNonZeroUsize;
 use datafusion::common::{DataFusionError, TableReference};
 use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::execution::FunctionRegistry;
-use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::logical_expr::{LogicalPlan, ScalarUDF};
 use datafusion::optimizer::Analyzer;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{ShowStatementFilter, Statement as SqlStatement};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
@@ -30,6 +31,7 @@ use crate::catalog::{
     arg_list,
 };
 use crate::ddl::{self, DropTarget};
+use crate::device::{self, DevicePreference, GpuState, UdfOptions};
 use crate::dialect;
 use crate::error::{Error, Result};
 use crate::overload::{Overload, candidate_list};
@@ -45,6 +47,8 @@ pub struct EngineConfig {
     /// Partitions DataFusion splits work into; `None` keeps its default (the CPU count).
     pub target_partitions: Option<usize>,
     pub compiler: CompilerOptions,
+    /// Never use a GPU, even when one is present.
+    pub no_gpu: bool,
 }
 
 /// How the columns of a result are named.
@@ -64,6 +68,16 @@ pub enum ResultNames {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StatementOptions {
     pub result_names: ResultNames,
+    /// Where UDFs of this statement run; `None` keeps the engine's `udf.device`.
+    pub device: Option<DevicePreference>,
+}
+
+/// A client's own GPU module for a runtime registration: NVPTX IR and the GPU variants
+/// it defines (SQL name, symbol and signature each).
+#[derive(Debug, Clone)]
+pub struct ClientGpuModule {
+    pub ir: Vec<u8>,
+    pub functions: Vec<(String, FunctionSpec)>,
 }
 
 /// What [`Engine::replace_function_set`] changed.
@@ -127,6 +141,8 @@ struct EngineInner {
     ddl: Mutex<()>,
     /// Tells successive definitions of one name apart (see `IrFunction`).
     generation: AtomicU64,
+    /// The CUDA device functions are also built for, or why there is none.
+    gpu: GpuState,
     /// Spreads appends over a table's partitions.
     appends: AtomicUsize,
 }
@@ -146,7 +162,9 @@ impl Engine {
             })?;
         }
         let compiler = Compiler::new(config.compiler.clone()).map_err(Error::CompilerStart)?;
-        let mut session = SessionConfig::new().with_information_schema(true);
+        let mut session = SessionConfig::new()
+            .with_information_schema(true)
+            .with_option_extension(UdfOptions::default());
         if let Some(partitions) = config.target_partitions {
             session = session.with_target_partitions(partitions.max(1));
         }
@@ -165,6 +183,7 @@ impl Engine {
                 catalog,
                 ddl: Mutex::new(()),
                 generation: AtomicU64::new(0),
+                gpu: GpuState::open(!config.no_gpu),
                 appends: AtomicUsize::new(0),
             }),
         };
@@ -185,6 +204,62 @@ impl Engine {
         &self.inner.compiler
     }
 
+    /// The session state a query runs with: the engine's, with `udf.device` as the
+    /// statement asks, and — when a GPU may run UDFs — batches big enough to be worth the
+    /// copies (DataFusion's 8192 rows would drown a GPU in round trips).
+    fn query_state(&self, device: Option<DevicePreference>) -> SessionState {
+        let mut state = self.inner.ctx.state();
+        let options = state.config_mut().options_mut();
+        let Some(udf) = options.extensions.get_mut::<UdfOptions>() else {
+            state.mark_start_execution();
+            return state;
+        };
+        if let Some(device) = device {
+            udf.device = device.to_string();
+        }
+        let gpu_may_run =
+            self.inner.gpu.device().is_some() && !udf.device.eq_ignore_ascii_case("cpu");
+        let min_rows = udf.gpu_min_rows;
+        if gpu_may_run
+            && usize::from(options.execution.batch_size) < min_rows
+            && let Ok(size) = ConfigNonZeroUsize::try_new(min_rows)
+        {
+            options.execution.batch_size = size;
+        }
+        // Physical expressions take their options from the execution start.
+        state.mark_start_execution();
+        state
+    }
+
+    /// The CUDA device UDFs are also built for, or why there is none.
+    pub fn gpu(&self) -> &GpuState {
+        &self.inner.gpu
+    }
+
+    /// Sets `udf.device` for every later statement of this engine (embedded use; a server
+    /// passes each session's preference in [`StatementOptions`] instead).
+    pub fn set_device(&self, device: DevicePreference) -> Result<()> {
+        if device == DevicePreference::Gpu
+            && let GpuState::Absent(reason) = &self.inner.gpu
+        {
+            return Err(Error::GpuUnavailable {
+                function: "udf.device = 'gpu'".into(),
+                reason: format!("no GPU: {reason}"),
+            });
+        }
+        let state = self.inner.ctx.state_ref();
+        let mut state = state.write();
+        if let Some(options) = state
+            .config_mut()
+            .options_mut()
+            .extensions
+            .get_mut::<UdfOptions>()
+        {
+            options.device = device.to_string();
+        }
+        Ok(())
+    }
+
     /// Runs one or more `;`-separated statements in order, returning one result per
     /// statement. On an error, the statements before the failing one have taken effect.
     ///
@@ -196,7 +271,10 @@ impl Engine {
         let numbered = statements.len() > 1;
         let mut results = Vec::with_capacity(statements.len());
         for (i, statement) in statements.into_iter().enumerate() {
-            match self.run_statement(statement, ResultNames::DataFusion).await {
+            match self
+                .run_statement(statement, StatementOptions::default())
+                .await
+            {
                 Ok(result) => results.push(result),
                 Err(e) => {
                     let e = self.refine_error(e, &sql, i, numbered).await;
@@ -237,7 +315,7 @@ impl Engine {
         } else {
             None
         };
-        match self.run_statement(statement, options.result_names).await {
+        match self.run_statement(statement, options).await {
             Ok(result) => {
                 if let Some((table, none_encoded)) = heavydb_table {
                     self.mark_none_encoded(&table, &none_encoded).await?;
@@ -315,13 +393,13 @@ impl Engine {
     async fn run_statement(
         &self,
         statement: DfStatement,
-        names: ResultNames,
+        options: StatementOptions,
     ) -> Result<QueryResult> {
-        if names == ResultNames::DataFusion || !calcite::is_query(&statement) {
-            return self.execute_statement(statement).await;
+        if options.result_names == ResultNames::DataFusion || !calcite::is_query(&statement) {
+            return self.execute_statement(statement, options.device).await;
         }
         let (plan, renaming) = self.plan_with_calcite_names(statement).await?;
-        let result = self.execute_plan(plan).await?;
+        let result = self.execute_plan(plan, options.device).await?;
         let Some(schema) = renaming.and_then(|r| calcite::rename(&result.schema, &r)) else {
             return Ok(result);
         };
@@ -469,9 +547,20 @@ impl Engine {
         seen.lock().take()
     }
 
-    async fn execute_statement(&self, statement: DfStatement) -> Result<QueryResult> {
+    async fn execute_statement(
+        &self,
+        statement: DfStatement,
+        device: Option<DevicePreference>,
+    ) -> Result<QueryResult> {
         if let DfStatement::Statement(sql) = &statement {
             match sql.as_ref() {
+                SqlStatement::Set(set) => {
+                    if let Some(preference) = device::parse_set_device(&set.to_string()) {
+                        let preference = preference?;
+                        self.set_device(preference)?;
+                        return Ok(QueryResult::message(format!("udf.device = '{preference}'")));
+                    }
+                }
                 SqlStatement::CreateFunction(create) => return self.sql_create_function(create),
                 SqlStatement::DropFunction(drop) => {
                     let targets = ddl::drop_function(drop)?;
@@ -488,11 +577,26 @@ impl Engine {
             }
         }
         let plan = self.inner.ctx.state().statement_to_plan(statement).await?;
-        self.execute_plan(plan).await
+        self.execute_plan(plan, device).await
     }
 
-    async fn execute_plan(&self, plan: LogicalPlan) -> Result<QueryResult> {
-        let frame = self.inner.ctx.execute_logical_plan(plan).await?;
+    async fn execute_plan(
+        &self,
+        plan: LogicalPlan,
+        device: Option<DevicePreference>,
+    ) -> Result<QueryResult> {
+        let changes_state = matches!(
+            plan,
+            LogicalPlan::Ddl(_)
+                | LogicalPlan::Statement(_)
+                | LogicalPlan::Dml(_)
+                | LogicalPlan::Copy(_)
+        );
+        let frame = if changes_state {
+            self.inner.ctx.execute_logical_plan(plan).await?
+        } else {
+            DataFrame::new(self.query_state(device), plan)
+        };
         let task_ctx = Arc::new(frame.task_ctx());
         let physical = frame.create_physical_plan().await?;
         // The physical plan's schema is the one the batches carry.
@@ -553,11 +657,18 @@ impl Engine {
                 source,
             })?;
         let compile_time = output.module.compile_time();
+        let gpu_builds = device::build_for_gpu(
+            &self.inner.gpu,
+            &self.inner.compiler,
+            &definition.ir,
+            &definition.overloads,
+        );
         let ir: Arc<[u8]> = definition.ir.into();
         let registered = definition
             .overloads
             .iter()
-            .map(|spec| {
+            .zip(gpu_builds)
+            .map(|(spec, gpu)| {
                 let kernel = output.module.kernel(&spec.symbol).ok_or_else(|| {
                     Error::Internal(format!(
                         "the compiler returned no kernel for `{}`",
@@ -571,6 +682,8 @@ impl Engine {
                     origin: definition.origin.clone(),
                     ir: Arc::clone(&ir),
                     kernel: kernel.clone(),
+                    gpu,
+                    runs: Arc::default(),
                     compile_time,
                 })
             })
@@ -635,6 +748,20 @@ impl Engine {
         ir: Vec<u8>,
         functions: Vec<(String, FunctionSpec)>,
     ) -> Result<ReplaceSummary> {
+        self.replace_function_set_with_gpu(origin, ir, functions, None)
+    }
+
+    /// [`Engine::replace_function_set`] with the client's own GPU module: `gpu` is its IR
+    /// (NVPTX) and the GPU variants it defines (SQL name and symbol with signature each,
+    /// HeavyDB's `name__gpu_N`). A function's GPU build comes from the variant with the same
+    /// SQL name and signature; functions without one are built from the CPU module.
+    pub fn replace_function_set_with_gpu(
+        &self,
+        origin: &str,
+        ir: Vec<u8>,
+        functions: Vec<(String, FunctionSpec)>,
+        gpu: Option<ClientGpuModule>,
+    ) -> Result<ReplaceSummary> {
         let functions = functions
             .into_iter()
             .map(|(name, spec)| Ok((ddl::normalize_name(&name)?, spec)))
@@ -656,11 +783,39 @@ impl Engine {
         }
         // Checked again under the lock; this only spares a compile that would be refused.
         self.check_owner(origin, &functions)?;
-        let registered = if functions.is_empty() {
+        let mut registered = if functions.is_empty() {
             Vec::new()
         } else {
             self.compile_set(origin, &ir, &functions)?
         };
+        if let Some(ClientGpuModule {
+            ir: gpu_ir,
+            functions: gpu_functions,
+        }) = gpu.filter(|m| !m.functions.is_empty())
+            && self.inner.gpu.device().is_some()
+        {
+            let specs: Vec<FunctionSpec> = gpu_functions.iter().map(|(_, s)| s.clone()).collect();
+            let builds =
+                device::build_for_gpu(&self.inner.gpu, &self.inner.compiler, &gpu_ir, &specs);
+            for ((name, spec), build) in gpu_functions.iter().zip(builds) {
+                let name = name.to_lowercase();
+                match build {
+                    Ok(build) => {
+                        if let Some(f) = registered
+                            .iter_mut()
+                            .find(|f| f.name == name && f.signature == spec.signature)
+                        {
+                            f.gpu = Ok(build);
+                        }
+                    }
+                    Err(reason) => tracing::warn!(
+                        symbol = spec.symbol,
+                        %reason,
+                        "the client's GPU variant did not build; using the CPU module's"
+                    ),
+                }
+            }
+        }
         let added = registered.len();
         let catalog = &self.inner.catalog;
         let _ddl = self.inner.ddl.lock();
@@ -745,10 +900,16 @@ impl Engine {
                 source,
             })?;
         let compile_time = output.module.compile_time();
+        let gpu_builds = device::build_for_gpu(&self.inner.gpu, &self.inner.compiler, ir, &specs);
         let ir: Arc<[u8]> = ir.into();
         functions
             .iter()
             .map(|(name, spec)| {
+                let gpu = specs
+                    .iter()
+                    .position(|s| s == spec)
+                    .and_then(|i| gpu_builds.get(i).cloned())
+                    .unwrap_or_else(|| Err("not built for the GPU".into()));
                 let kernel = output.module.kernel(&spec.symbol).ok_or_else(|| {
                     Error::Internal(format!(
                         "the compiler returned no kernel for `{}`",
@@ -762,6 +923,8 @@ impl Engine {
                     origin: origin.to_string(),
                     ir: Arc::clone(&ir),
                     kernel: kernel.clone(),
+                    gpu,
+                    runs: Arc::default(),
                     compile_time,
                 })
             })
@@ -995,6 +1158,8 @@ impl Engine {
                 Arc::new(Overload {
                     signature: f.signature,
                     kernel: f.kernel,
+                    gpu: f.gpu,
+                    runs: f.runs,
                 })
             })
             .collect();

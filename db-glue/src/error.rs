@@ -102,6 +102,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A setting with a value it cannot take.
+    #[error("invalid setting: {0}")]
+    InvalidSetting(String),
+    /// `udf.device = 'gpu'` for a call that cannot run on a GPU; never a silent CPU run.
+    #[error("`{function}` cannot run on the GPU: {reason}")]
+    GpuUnavailable { function: String, reason: String },
     /// A bug in udf-server, not in the input.
     #[error("internal error (a bug in udf-server): {0}")]
     Internal(String),

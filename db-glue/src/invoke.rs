@@ -20,7 +20,17 @@ use datafusion::arrow::datatypes::{
 use datafusion::common::{DataFusionError, Result, ScalarValue, exec_datafusion_err};
 use datafusion::logical_expr::ColumnarValue;
 
+use crate::device::{DevicePreference, GpuBuild};
+use crate::error::Error;
 use crate::overload::{Overload, arrow_type};
+
+/// Where a call may run (from the session's `udf.*` settings).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Placement {
+    pub(crate) device: DevicePreference,
+    /// Fewest rows for `auto` to choose the GPU.
+    pub(crate) gpu_min_rows: usize,
+}
 
 /// Evaluates `overload` (registered as `name`) on `args` for `number_rows` rows. Scalars
 /// are expanded to arrays; when every argument is a scalar the result is a scalar.
@@ -29,6 +39,7 @@ pub(crate) fn invoke(
     overload: &Overload,
     args: &[ColumnarValue],
     number_rows: usize,
+    placement: Placement,
 ) -> Result<ColumnarValue> {
     let return_type = overload.return_type();
     let all_scalars =
@@ -69,9 +80,26 @@ pub(crate) fn invoke(
             .iter()
             .map(value_bytes)
             .collect::<Result<Vec<Cow<'_, [u8]>>>>()?;
+        let gpu = match placement.device {
+            DevicePreference::Cpu => None,
+            DevicePreference::Gpu => Some(overload.gpu.as_ref().map_err(|reason| {
+                DataFusionError::from(Error::GpuUnavailable {
+                    function: name.to_string(),
+                    reason: reason.clone(),
+                })
+            })?),
+            DevicePreference::Auto => overload
+                .gpu
+                .as_ref()
+                .ok()
+                .filter(|_| n >= placement.gpu_min_rows),
+        };
+        overload.runs.record(gpu.is_some());
         let call = KernelCall {
             name,
             kernel: &overload.kernel,
+            gpu,
+            widths: overload.signature.args.iter().map(|a| a.width()).collect(),
             n,
             args: values.iter().map(|v| v.as_ref()).collect(),
             validity,
@@ -124,6 +152,10 @@ fn value_bytes(array: &ArrayRef) -> Result<Cow<'_, [u8]>> {
 struct KernelCall<'a> {
     name: &'a str,
     kernel: &'a Kernel,
+    /// Run on this GPU build instead of the CPU kernel.
+    gpu: Option<&'a GpuBuild>,
+    /// Bytes per value of each argument as the kernels read them.
+    widths: Vec<usize>,
     n: usize,
     args: Vec<&'a [u8]>,
     validity: Option<NullBuffer>,
@@ -140,6 +172,9 @@ impl KernelCall<'_> {
                 ret.width(),
                 size_of::<T>()
             )));
+        }
+        if let Some(gpu) = self.gpu {
+            return self.run_gpu(gpu);
         }
         // The kernel takes the bitmap at bit offset 0; `sliced` copies only when the union
         // starts mid-byte.
@@ -166,6 +201,36 @@ impl KernelCall<'_> {
         // every bit pattern is a valid value of Arrow's native numeric types.
         unsafe { out.set_len(self.n) };
         Ok((out, sentinel_hits))
+    }
+
+    /// Runs the GPU build: one validity byte per row instead of a bitmap, and the host
+    /// finds sentinel results afterwards (reported as "maybe some", so the caller scans).
+    fn run_gpu<T: ArrowNativeType>(&self, gpu: &GpuBuild) -> Result<(Vec<T>, usize)> {
+        let valid: Option<Vec<u8>> = self
+            .validity
+            .as_ref()
+            .map(|v| v.iter().map(u8::from).collect());
+        let columns: Vec<gpu::Column<'_>> = self
+            .args
+            .iter()
+            .zip(&self.widths)
+            .map(|(bytes, &width)| gpu::Column { bytes, width })
+            .collect();
+        let mut out: Vec<T> = vec![T::default(); self.n];
+        // SAFETY: `out` is initialised; viewing its bytes as `u8` (no alignment needed, any
+        // bit pattern valid for Arrow's numeric natives) for the device to overwrite.
+        let out_bytes = unsafe {
+            std::slice::from_raw_parts_mut(
+                out.as_mut_ptr().cast::<u8>(),
+                size_of_val(out.as_slice()),
+            )
+        };
+        let times = gpu
+            .device
+            .run(&gpu.kernel, self.n, &columns, valid.as_deref(), out_bytes)
+            .map_err(|e| exec_datafusion_err!("`{}` on the GPU: {e}", self.name))?;
+        tracing::debug!(function = self.name, rows = self.n, ?times, "GPU batch");
+        Ok((out, usize::MAX))
     }
 
     fn primitive_result<T: ArrowPrimitiveType>(self, ret: ScalarType) -> Result<ArrayRef> {

@@ -33,6 +33,7 @@ mod analyzer;
 mod calcite;
 mod catalog;
 mod ddl;
+mod device;
 mod dialect;
 mod engine;
 mod error;
@@ -47,8 +48,10 @@ pub use catalog::{
     FunctionCatalog, FunctionDefinition, FunctionInfo, InMemoryFunctionCatalog, RegisteredFunction,
 };
 pub use compiler::{CompilerOptions, FunctionSpec, ScalarType, Signature};
+pub use device::{DevicePreference, GpuBuild, GpuState, UdfOptions, parse_set_device};
 pub use engine::{
-    Engine, EngineConfig, QueryResult, ReplaceSummary, ResultNames, StatementOptions,
+    ClientGpuModule, Engine, EngineConfig, QueryResult, ReplaceSummary, ResultNames,
+    StatementOptions,
 };
 pub use error::{Error, Result, SqlSpan};
 pub use tables::TEXT_ENCODING_KEY;

@@ -11,16 +11,20 @@ use compiler::{Kernel, ScalarType, Signature};
 
 use crate::calcite;
 use crate::catalog::arg_list;
+use crate::device::{GpuBuildResult, RunCounts};
 use crate::error::Error;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// One compiled overload of a SQL function: the kernel and its signature.
 #[derive(Debug)]
 pub(crate) struct Overload {
     pub(crate) signature: Signature,
     pub(crate) kernel: Kernel,
+    pub(crate) gpu: GpuBuildResult,
+    pub(crate) runs: Arc<RunCounts>,
 }
 
 impl Overload {

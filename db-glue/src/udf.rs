@@ -18,7 +18,8 @@ use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use crate::invoke::invoke;
+use crate::device::{DevicePreference, UdfOptions};
+use crate::invoke::{Placement, invoke};
 use crate::overload::{Overload, narrowest_literal, resolve};
 
 /// UDFs are declared deterministic: DataFusion may evaluate a call on constants once while
@@ -216,7 +217,22 @@ impl ScalarUDFImpl for BoundOverload {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        invoke(&self.name, &self.overload, &args.args, args.number_rows)
+        let udf = args.config_options.extensions.get::<UdfOptions>();
+        let device = match udf {
+            Some(o) => o.device.parse::<DevicePreference>()?,
+            None => DevicePreference::Cpu,
+        };
+        let gpu_min_rows = udf.map_or(usize::MAX, |o| o.gpu_min_rows);
+        invoke(
+            &self.name,
+            &self.overload,
+            &args.args,
+            args.number_rows,
+            Placement {
+                device,
+                gpu_min_rows,
+            },
+        )
     }
 }
 

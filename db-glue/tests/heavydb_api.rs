@@ -31,6 +31,7 @@ fn engine() -> Engine {
 
 const CALCITE: StatementOptions = StatementOptions {
     result_names: ResultNames::Calcite,
+    device: None,
 };
 
 fn names(schema: &SchemaRef) -> Vec<String> {

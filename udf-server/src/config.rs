@@ -10,6 +10,7 @@
 //! call_timeout_s = 60         # how long the rest of a started call may take to arrive
 //! max_message_mb = 256        # largest call accepted
 //! runtime_udfs = "enabled"    # or "superuser", "disabled"
+//! gpu = true                  # build and run UDFs on CUDA device 0 when present
 //!
 //! [users.admin]               # the default user; password also from UDF_ADMIN_PASSWORD
 //! password = "…"
@@ -54,6 +55,8 @@ pub struct Config {
     pub call_timeout: Duration,
     pub max_message_bytes: u64,
     pub runtime_udfs: RuntimeUdfPolicy,
+    /// Use a CUDA device when one is present.
+    pub gpu: bool,
     /// Users by name. `admin` is always present after [`Config::resolve_admin`].
     pub users: BTreeMap<String, User>,
     /// Whether `admin`'s password is HeavyDB's public default (warned about at start).
@@ -71,6 +74,7 @@ impl Default for Config {
             call_timeout: Duration::from_secs(60),
             max_message_bytes: 256 << 20,
             runtime_udfs: RuntimeUdfPolicy::Enabled,
+            gpu: true,
             users: BTreeMap::new(),
             default_admin_password: false,
         }
@@ -85,6 +89,8 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub max_connections: Option<usize>,
     pub admin_password: Option<String>,
+    /// `--no-gpu`.
+    pub no_gpu: bool,
 }
 
 impl Config {
@@ -117,6 +123,9 @@ impl Config {
         }
         if let Some(n) = overrides.max_connections {
             config.max_connections = n;
+        }
+        if overrides.no_gpu {
+            config.gpu = false;
         }
         config.resolve_admin(overrides.admin_password.as_deref())?;
         if config.max_connections == 0 {
@@ -172,6 +181,9 @@ impl Config {
                         Some("disabled") => RuntimeUdfPolicy::Disabled,
                         _ => return Err(wrong("\"enabled\", \"superuser\" or \"disabled\"")),
                     };
+                }
+                "gpu" => {
+                    self.gpu = value.as_bool().ok_or_else(|| wrong("true or false"))?;
                 }
                 "users" => {
                     let users = value.as_table().ok_or_else(|| wrong("a table of users"))?;

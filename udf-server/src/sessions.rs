@@ -10,12 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use parking_lot::Mutex;
 
-/// Where a session's queries run by default (`set_execution_mode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExecutionMode {
-    Cpu,
-    Gpu,
-}
+/// Where a session's UDFs run (`set_execution_mode`, `SET udf_device`).
+pub use db_glue::DevicePreference as ExecutionMode;
 
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -55,7 +51,7 @@ impl SessionStore {
             database: database.to_string(),
             superuser,
             started: SystemTime::now(),
-            mode: ExecutionMode::Cpu,
+            mode: ExecutionMode::Auto,
             last_used: Instant::now(),
         };
         self.sessions.lock().insert(id.clone(), session);

@@ -452,3 +452,96 @@ fn a_registration_replaces_only_its_users_runtime_functions() {
         Ok(4)
     );
 }
+
+#[test]
+fn device_choice_per_session_is_explicit() {
+    let daemon = Daemon::start(&[]);
+    let (mut c, s) = daemon.client();
+    let gpu_present = gpu::probe().is_ok_and(|d| !d.is_empty());
+    let params = c.get_device_parameters(s.clone()).unwrap();
+    assert_eq!(params.contains_key("gpu_triple"), gpu_present);
+    c.sql_execute(
+        s.clone(),
+        "SET udf_device = 'cpu'".into(),
+        true,
+        String::new(),
+        -1,
+        -1,
+    )
+    .unwrap();
+    let err = c
+        .sql_execute(
+            s.clone(),
+            "SET udf_device = 'tpu'".into(),
+            true,
+            String::new(),
+            -1,
+            -1,
+        )
+        .unwrap_err();
+    assert!(udf_thrift::error_message(&err).contains("not 'tpu'"));
+    if gpu_present {
+        println!("GPU present: GPU requests are honoured");
+        return;
+    }
+    let err = c
+        .sql_execute(
+            s.clone(),
+            "SET udf_device = 'gpu'".into(),
+            true,
+            String::new(),
+            -1,
+            -1,
+        )
+        .unwrap_err();
+    let message = udf_thrift::error_message(&err);
+    assert!(message.contains("GPU execution: no GPU"), "{message}");
+    let err = c
+        .set_execution_mode(s.clone(), udf_thrift::TExecuteMode::GPU)
+        .unwrap_err();
+    assert!(udf_thrift::error_message(&err).contains("no GPU"));
+    c.set_execution_mode(s.clone(), udf_thrift::TExecuteMode::CPU)
+        .unwrap();
+    assert_eq!(query_i64(&mut c, &s, "SELECT 41 + 1"), Ok(42));
+}
+
+#[test]
+fn registrations_carry_gpu_variants_and_refuse_gpu_only_ones() {
+    use udf_thrift::TExtArgumentType as T;
+    let daemon = Daemon::start(&[]);
+    let (mut c, s) = daemon.client();
+    let map: std::collections::BTreeMap<String, String> = [
+        ("cpu".to_string(), rbc_module("register2_cpu_gpu.cpu.ll")),
+        ("gpu".to_string(), rbc_module("register2_cpu_gpu.gpu.ll")),
+    ]
+    .into_iter()
+    .collect();
+    // What rbc sends for a server with a GPU: CPU variants, then their GPU twins.
+    c.register_runtime_extension_functions(
+        s.clone(),
+        vec![
+            udf("incr__cpu_0", &[T::INT32], T::INT32),
+            udf("incr__gpu_0", &[T::INT32], T::INT32),
+        ],
+        vec![],
+        map.clone(),
+    )
+    .unwrap();
+    assert_eq!(query_i64(&mut c, &s, "SELECT incr(41)"), Ok(42));
+
+    let err = c
+        .register_runtime_extension_functions(
+            s.clone(),
+            vec![udf("mysin__gpu_0", &[T::DOUBLE], T::DOUBLE)],
+            vec![],
+            map,
+        )
+        .unwrap_err();
+    let message = udf_thrift::error_message(&err);
+    assert!(
+        message.contains("GPU-only function `mysin__gpu_0`"),
+        "{message}"
+    );
+    // Refused as a whole: the previous set is still live.
+    assert_eq!(query_i64(&mut c, &s, "SELECT incr(1)"), Ok(2));
+}

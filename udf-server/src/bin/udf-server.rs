@@ -50,6 +50,10 @@ struct Args {
     /// Most simultaneous connections; more are answered with an error [default: 256].
     #[arg(long, value_name = "N", env = "UDF_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+
+    /// Never use a GPU, even when one is present.
+    #[arg(long)]
+    no_gpu: bool,
 }
 
 fn main() -> ExitCode {
@@ -78,6 +82,7 @@ fn run(args: Args) -> Result<()> {
         admin_password: std::env::var("UDF_ADMIN_PASSWORD")
             .ok()
             .filter(|p| !p.is_empty()),
+        no_gpu: args.no_gpu,
     };
     let config = Arc::new(Config::load(args.config.as_deref(), &overrides)?);
     if config.default_admin_password {
@@ -93,8 +98,16 @@ fn run(args: Args) -> Result<()> {
         .context("cannot start the tokio runtime")?;
     let engine = Engine::new(EngineConfig {
         data_dir: Some(config.data_dir.clone()),
+        no_gpu: !config.gpu,
         ..EngineConfig::default()
     })?;
+    match engine.gpu() {
+        db_glue::GpuState::Present(device) => {
+            let info = device.info();
+            tracing::info!(gpu = info.name, compute_capability = ?info.compute_capability, "UDFs are also built for the GPU");
+        }
+        db_glue::GpuState::Absent(reason) => tracing::info!(%reason, "UDFs run on the CPU only"),
+    }
     let sessions = Arc::new(SessionStore::new(config.session_idle_timeout));
     let service = HeavyService::new(
         engine,

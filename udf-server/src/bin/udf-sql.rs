@@ -84,6 +84,10 @@ struct Args {
     /// differ in the last bits but let loops vectorise).
     #[arg(long)]
     no_vector_math: bool,
+
+    /// Never use a GPU, even when one is present (embedded mode).
+    #[arg(long)]
+    no_gpu: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -162,6 +166,7 @@ fn run() -> Result<ExitCode> {
             let mut config = EngineConfig {
                 data_dir: Some(data_dir.clone()),
                 target_partitions: args.target_partitions,
+                no_gpu: args.no_gpu,
                 ..EngineConfig::default()
             };
             if args.no_vector_math {

@@ -49,9 +49,10 @@ pub fn split_name(full: &str) -> (String, Device) {
 pub struct RuntimeSet {
     /// (SQL name, IR symbol + signature) for each CPU overload.
     pub cpu: Vec<(String, FunctionSpec)>,
-    /// GPU-only names, accepted but not runnable until the server has GPU kernels.
-    pub gpu_only: Vec<String>,
+    /// (SQL name, symbol + signature) for each GPU variant (`name__gpu_N`).
+    pub gpu: Vec<(String, FunctionSpec)>,
     pub cpu_ir: Option<Vec<u8>>,
+    pub gpu_ir: Option<Vec<u8>>,
 }
 
 /// Checks the UDF list of a registration and pairs it with the device modules.
@@ -78,7 +79,7 @@ pub fn runtime_set(
         }
     }
     let mut cpu = Vec::new();
-    let mut gpu_only = Vec::new();
+    let mut gpu = Vec::new();
     let mut seen = BTreeSet::new();
     for udf in udfs {
         let full = udf.name.clone().unwrap_or_default();
@@ -102,10 +103,6 @@ pub fn runtime_set(
             )));
         }
         let (name, device) = split_name(&full);
-        if device == Device::Gpu {
-            gpu_only.push(full);
-            continue;
-        }
         let args: Vec<i32> = udf
             .arg_types
             .as_deref()
@@ -116,7 +113,15 @@ pub fn runtime_set(
         let ret = udf.ret_type.unwrap_or_default().0;
         let signature = Signature::from_ext_arg_types(ret, &args)
             .map_err(|e| Error::Registration(format!("`{full}`: {e}")))?;
-        cpu.push((name, FunctionSpec::new(full, signature)));
+        let spec = FunctionSpec::new(full, signature);
+        match device {
+            Device::Gpu => gpu.push((name, spec)),
+            Device::Cpu => cpu.push((name, spec)),
+            Device::Any => {
+                gpu.push((name.clone(), spec.clone()));
+                cpu.push((name, spec));
+            }
+        }
     }
     let cpu_ir = device_ir_map.get("cpu").map(|ir| ir.clone().into_bytes());
     if !cpu.is_empty() && cpu_ir.is_none() {
@@ -128,10 +133,23 @@ pub fn runtime_set(
                 .join(", ")
         )));
     }
+    // A GPU variant needs a CPU twin: the CPU kernel is what `cpu`/`auto` run and what
+    // the GPU's results are checked against.
+    if let Some((_, spec)) = gpu.iter().find(|(name, spec)| {
+        !cpu.iter()
+            .any(|(n, s)| n == name && s.signature == spec.signature)
+    }) {
+        return Err(Error::Unsupported(format!(
+            "GPU-only function `{}`: register a CPU variant with the same signature too",
+            spec.symbol
+        )));
+    }
+    let gpu_ir = device_ir_map.get("gpu").map(|ir| ir.clone().into_bytes());
     Ok(RuntimeSet {
         cpu,
-        gpu_only,
+        gpu,
         cpu_ir,
+        gpu_ir,
     })
 }
 
@@ -182,7 +200,19 @@ pub struct HostCpu<'a> {
     pub llvm_version: &'a str,
 }
 
-pub fn device_parameters(cpu: &HostCpu<'_>) -> BTreeMap<String, String> {
+/// The CUDA device as rbc should compile for it.
+pub struct GpuParams {
+    pub name: String,
+    pub count: usize,
+    /// (major, minor)
+    pub compute_capability: (i32, i32),
+    pub data_layout: String,
+    /// (major, minor) CUDA version of the driver.
+    pub driver: (i32, i32),
+    pub has_libdevice: bool,
+}
+
+pub fn device_parameters(cpu: &HostCpu<'_>, gpu: Option<&GpuParams>) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     map.insert("cpu_name".into(), cpu.name.to_string());
@@ -200,6 +230,23 @@ pub fn device_parameters(cpu: &HostCpu<'_>) -> BTreeMap<String, String> {
     map.insert("llvm_version".into(), cpu.llvm_version.to_string());
     map.insert("type_sizeof".into(), TYPE_SIZEOF.into());
     map.insert("null_values".into(), NULL_VALUES.into());
+    // Any `<device>_triple` key declares a device to rbc, so these appear only with a GPU.
+    if let Some(gpu) = gpu {
+        let (major, minor) = gpu.compute_capability;
+        map.insert("gpu_name".into(), gpu.name.clone());
+        map.insert("gpu_count".into(), gpu.count.to_string());
+        map.insert("gpu_compute_capability".into(), format!("{major}.{minor}"));
+        map.insert("gpu_triple".into(), "nvptx64-nvidia-cuda".into());
+        map.insert("gpu_datalayout".into(), gpu.data_layout.clone());
+        map.insert(
+            "gpu_driver".into(),
+            format!("CUDA {}.{}", gpu.driver.0, gpu.driver.1),
+        );
+        map.insert(
+            "gpu_has_libdevice".into(),
+            if gpu.has_libdevice { "1" } else { "0" }.into(),
+        );
+    }
     for (enum_name, members) in ENUM_MEMBERS {
         if SERVED_ENUMS.contains(enum_name) {
             for (member, value) in *members {
@@ -224,12 +271,13 @@ mod tests {
 
     #[test]
     fn device_parameters_have_what_rbc_requires() {
-        let map = device_parameters(&HostCpu {
+        let cpu = HostCpu {
             name: "znver4",
             triple: "x86_64-unknown-linux-gnu",
             features: "+avx2,-avx512f",
             llvm_version: "22.1.0",
-        });
+        };
+        let map = device_parameters(&cpu, None);
         assert_eq!(map["cpu_features"], " +avx2 -avx512f");
         assert!(map["type_sizeof"].contains("size_t:8;") && map["type_sizeof"].contains("uint:4;"));
         assert!(map["null_values"].contains("int64:9223372036854775808;"));
@@ -237,5 +285,19 @@ mod tests {
         assert_eq!(map["TExtArgumentType.ColumnDouble"], "32");
         assert_eq!(map["TOutputBufferSizeType.kConstant"], "0");
         assert!(!map.keys().any(|k| k.starts_with("gpu_")));
+
+        let gpu = GpuParams {
+            name: "NVIDIA H100 80GB HBM3".into(),
+            count: 1,
+            compute_capability: (9, 0),
+            data_layout: "e-p6:32:32-i64:64".into(),
+            driver: (12, 8),
+            has_libdevice: true,
+        };
+        let map = device_parameters(&cpu, Some(&gpu));
+        assert_eq!(map["gpu_compute_capability"], "9.0");
+        assert_eq!(map["gpu_triple"], "nvptx64-nvidia-cuda");
+        assert_eq!(map["gpu_driver"], "CUDA 12.8");
+        assert_eq!(map["gpu_has_libdevice"], "1");
     }
 }

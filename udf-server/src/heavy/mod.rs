@@ -36,6 +36,7 @@ pub fn version_string() -> String {
 /// HeavyDB (Calcite) names unaliased expressions `EXPR$<n>`; clients show those names.
 const CALCITE_NAMES: StatementOptions = StatementOptions {
     result_names: ResultNames::Calcite,
+    device: None,
 };
 
 /// Arrow type of a TEXT column (what the engine's `CREATE TABLE … TEXT` makes).
@@ -113,10 +114,25 @@ impl HeavyService {
         self.sessions.touch(id).ok_or(Error::InvalidSession)
     }
 
-    /// One statement, with HeavyDB's result column names.
-    fn run_sql(&self, sql: &str) -> Result<QueryResult> {
+    /// One statement of `session`, with HeavyDB's result column names and the session's
+    /// device for UDFs. `SET udf_device = …` sets the session's device, not the engine's.
+    fn run_sql(&self, session: &str, sql: &str) -> Result<QueryResult> {
+        if let Some(mode) = db_glue::parse_set_device(sql) {
+            let mode = mode.map_err(sql_error)?;
+            self.set_mode(session, mode)?;
+            return Ok(QueryResult {
+                schema: Arc::new(Schema::empty()),
+                batches: Vec::new(),
+                message: Some(format!("udf_device = '{mode}' for this session")),
+            });
+        }
+        let device = self.sessions.touch(session).map(|s| s.mode);
+        let options = StatementOptions {
+            device,
+            ..CALCITE_NAMES
+        };
         self.runtime
-            .block_on(self.engine.execute_one_with(sql, CALCITE_NAMES))
+            .block_on(self.engine.execute_one_with(sql, options))
             .map_err(sql_error)
     }
 
@@ -138,8 +154,12 @@ impl HeavyService {
     /// Runs one statement and shapes its result the way HeavyDB answers: statements
     /// without rows give an empty result; our own statements (CREATE FUNCTION, …) say
     /// what they did in a one-row `Result` column.
-    fn shaped_result(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>, TQueryType)> {
-        let result = self.run_sql(sql)?;
+    fn shaped_result(
+        &self,
+        session: &str,
+        sql: &str,
+    ) -> Result<(SchemaRef, Vec<RecordBatch>, TQueryType)> {
+        let result = self.run_sql(session, sql)?;
         let kind = query_type(sql);
         Ok(match (&result.message, kind) {
             (Some(message), _) => {
@@ -162,6 +182,7 @@ impl HeavyService {
 
     fn query_result(
         &self,
+        session: &str,
         sql: &str,
         column_format: bool,
         nonce: String,
@@ -169,7 +190,7 @@ impl HeavyService {
         at_most_n: i32,
     ) -> Result<TQueryResult> {
         let started = Instant::now();
-        let (schema, batches, kind) = self.shaped_result(sql)?;
+        let (schema, batches, kind) = self.shaped_result(session, sql)?;
         let execution_time = started.elapsed();
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         if at_most_n >= 0 && rows > at_most_n as usize {
@@ -196,6 +217,20 @@ impl HeavyService {
             success: Some(true),
             query_type: Some(kind),
         })
+    }
+
+    /// A session's device preference. GPU is refused up front when there is no GPU, with
+    /// the reason: HeavyDB would silently run on the CPU instead.
+    fn set_mode(&self, session: &str, mode: ExecutionMode) -> Result<()> {
+        if mode == ExecutionMode::Gpu
+            && let db_glue::GpuState::Absent(reason) = self.engine.gpu()
+        {
+            return Err(Error::Unsupported(format!(
+                "GPU execution: no GPU ({reason})"
+            )));
+        }
+        self.sessions.set_mode(session, mode);
+        Ok(())
     }
 
     fn server_status(&self) -> TServerStatus {
@@ -448,7 +483,7 @@ impl HeavySyncHandler for HeavyService {
     ) -> udf_thrift::Result<TQueryResult> {
         self.call("sql_execute", || {
             self.session(&session)?;
-            self.query_result(&query, column_format, nonce, first_n, at_most_n)
+            self.query_result(&session, &query, column_format, nonce, first_n, at_most_n)
         })
     }
 
@@ -477,7 +512,7 @@ impl HeavySyncHandler for HeavyService {
                 ));
             }
             let started = Instant::now();
-            let (schema, batches, _) = self.shaped_result(&query)?;
+            let (schema, batches, _) = self.shaped_result(&session, &query)?;
             let execution = started.elapsed();
             let batches = results::truncate(batches, usize::try_from(first_n).ok());
             let buffer = results::ipc_stream(&schema, &batches)?;
@@ -554,11 +589,7 @@ impl HeavySyncHandler for HeavyService {
             self.session(&session)?;
             let mode = match mode {
                 TExecuteMode::CPU => ExecutionMode::Cpu,
-                TExecuteMode::GPU => {
-                    return Err(Error::Unsupported(
-                        "GPU execution mode: this server has no GPU support yet".into(),
-                    ));
-                }
+                TExecuteMode::GPU => ExecutionMode::Gpu,
                 other => {
                     return Err(Error::InvalidArgument(format!(
                         "unknown execution mode {} (GPU = 1, CPU = 2)",
@@ -566,8 +597,7 @@ impl HeavySyncHandler for HeavyService {
                     )));
                 }
             };
-            self.sessions.set_mode(&session, mode);
-            Ok(())
+            self.set_mode(&session, mode)
         })
     }
 
@@ -655,12 +685,30 @@ impl HeavySyncHandler for HeavyService {
             self.session(&session)?;
             let compiler = self.engine.compiler();
             let host = compiler.host_target();
-            Ok(functions::device_parameters(&functions::HostCpu {
-                name: &host.cpu,
-                triple: &host.triple,
-                features: &host.features,
-                llvm_version: compiler.llvm_version(),
-            }))
+            let gpu = self.engine.gpu().device().map(|device| {
+                let info = device.info();
+                let target = compiler.gpu_target_info().ok();
+                functions::GpuParams {
+                    name: info.name.clone(),
+                    count: 1,
+                    compute_capability: info.compute_capability,
+                    data_layout: target
+                        .as_ref()
+                        .map(|t| t.data_layout.clone())
+                        .unwrap_or_default(),
+                    driver: info.driver_version,
+                    has_libdevice: target.is_some_and(|t| t.libdevice.is_some()),
+                }
+            });
+            Ok(functions::device_parameters(
+                &functions::HostCpu {
+                    name: &host.cpu,
+                    triple: &host.triple,
+                    features: &host.features,
+                    llvm_version: compiler.llvm_version(),
+                },
+                gpu.as_ref(),
+            ))
         })
     }
 
@@ -680,16 +728,27 @@ impl HeavySyncHandler for HeavyService {
                 RuntimeUdfPolicy::Disabled => return Err(Error::RegistrationDisabled),
             }
             let set = functions::runtime_set(&udfs, &udtfs, &device_ir_map)?;
-            if !set.gpu_only.is_empty() {
-                tracing::warn!(functions = ?set.gpu_only, "GPU variants registered but not runnable: no GPU support yet");
-            }
             let origin = functions::runtime_origin(&s.user);
             let count = set.cpu.len();
+            let gpu = set.gpu_ir.map(|ir| db_glue::ClientGpuModule {
+                ir,
+                functions: set.gpu,
+            });
             let summary = self
                 .engine
-                .replace_function_set(&origin, set.cpu_ir.unwrap_or_default(), set.cpu)
+                .replace_function_set_with_gpu(
+                    &origin,
+                    set.cpu_ir.unwrap_or_default(),
+                    set.cpu,
+                    gpu,
+                )
                 .map_err(registration_error)?;
-            tracing::info!(user = s.user, functions = count, ?summary, "runtime functions registered");
+            tracing::info!(
+                user = s.user,
+                functions = count,
+                ?summary,
+                "runtime functions registered"
+            );
             Ok(())
         })
     }

@@ -1,0 +1,103 @@
+//! Device choice for UDFs (`udf.device`): CPU work is unaffected without a GPU, and a GPU
+//! request that cannot be honoured is an error naming why — never a silent CPU run.
+
+use db_glue::{DevicePreference, Engine, EngineConfig, GpuState, ResultNames, StatementOptions};
+
+const ADD_IR: &str = "define i64 @add(i64 %a, i64 %b) {\n  %r = add i64 %a, %b\n  ret i64 %r\n}\n";
+
+async fn engine(no_gpu: bool) -> Engine {
+    let engine = Engine::new(EngineConfig {
+        no_gpu,
+        ..EngineConfig::default()
+    })
+    .unwrap();
+    engine
+        .execute(&format!(
+            "CREATE FUNCTION add(BIGINT, BIGINT) RETURNS BIGINT LANGUAGE llvm AS $${ADD_IR}$$; \
+             CREATE TABLE t AS SELECT value AS a, value * 2 AS b FROM generate_series(1, 1000)"
+        ))
+        .await
+        .unwrap();
+    engine
+}
+
+async fn sum(engine: &Engine, options: StatementOptions) -> Result<String, String> {
+    let result = engine
+        .execute_one_with("SELECT sum(add(a, b)) FROM t", options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let batch = &result.batches[0];
+    Ok(db_glue::arrow::util::display::array_value_to_string(batch.column(0), 0).unwrap())
+}
+
+fn on(device: DevicePreference) -> StatementOptions {
+    StatementOptions {
+        result_names: ResultNames::DataFusion,
+        device: Some(device),
+    }
+}
+
+#[tokio::test]
+async fn without_a_gpu_cpu_work_is_unaffected_and_gpu_requests_fail_clearly() {
+    let engine = engine(true).await;
+    assert!(matches!(engine.gpu(), GpuState::Absent(_)));
+    // 3 * (1 + … + 1000)
+    let expected = Ok("1501500".to_string());
+    assert_eq!(sum(&engine, StatementOptions::default()).await, expected);
+    assert_eq!(sum(&engine, on(DevicePreference::Cpu)).await, expected);
+    assert_eq!(sum(&engine, on(DevicePreference::Auto)).await, expected);
+
+    let err = sum(&engine, on(DevicePreference::Gpu)).await.unwrap_err();
+    assert!(
+        err.contains("`add` cannot run on the GPU: no GPU: "),
+        "{err}"
+    );
+
+    let err = engine
+        .execute("SET udf_device = 'gpu'")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot run on the GPU: no GPU"), "{err}");
+    let err = engine
+        .execute("SET udf_device = 'tpu'")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("udf.device must be 'cpu', 'gpu' or 'auto', not 'tpu'"),
+        "{err}"
+    );
+    let set = engine.execute("SET udf_device = 'cpu'").await.unwrap();
+    assert_eq!(set[0].message.as_deref(), Some("udf.device = 'cpu'"));
+    assert_eq!(sum(&engine, StatementOptions::default()).await, expected);
+
+    let info = &engine.functions()[0];
+    assert_eq!(info.targets, vec!["cpu".to_string()]);
+    assert!(
+        info.gpu_note.as_deref().unwrap().starts_with("no GPU: "),
+        "{:?}",
+        info.gpu_note
+    );
+    assert!(
+        info.runs.starts_with("cpu ") && info.runs.ends_with(", gpu 0"),
+        "{}",
+        info.runs
+    );
+}
+
+#[tokio::test]
+async fn with_a_gpu_both_devices_agree() {
+    let engine = engine(false).await;
+    let GpuState::Present(device) = engine.gpu() else {
+        println!("skipped: no GPU ({:?})", engine.gpu());
+        return;
+    };
+    println!("GPU: {}", device.info().name);
+    let cpu = sum(&engine, on(DevicePreference::Cpu)).await;
+    let gpu = sum(&engine, on(DevicePreference::Gpu)).await;
+    assert_eq!(cpu, gpu);
+    let info = &engine.functions()[0];
+    assert_eq!(info.targets, vec!["cpu".to_string(), "gpu".to_string()]);
+    assert!(!info.runs.ends_with(", gpu 0"), "{}", info.runs);
+}

@@ -1087,6 +1087,8 @@ impl Engine {
             Field::new("targets", DataType::Utf8, false),
             Field::new("origin", DataType::Utf8, false),
             Field::new("compile_ms", DataType::Float64, false),
+            // Batches each device ran (`cpu N, gpu M`): where the function actually ran.
+            Field::new("runs", DataType::Utf8, false),
         ]));
         let names = StringArray::from_iter_values(functions.iter().map(|f| &f.name));
         let columns: Vec<ArrayRef> = vec![
@@ -1102,6 +1104,9 @@ impl Engine {
             )),
             Arc::new(Float64Array::from_iter_values(
                 functions.iter().map(|f| f.compile_time.as_secs_f64() * 1e3),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                functions.iter().map(|f| &f.runs),
             )),
         ];
         let mut batch = RecordBatch::try_new(Arc::clone(&schema) as SchemaRef, columns)

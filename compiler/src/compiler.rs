@@ -122,6 +122,19 @@ pub struct GpuTargetInfo {
     pub compute_capabilities: Vec<u32>,
 }
 
+impl GpuTargetInfo {
+    /// The capability to compile for a device of capability `device` (e.g. 90): PTX runs
+    /// on its own and every later architecture, so the newest one LLVM knows that is not
+    /// newer than the device. `None` when the device is older than all of them.
+    pub fn capability_for(&self, device: u32) -> Option<u32> {
+        self.compute_capabilities
+            .iter()
+            .copied()
+            .filter(|&cc| cc <= device)
+            .max()
+    }
+}
+
 /// The result of [`Compiler::compile`].
 #[derive(Debug, Clone)]
 pub struct CompileOutput {

@@ -330,7 +330,7 @@ pub(crate) fn build(
         .map(|spec| check_function(&module, spec))
         .collect::<Result<Vec<_>>>()?;
     stages.mark("parse+check");
-    let machine = target_machine(target)?;
+    let machine = target_machine(target, RelocMode::PIC, CodeModel::Small)?;
     stages.mark("target machine");
     // Only what the requested functions can reach is checked and compiled: a HeavyDB
     // registration sends one module for all its functions, and a table function's
@@ -688,7 +688,13 @@ fn check_nvptx_types(f: &FunctionValue<'_>, inst: &InstructionValue<'_>) -> Resu
     Ok(())
 }
 
-fn target_machine(target: &TargetSpec) -> Result<TargetMachine> {
+/// A target machine for `target`; the JIT wants position-independent, small-model code,
+/// PTX emission LLVM's defaults.
+pub(crate) fn target_machine(
+    target: &TargetSpec,
+    reloc: RelocMode,
+    code_model: CodeModel,
+) -> Result<TargetMachine> {
     let triple = TargetTriple::create(&target.triple);
     let t = Target::from_triple(&triple)
         .map_err(|e| Error::Codegen(format!("target `{}`: {e}", target.triple)))?;
@@ -697,8 +703,8 @@ fn target_machine(target: &TargetSpec) -> Result<TargetMachine> {
         &target.cpu,
         &target.features,
         OptimizationLevel::Aggressive,
-        RelocMode::PIC,
-        CodeModel::Small,
+        reloc,
+        code_model,
     )
     .ok_or_else(|| {
         Error::Codegen(format!(

@@ -8,14 +8,13 @@
 //! grid-stride loop over the rows writes `out[i] = f(arg0[i], …)` for valid rows and the
 //! return type's NULL sentinel for the others.
 
-use inkwell::OptimizationLevel;
 use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::builder::Builder;
 use inkwell::context::Context;
 use inkwell::intrinsics::Intrinsic;
 use inkwell::module::{FlagBehavior, Linkage, Module};
 use inkwell::passes::PassBuilderOptions;
-use inkwell::targets::{CodeModel, FileType, RelocMode, Target, TargetMachine, TargetTriple};
+use inkwell::targets::{CodeModel, FileType, RelocMode, TargetMachine};
 use inkwell::types::{BasicMetadataTypeEnum, BasicTypeEnum};
 use inkwell::values::{
     AsValueRef, BasicMetadataValueEnum, BasicValueEnum, FunctionValue, IntValue,
@@ -251,23 +250,7 @@ pub(crate) fn target(compute_capability: u32) -> Result<TargetSpec> {
 
 fn target_machine(target: &TargetSpec) -> Result<TargetMachine> {
     llvm::initialize_native_target().map_err(Error::Codegen)?;
-    let triple = TargetTriple::create(&target.triple);
-    let t = Target::from_triple(&triple)
-        .map_err(|e| Error::Codegen(format!("target `{}`: {e}", target.triple)))?;
-    t.create_target_machine(
-        &triple,
-        &target.cpu,
-        &target.features,
-        OptimizationLevel::Aggressive,
-        RelocMode::Default,
-        CodeModel::Default,
-    )
-    .ok_or_else(|| {
-        Error::Codegen(format!(
-            "cannot create a target machine for {} / {} / {}",
-            target.triple, target.cpu, target.features
-        ))
-    })
+    llvm::target_machine(target, RelocMode::Default, CodeModel::Default)
 }
 
 /// The data layout LLVM uses for `nvptx64-nvidia-cuda`.

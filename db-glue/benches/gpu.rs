@@ -134,11 +134,7 @@ fn main() {
     let (major, minor) = gpu.info().compute_capability;
     let device_cc = (major * 10 + minor) as u32;
     let cc = target
-        .compute_capabilities
-        .iter()
-        .copied()
-        .filter(|&cc| cc <= device_cc)
-        .max()
+        .capability_for(device_cc)
         .unwrap_or_else(|| panic!("LLVM knows no compute capability ≤ {device_cc}"));
     let udfs = compile_udfs(&compiler, cc);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());

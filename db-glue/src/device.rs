@@ -123,14 +123,24 @@ pub(crate) fn build_for_gpu(
         GpuState::Absent(reason) => return vec![Err(format!("no GPU: {reason}")); specs.len()],
     };
     let (major, minor) = device.info().compute_capability;
-    let capability = (major * 10 + minor) as u32;
+    let device_capability = (major * 10 + minor) as u32;
     let built = compiler
-        .compile_ptx(PtxRequest {
-            ir,
-            functions: specs,
-            compute_capability: capability,
-        })
+        .gpu_target_info()
         .map_err(|e| format!("cannot build for the GPU: {e}"))
+        .and_then(|target| {
+            target.capability_for(device_capability).ok_or_else(|| {
+                format!("LLVM knows no GPU architecture as old as sm_{device_capability}")
+            })
+        })
+        .and_then(|capability| {
+            compiler
+                .compile_ptx(PtxRequest {
+                    ir,
+                    functions: specs,
+                    compute_capability: capability,
+                })
+                .map_err(|e| format!("cannot build for the GPU: {e}"))
+        })
         .and_then(|output| {
             let mut hasher = DefaultHasher::new();
             output.ptx.hash(&mut hasher);

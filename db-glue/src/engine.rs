@@ -645,50 +645,13 @@ impl Engine {
                 });
             }
         }
-        let output = self
-            .inner
-            .compiler
-            .compile(CompileRequest {
-                ir: &definition.ir,
-                functions: &definition.overloads,
-            })
-            .map_err(|source| Error::Compile {
-                function: name.clone(),
-                source,
-            })?;
-        let compile_time = output.module.compile_time();
-        let gpu_builds = device::build_for_gpu(
-            &self.inner.gpu,
-            &self.inner.compiler,
-            &definition.ir,
-            &definition.overloads,
-        );
-        let ir: Arc<[u8]> = definition.ir.into();
-        let registered = definition
+        let functions: Vec<(String, FunctionSpec)> = definition
             .overloads
             .iter()
-            .zip(gpu_builds)
-            .map(|(spec, gpu)| {
-                let kernel = output.module.kernel(&spec.symbol).ok_or_else(|| {
-                    Error::Internal(format!(
-                        "the compiler returned no kernel for `{}`",
-                        spec.symbol
-                    ))
-                })?;
-                Ok(RegisteredFunction {
-                    name: name.clone(),
-                    symbol: spec.symbol.clone(),
-                    signature: spec.signature.clone(),
-                    origin: definition.origin.clone(),
-                    ir: Arc::clone(&ir),
-                    kernel: kernel.clone(),
-                    gpu,
-                    runs: Arc::default(),
-                    compile_time,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        tracing::info!(function = %name, overloads = registered.len(), cache_hit = output.cache_hit, "function registered");
+            .map(|spec| (name.clone(), spec.clone()))
+            .collect();
+        let registered = self.compile_set(&definition.origin, &definition.ir, &functions)?;
+        tracing::info!(function = %name, overloads = registered.len(), "function registered");
         let _ddl = self.inner.ddl.lock();
         self.inner.catalog.insert(registered, or_replace)?;
         self.sync_udf(&name);
@@ -870,7 +833,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Compiles `ir` once for every function of a set.
+    /// Compiles `ir` once for every function of a set (for the CPU, and for the GPU when
+    /// there is one).
     fn compile_set(
         &self,
         origin: &str,

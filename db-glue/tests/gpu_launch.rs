@@ -43,6 +43,10 @@ use compiler::{
 };
 use gpu::{Column, Gpu};
 
+/// ptxas and libdevice from the pinned wheel, as the compiler's tests find them.
+#[path = "../../compiler/tests/common/cuda_tools.rs"]
+mod cuda_tools;
+
 /// Not a multiple of 8 (validity bitmap tail) nor of 256 (last, partial block).
 const DEFAULT_ROWS: usize = 1_000_003;
 
@@ -1199,11 +1203,7 @@ fn check(case: &Case) {
     // PTX runs on its own and any later architecture: the newest one LLVM knows that is
     // not newer than the device.
     let cc = info
-        .compute_capabilities
-        .iter()
-        .copied()
-        .filter(|&cc| cc <= device_cc)
-        .max()
+        .capability_for(device_cc)
         .unwrap_or_else(|| panic!("LLVM knows no compute capability ≤ {device_cc}"));
     let ptx = if cc == BASELINE_CC {
         baseline
@@ -1310,70 +1310,16 @@ fn check_ptx(case: &Case, out: &PtxOutput) {
         "{}: unresolved calls",
         case.name
     );
-    match find_ptxas() {
-        Some(ptxas) => {
-            ptxas_accepts(&ptxas, &out.ptx, BASELINE_CC)
+    match cuda_tools::find_ptxas() {
+        Ok(ptxas) => {
+            cuda_tools::ptxas(&ptxas, &out.ptx, BASELINE_CC)
                 .unwrap_or_else(|e| panic!("{}: ptxas refused the PTX:\n{e}", case.name));
             println!("{}: PTX for sm_{BASELINE_CC} assembled by ptxas", case.name);
         }
-        None => println!(
-            "note: {}: ptxas not found ($UDF_PTXAS, the udf-server venv, PATH); PTX not assembled",
+        Err(looked) => println!(
+            "note: {}: ptxas not found ({looked}); PTX not assembled",
             case.name
         ),
-    }
-}
-
-/// `ptxas`: `$UDF_PTXAS`, else the `nvidia-cuda-nvcc-cu12` wheel in the udf-server venv
-/// (`$UDF_VENV`, default `~/.cache/udf-server/venv`), else one on `PATH`.
-fn find_ptxas() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("UDF_PTXAS").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    let venv = std::env::var_os("UDF_VENV")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/udf-server/venv")
-        });
-    let mut wheel: Vec<PathBuf> = std::fs::read_dir(venv.join("lib"))
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with("python3"))
-        .map(|e| e.path().join("site-packages/nvidia/cuda_nvcc/bin/ptxas"))
-        .filter(|p| p.is_file())
-        .collect();
-    wheel.sort();
-    if let Some(p) = wheel.pop() {
-        return Some(p);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join("ptxas"))
-        .find(|p| p.is_file())
-}
-
-fn ptxas_accepts(ptxas: &std::path::Path, ptx: &str, cc: u32) -> Result<(), String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let input = dir.path().join("kernel.ptx");
-    std::fs::write(&input, ptx).map_err(|e| e.to_string())?;
-    let out = std::process::Command::new(ptxas)
-        .arg("--gpu-name")
-        .arg(format!("sm_{cc}"))
-        .arg("-o")
-        .arg(dir.path().join("kernel.cubin"))
-        .arg(&input)
-        .output()
-        .map_err(|e| format!("running {}: {e}", ptxas.display()))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
     }
 }
 

@@ -277,6 +277,16 @@ impl Gpu {
         free.truncate(16);
     }
 
+    /// Copies `bytes` into a pooled device buffer, which joins `held`.
+    fn upload(&self, bytes: &[u8], held: &mut Vec<CudaSlice<u8>>) -> Result<()> {
+        let mut buffer = self.take_buffer(bytes.len())?;
+        let copied = self
+            .stream
+            .memcpy_htod(bytes, &mut buffer.slice_mut(0..bytes.len()));
+        held.push(buffer);
+        copied.map_err(driver("copy to device"))
+    }
+
     /// Runs `kernel` over `n` rows: copies the argument columns (and the validity bytes)
     /// to the device, launches a grid-stride grid, and copies `out` back.
     pub fn run(
@@ -320,39 +330,32 @@ impl Gpu {
         let started = Instant::now();
         let mut buffers = Vec::with_capacity(args.len() + 2);
         let result = (|| {
+            // Held in `buffers` as they are taken, so that every one goes back to the pool
+            // however the launch ends: the arguments, then the validity mask, then `out`.
             for c in args {
-                let mut buffer = self.take_buffer(c.bytes.len())?;
-                self.stream
-                    .memcpy_htod(c.bytes, &mut buffer.slice_mut(0..c.bytes.len()))
-                    .map_err(driver("copy to device"))?;
-                buffers.push(buffer);
+                self.upload(c.bytes, &mut buffers)?;
             }
-            let valid_buffer = match valid {
-                Some(v) => {
-                    let mut buffer = self.take_buffer(v.len())?;
-                    self.stream
-                        .memcpy_htod(v, &mut buffer.slice_mut(0..v.len()))
-                        .map_err(driver("copy to device"))?;
-                    Some(buffer)
-                }
-                None => None,
-            };
-            let out_buffer = self.take_buffer(out.len())?;
+            if let Some(v) = valid {
+                self.upload(v, &mut buffers)?;
+            }
+            buffers.push(self.take_buffer(out.len())?);
             self.stream
                 .synchronize()
                 .map_err(driver("copy to device"))?;
             times.to_device = started.elapsed();
+            let (out_buffer, inputs) = buffers.split_last().expect("pushed above");
+            let (columns, valid_buffer) = inputs.split_at(args.len());
 
             let launched = Instant::now();
             let rows = n as i64;
             let null_ptr: u64 = 0;
             let mut launch = self.stream.launch_builder(&kernel.function);
             launch.arg(&rows);
-            for b in &buffers {
+            for b in columns {
                 launch.arg(b);
             }
-            launch.arg(&out_buffer);
-            match &valid_buffer {
+            launch.arg(out_buffer);
+            match valid_buffer.first() {
                 Some(v) => launch.arg(v),
                 None => launch.arg(&null_ptr),
             };
@@ -382,8 +385,6 @@ impl Gpu {
                 .map_err(driver("copy to host"))?;
             self.stream.synchronize().map_err(driver("copy to host"))?;
             times.to_host = copied.elapsed();
-            buffers.extend(valid_buffer);
-            buffers.push(out_buffer);
             Ok(times)
         })();
         self.give_back(buffers);

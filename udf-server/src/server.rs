@@ -7,7 +7,6 @@
 //! noticed between calls: the loop stops accepting, calls in flight finish and are
 //! answered, idle connections are closed.
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -277,10 +276,4 @@ fn serve_connection(
     }
     conn.shutdown();
     tracing::debug!(id, %peer, "connection closed");
-}
-
-/// Flushes stdout/stderr writers on the way out (tests read the log).
-pub fn flush_logs() {
-    let _ = std::io::stderr().flush();
-    let _ = std::io::stdout().flush();
 }

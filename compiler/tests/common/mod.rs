@@ -4,6 +4,9 @@
 use std::mem::MaybeUninit;
 use std::path::PathBuf;
 
+mod cuda_tools;
+pub use cuda_tools::*;
+
 use compiler::{CompileRequest, Compiler, CompilerOptions, FunctionSpec, Kernel, Signature};
 
 /// `../shared/ir-samples/<rel>` beside the repository.
@@ -99,32 +102,6 @@ pub fn ulps(a: f64, b: f64) -> u64 {
     (a.to_bits() as i64).abs_diff(b.to_bits() as i64)
 }
 
-/// The udf-server Python venv (`scripts/setup-python.sh`), where the pinned
-/// `nvidia-cuda-nvcc-cu12` wheel puts `ptxas` and libdevice.
-pub fn venv() -> PathBuf {
-    std::env::var_os("UDF_VENV")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/udf-server/venv")
-        })
-}
-
-/// `<venv>/lib/python3*/site-packages/nvidia/cuda_nvcc/<rel>`, if it exists.
-pub fn cuda_nvcc_wheel_file(rel: &str) -> Option<PathBuf> {
-    let lib = venv().join("lib");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&lib)
-        .ok()?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with("python3"))
-        .map(|e| e.path().join("site-packages/nvidia/cuda_nvcc").join(rel))
-        .filter(|p| p.exists())
-        .collect();
-    dirs.sort();
-    dirs.pop()
-}
-
 /// The libdevice of the pinned wheel: PTX golden files depend on the libdevice version,
 /// so GPU tests use this one, not whatever discovery finds first.
 pub fn pinned_libdevice() -> Option<PathBuf> {
@@ -164,48 +141,4 @@ pub fn ptx(
         functions: &specs,
         compute_capability,
     })
-}
-
-/// `ptxas`: `$UDF_PTXAS`, else the pinned wheel's, else one on `PATH`.
-pub fn find_ptxas() -> Result<PathBuf, String> {
-    if let Some(p) = std::env::var_os("UDF_PTXAS").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
-    if let Some(p) = cuda_nvcc_wheel_file("bin/ptxas") {
-        return Ok(p);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join("ptxas"))
-        .find(|p| p.is_file())
-        .ok_or_else(|| {
-            format!(
-                "not in $UDF_PTXAS, {}/lib/python3*/site-packages/nvidia/cuda_nvcc/bin or PATH",
-                venv().display()
-            )
-        })
-}
-
-/// Assembles `ptx` with `ptxas` for `sm_<arch>`; Err holds ptxas's output.
-pub fn ptxas(ptxas: &std::path::Path, ptx: &str, arch: u32) -> Result<(), String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let input = dir.path().join("kernel.ptx");
-    std::fs::write(&input, ptx).map_err(|e| e.to_string())?;
-    let out = std::process::Command::new(ptxas)
-        .arg("--gpu-name")
-        .arg(format!("sm_{arch}"))
-        .arg("-o")
-        .arg(dir.path().join("kernel.cubin"))
-        .arg(&input)
-        .output()
-        .map_err(|e| format!("running {}: {e}", ptxas.display()))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
 }

@@ -16,7 +16,7 @@ use db_glue::arrow::array::{
 };
 use db_glue::arrow::buffer::OffsetBuffer;
 use db_glue::arrow::compute::{CastOptions, cast_with_options, concat};
-use db_glue::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use db_glue::arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef, TimeUnit};
 use db_glue::arrow::ipc::reader::StreamReader;
 use udf_thrift::{TColumn, TColumnType, TDatumType, TStringRow};
 
@@ -303,36 +303,15 @@ fn column_array(col: &TColumn, target: &DataType) -> Result<ArrayRef> {
         }
         DataType::List(element) => {
             let valid = validity(col, arrs.len())?;
-            let mut parts = Vec::with_capacity(arrs.len());
-            let mut offsets = Vec::with_capacity(arrs.len() + 1);
-            offsets.push(0i32);
-            for (inner, ok) in arrs.iter().zip(&valid) {
-                let part = if *ok {
-                    column_array(inner, element.data_type())?
-                } else {
-                    new_null_array(element.data_type(), 0)
-                };
-                let end = offsets.last().copied().unwrap_or(0)
-                    + i32::try_from(part.len())
-                        .map_err(|_| Error::InvalidArgument("array too long".into()))?;
-                offsets.push(end);
-                parts.push(part);
-            }
-            let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
-            let values = if refs.is_empty() {
-                new_null_array(element.data_type(), 0)
-            } else {
-                concat(&refs).map_err(|e| Error::Conversion(e.to_string()))?
-            };
-            Arc::new(
-                ListArray::try_new(
-                    Arc::clone(element),
-                    OffsetBuffer::new(offsets.into()),
-                    values,
-                    Some(valid.into()),
-                )
-                .map_err(|e| Error::Conversion(e.to_string()))?,
-            )
+            let parts = arrs
+                .iter()
+                .zip(&valid)
+                .map(|(inner, ok)| match ok {
+                    true => column_array(inner, element.data_type()),
+                    false => Ok(new_null_array(element.data_type(), 0)),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            list_array(element, &parts, valid)?
         }
         other => return Err(Error::UnsupportedColumnType(other.to_string())),
     };
@@ -384,7 +363,6 @@ pub fn string_rows(
 fn text_array(values: &[Option<String>], target: &DataType) -> Result<ArrayRef> {
     if let DataType::List(element) = target {
         let mut parts = Vec::with_capacity(values.len());
-        let mut offsets = vec![0i32];
         let mut valid = Vec::with_capacity(values.len());
         for value in values {
             let items: Vec<Option<String>> = match value {
@@ -413,25 +391,9 @@ fn text_array(values: &[Option<String>], target: &DataType) -> Result<ArrayRef> 
                 }
             };
             valid.push(value.is_some());
-            let part = text_array(&items, element.data_type())?;
-            offsets.push(offsets.last().copied().unwrap_or(0) + part.len() as i32);
-            parts.push(part);
+            parts.push(text_array(&items, element.data_type())?);
         }
-        let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
-        let values = if refs.is_empty() {
-            new_null_array(element.data_type(), 0)
-        } else {
-            concat(&refs).map_err(|e| Error::Conversion(e.to_string()))?
-        };
-        return Ok(Arc::new(
-            ListArray::try_new(
-                Arc::clone(element),
-                OffsetBuffer::new(offsets.into()),
-                values,
-                Some(valid.into()),
-            )
-            .map_err(|e| Error::Conversion(e.to_string()))?,
-        ));
+        return list_array(element, &parts, valid);
     }
     let strings: StringArray = values.iter().map(|v| v.as_deref()).collect();
     let strings: ArrayRef = Arc::new(strings);
@@ -446,6 +408,33 @@ fn text_array(values: &[Option<String>], target: &DataType) -> Result<ArrayRef> 
         }
         _ => cast_strict(&strings, target),
     }
+}
+
+/// A list column whose row `i` holds `parts[i]` (empty for a NULL row).
+fn list_array(element: &FieldRef, parts: &[ArrayRef], valid: Vec<bool>) -> Result<ArrayRef> {
+    let mut offsets = Vec::with_capacity(parts.len() + 1);
+    offsets.push(0i32);
+    for part in parts {
+        let end = i32::try_from(part.len())
+            .ok()
+            .and_then(|len| offsets.last().copied().unwrap_or(0).checked_add(len))
+            .ok_or_else(|| Error::InvalidArgument("array column too long".into()))?;
+        offsets.push(end);
+    }
+    let refs: Vec<&dyn Array> = parts.iter().map(|a| a.as_ref()).collect();
+    let values = if refs.is_empty() {
+        new_null_array(element.data_type(), 0)
+    } else {
+        concat(&refs).map_err(|e| Error::Conversion(e.to_string()))?
+    };
+    let list = ListArray::try_new(
+        Arc::clone(element),
+        OffsetBuffer::new(offsets.into()),
+        values,
+        Some(valid.into()),
+    )
+    .map_err(|e| Error::Conversion(e.to_string()))?;
+    Ok(Arc::new(list))
 }
 
 /// `load_table_binary_arrow`: an Arrow IPC stream, columns by position or by name.

@@ -51,6 +51,13 @@ pub struct HeavyService {
     host_name: String,
 }
 
+/// Who runs a statement: the session and its device preference.
+#[derive(Clone, Copy)]
+struct Caller<'a> {
+    session: &'a str,
+    mode: ExecutionMode,
+}
+
 /// What kind of statement a query is, for `TQueryResult.query_type`.
 fn query_type(sql: &str) -> TQueryType {
     let first = sql
@@ -116,19 +123,18 @@ impl HeavyService {
 
     /// One statement of `session`, with HeavyDB's result column names and the session's
     /// device for UDFs. `SET udf_device = …` sets the session's device, not the engine's.
-    fn run_sql(&self, session: &str, sql: &str) -> Result<QueryResult> {
+    fn run_sql(&self, caller: Caller<'_>, sql: &str) -> Result<QueryResult> {
         if let Some(mode) = db_glue::parse_set_device(sql) {
             let mode = mode.map_err(sql_error)?;
-            self.set_mode(session, mode)?;
+            self.set_mode(caller.session, mode)?;
             return Ok(QueryResult {
                 schema: Arc::new(Schema::empty()),
                 batches: Vec::new(),
                 message: Some(format!("udf_device = '{mode}' for this session")),
             });
         }
-        let device = self.sessions.touch(session).map(|s| s.mode);
         let options = StatementOptions {
-            device,
+            device: Some(caller.mode),
             ..CALCITE_NAMES
         };
         self.runtime
@@ -156,10 +162,10 @@ impl HeavyService {
     /// what they did in a one-row `Result` column.
     fn shaped_result(
         &self,
-        session: &str,
+        caller: Caller<'_>,
         sql: &str,
     ) -> Result<(SchemaRef, Vec<RecordBatch>, TQueryType)> {
-        let result = self.run_sql(session, sql)?;
+        let result = self.run_sql(caller, sql)?;
         let kind = query_type(sql);
         Ok(match (&result.message, kind) {
             (Some(message), _) => {
@@ -182,7 +188,7 @@ impl HeavyService {
 
     fn query_result(
         &self,
-        session: &str,
+        caller: Caller<'_>,
         sql: &str,
         column_format: bool,
         nonce: String,
@@ -190,7 +196,7 @@ impl HeavyService {
         at_most_n: i32,
     ) -> Result<TQueryResult> {
         let started = Instant::now();
-        let (schema, batches, kind) = self.shaped_result(session, sql)?;
+        let (schema, batches, kind) = self.shaped_result(caller, sql)?;
         let execution_time = started.elapsed();
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         if at_most_n >= 0 && rows > at_most_n as usize {
@@ -482,8 +488,11 @@ impl HeavySyncHandler for HeavyService {
         at_most_n: i32,
     ) -> udf_thrift::Result<TQueryResult> {
         self.call("sql_execute", || {
-            self.session(&session)?;
-            self.query_result(&session, &query, column_format, nonce, first_n, at_most_n)
+            let caller = Caller {
+                session: &session,
+                mode: self.session(&session)?.mode,
+            };
+            self.query_result(caller, &query, column_format, nonce, first_n, at_most_n)
         })
     }
 
@@ -497,7 +506,10 @@ impl HeavySyncHandler for HeavyService {
         transport_method: TArrowTransport,
     ) -> udf_thrift::Result<TDataFrame> {
         self.call("sql_execute_df", || {
-            self.session(&session)?;
+            let caller = Caller {
+                session: &session,
+                mode: self.session(&session)?.mode,
+            };
             if device_type == TDeviceType::GPU {
                 return Err(Error::Unsupported(
                     "sql_execute_df with device_type=GPU (CUDA IPC handles); use device_type=CPU"
@@ -512,7 +524,7 @@ impl HeavySyncHandler for HeavyService {
                 ));
             }
             let started = Instant::now();
-            let (schema, batches, _) = self.shaped_result(&session, &query)?;
+            let (schema, batches, _) = self.shaped_result(caller, &query)?;
             let execution = started.elapsed();
             let batches = results::truncate(batches, usize::try_from(first_n).ok());
             let buffer = results::ipc_stream(&schema, &batches)?;

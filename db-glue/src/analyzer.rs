@@ -11,6 +11,7 @@ use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan, ScalarUDF};
 use datafusion::optimizer::AnalyzerRule;
 
+use crate::device::UdfOptions;
 use crate::overload::narrowest_literal;
 use crate::udf::IrFunction;
 
@@ -19,13 +20,17 @@ use crate::udf::IrFunction;
 /// `int32` overload), other arguments cast to the overload's types.
 ///
 /// Runs before DataFusion's `TypeCoercion`, which then finds nothing left to coerce in
-/// these calls. Output column names stay those of the original expressions.
+/// these calls. Output column names stay those of the original expressions. Each call is
+/// also placed on a device here, from the session's `udf.device`, so that the plan
+/// (`EXPLAIN`) shows where it runs.
 #[derive(Debug, Default)]
 pub(crate) struct BindIrCalls;
 
 impl AnalyzerRule for BindIrCalls {
-    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.transform_up_with_subqueries(bind_in_plan).data()
+    fn analyze(&self, plan: LogicalPlan, config: &ConfigOptions) -> Result<LogicalPlan> {
+        let options = config.extensions.get::<UdfOptions>();
+        plan.transform_up_with_subqueries(|plan| bind_in_plan(plan, options))
+            .data()
     }
 
     fn name(&self) -> &str {
@@ -33,7 +38,10 @@ impl AnalyzerRule for BindIrCalls {
     }
 }
 
-fn bind_in_plan(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+fn bind_in_plan(
+    plan: LogicalPlan,
+    options: Option<&UdfOptions>,
+) -> Result<Transformed<LogicalPlan>> {
     // A scan's filters are pushed down by the optimizer, after analysis: none to bind yet.
     if matches!(plan, LogicalPlan::TableScan(_)) {
         return Ok(Transformed::no(plan));
@@ -42,7 +50,7 @@ fn bind_in_plan(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     let name_preserver = NamePreserver::new(&plan);
     let rewritten = plan.map_expressions(|expr| {
         let original_name = name_preserver.save(&expr);
-        expr.transform_up(|e| bind_call(e, &schema))
+        expr.transform_up(|e| bind_call(e, &schema, options))
             .map(|t| t.update_data(|e| original_name.restore(e)))
     })?;
     if rewritten.transformed {
@@ -52,7 +60,11 @@ fn bind_in_plan(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     }
 }
 
-fn bind_call(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+fn bind_call(
+    expr: Expr,
+    schema: &DFSchema,
+    options: Option<&UdfOptions>,
+) -> Result<Transformed<Expr>> {
     let Expr::ScalarFunction(ScalarFunction { func, args }) = expr else {
         return Ok(Transformed::no(expr));
     };
@@ -88,7 +100,7 @@ fn bind_call(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             }
         })
         .collect::<Result<Vec<_>>>()?;
-    let bound = ScalarUDF::new_from_impl(function.bind(overload));
+    let bound = ScalarUDF::new_from_impl(function.bind(overload, options)?);
     Ok(Transformed::yes(Expr::ScalarFunction(
         ScalarFunction::new_udf(Arc::new(bound), args),
     )))

@@ -19,6 +19,7 @@ use datafusion::logical_expr::{
 };
 
 use crate::device::{DevicePreference, UdfOptions};
+use crate::error::Error;
 use crate::invoke::{Placement, invoke};
 use crate::overload::{Overload, narrowest_literal, resolve};
 
@@ -60,9 +61,33 @@ impl IrFunction {
             .map_err(DataFusionError::from)
     }
 
-    /// The call bound to `overload`, for the analyzer.
-    pub(crate) fn bind(&self, overload: &Arc<Overload>) -> BoundOverload {
-        BoundOverload::new(self.name.clone(), Arc::clone(overload), self.generation)
+    /// The call bound to `overload`, placed as the session's `udf.*` settings say, for
+    /// the analyzer. An explicit `gpu` the overload cannot honour fails here, at planning.
+    pub(crate) fn bind(
+        &self,
+        overload: &Arc<Overload>,
+        options: Option<&UdfOptions>,
+    ) -> Result<BoundOverload> {
+        let placement = Placement {
+            device: match options {
+                Some(o) => o.device.parse::<DevicePreference>()?,
+                None => DevicePreference::Cpu,
+            },
+            gpu_min_rows: options.map_or(usize::MAX, |o| o.gpu_min_rows),
+        };
+        if let (DevicePreference::Gpu, Err(reason)) = (placement.device, &overload.gpu) {
+            return Err(Error::GpuUnavailable {
+                function: self.name.clone(),
+                reason: reason.clone(),
+            }
+            .into());
+        }
+        Ok(BoundOverload::new(
+            self.name.clone(),
+            Arc::clone(overload),
+            self.generation,
+            placement,
+        ))
     }
 }
 
@@ -147,28 +172,45 @@ impl ScalarUDFImpl for IrFunction {
     }
 }
 
-/// A call bound to one overload; what actually runs.
+/// A call bound to one overload and placed on a device; what actually runs.
+///
+/// Plans show it as `name[device](args)` (`twice[cpu](v@0)`, `twice[gpu](v@0)`, or
+/// `twice[gpu ≥1000000 rows, else cpu](v@0)` for `auto`), so `EXPLAIN` says where each
+/// call runs; output columns keep the names of the expressions as written.
 #[derive(Debug)]
 pub(crate) struct BoundOverload {
+    /// The SQL name, for error messages and result fields.
+    function: String,
+    /// `function[device]`: what plans show.
     name: String,
     overload: Arc<Overload>,
     generation: u64,
     signature: Signature,
+    placement: Placement,
 }
 
 impl BoundOverload {
-    fn new(name: String, overload: Arc<Overload>, generation: u64) -> Self {
+    fn new(name: String, overload: Arc<Overload>, generation: u64, placement: Placement) -> Self {
         let arg_types = overload.arg_types();
         let signature = if arg_types.is_empty() {
             Signature::nullary(VOLATILITY)
         } else {
             Signature::exact(arg_types, VOLATILITY)
         };
+        let device = match (placement.device, overload.gpu.is_ok()) {
+            (DevicePreference::Gpu, _) => "gpu".to_string(),
+            (DevicePreference::Auto, true) => {
+                format!("gpu ≥{} rows, else cpu", placement.gpu_min_rows)
+            }
+            (DevicePreference::Cpu, _) | (DevicePreference::Auto, false) => "cpu".to_string(),
+        };
         BoundOverload {
-            name,
+            name: format!("{name}[{device}]"),
+            function: name,
             overload,
             generation,
             signature,
+            placement,
         }
     }
 }
@@ -206,7 +248,7 @@ impl ScalarUDFImpl for BoundOverload {
 
     fn return_field_from_args(&self, _args: ReturnFieldArgs) -> Result<FieldRef> {
         Ok(Arc::new(Field::new(
-            &self.name,
+            &self.function,
             self.overload.return_type(),
             true,
         )))
@@ -217,21 +259,12 @@ impl ScalarUDFImpl for BoundOverload {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let udf = args.config_options.extensions.get::<UdfOptions>();
-        let device = match udf {
-            Some(o) => o.device.parse::<DevicePreference>()?,
-            None => DevicePreference::Cpu,
-        };
-        let gpu_min_rows = udf.map_or(usize::MAX, |o| o.gpu_min_rows);
         invoke(
-            &self.name,
+            &self.function,
             &self.overload,
             &args.args,
             args.number_rows,
-            Placement {
-                device,
-                gpu_min_rows,
-            },
+            self.placement,
         )
     }
 }

@@ -30,6 +30,26 @@ async fn sum(engine: &Engine, options: StatementOptions) -> Result<String, Strin
     Ok(db_glue::arrow::util::display::array_value_to_string(batch.column(0), 0).unwrap())
 }
 
+/// The physical plan's projection line of `EXPLAIN`, which names the device of each call,
+/// or the whole output (where an error shows) when there is none.
+async fn explained(engine: &Engine, options: StatementOptions) -> Result<String, String> {
+    let result = engine
+        .execute_one_with("EXPLAIN SELECT add(a, b) FROM t", options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let batch = &result.batches[0];
+    let plans = (0..batch.num_rows())
+        .map(|row| db_glue::arrow::util::display::array_value_to_string(batch.column(1), row))
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    plans
+        .iter()
+        .flat_map(|p| p.lines())
+        .find(|l| l.contains("ProjectionExec"))
+        .map(|l| l.trim().to_string())
+        .ok_or_else(|| plans.join("\n"))
+}
+
 fn on(device: DevicePreference) -> StatementOptions {
     StatementOptions {
         result_names: ResultNames::DataFusion,
@@ -48,6 +68,21 @@ async fn without_a_gpu_cpu_work_is_unaffected_and_gpu_requests_fail_clearly() {
     assert_eq!(sum(&engine, on(DevicePreference::Auto)).await, expected);
 
     let err = sum(&engine, on(DevicePreference::Gpu)).await.unwrap_err();
+    assert!(
+        err.contains("`add` cannot run on the GPU: no GPU: "),
+        "{err}"
+    );
+    // EXPLAIN says where each call runs: `auto` without a GPU build is the CPU; an
+    // explicit `gpu` fails while planning, and EXPLAIN shows that error.
+    for device in [DevicePreference::Cpu, DevicePreference::Auto] {
+        assert_eq!(
+            explained(&engine, on(device)).await.unwrap(),
+            "ProjectionExec: expr=[add[cpu](a@0, b@1) as add(t.a,t.b)]"
+        );
+    }
+    let err = explained(&engine, on(DevicePreference::Gpu))
+        .await
+        .unwrap_err();
     assert!(
         err.contains("`add` cannot run on the GPU: no GPU: "),
         "{err}"
@@ -97,6 +132,14 @@ async fn with_a_gpu_both_devices_agree() {
     let cpu = sum(&engine, on(DevicePreference::Cpu)).await;
     let gpu = sum(&engine, on(DevicePreference::Gpu)).await;
     assert_eq!(cpu, gpu);
+    for (device, shown) in [
+        (DevicePreference::Cpu, "add[cpu]"),
+        (DevicePreference::Gpu, "add[gpu]"),
+        (DevicePreference::Auto, "add[gpu ≥1000000 rows, else cpu]"),
+    ] {
+        let plan = explained(&engine, on(device)).await.unwrap();
+        assert!(plan.contains(&format!("{shown}(a@0, b@1)")), "{plan}");
+    }
     let info = &engine.functions()[0];
     assert_eq!(info.targets, vec!["cpu".to_string(), "gpu".to_string()]);
     assert!(!info.runs.ends_with(", gpu 0"), "{}", info.runs);

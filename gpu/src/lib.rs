@@ -1,6 +1,8 @@
 //! CUDA devices for udf-server: discovery that never panics, a per-device cache of loaded
-//! PTX modules, and launches of column kernels over host buffers with device memory reused
-//! across batches.
+//! PTX modules, and launches of column kernels over host buffers: small launches copy
+//! whole columns through device memory reused across batches, big ones are staged in
+//! chunks through pinned memory on two streams so that copies overlap compute
+//! ([`Transfers`]). Phase times come from CUDA events.
 //!
 //! **API Boundary:** this is the only crate that knows CUDA (through `cudarc`, loading
 //! `libcuda` at run time). It takes PTX text and byte buffers; it knows nothing of LLVM,
@@ -15,9 +17,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cudarc::driver::sys::CUdevice_attribute;
+mod staged;
+
+use cudarc::driver::sys::{CUdevice_attribute, CUevent_flags};
 use cudarc::driver::{
-    CudaContext, CudaFunction, CudaModule, CudaSlice, CudaStream, DriverError, LaunchConfig,
+    CudaContext, CudaEvent, CudaFunction, CudaModule, CudaSlice, CudaStream, DriverError,
     PushKernelArg,
 };
 use parking_lot::Mutex;
@@ -173,12 +177,48 @@ impl std::fmt::Debug for GpuKernel {
     }
 }
 
-/// Where the time of one launch went.
+/// Where the time of one launch went. Phases are measured with CUDA events on the
+/// device; when transfers are staged they overlap, and each phase is the sum over chunks,
+/// so `total` (host wall clock, call to return) can be less than their sum.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LaunchTimes {
     pub to_device: Duration,
     pub kernel: Duration,
     pub to_host: Duration,
+    pub total: Duration,
+    /// How the columns travelled.
+    pub transfers: Transfers,
+}
+
+/// How a launch moves its columns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Transfers {
+    /// Whole columns copied from (pageable) host memory, then one kernel, then the
+    /// result copied back: three phases one after the other.
+    #[default]
+    Whole,
+    /// Chunks through pinned buffers on two streams, copies overlapping compute.
+    Staged,
+}
+
+impl Transfers {
+    /// The choice for a launch moving `bytes` in and out: staging pays once a launch spans
+    /// a few chunks; below that, the pinned copy costs more than it saves.
+    pub fn for_bytes(bytes: usize) -> Transfers {
+        if bytes >= 2 * staged::CHUNK_BYTES {
+            Transfers::Staged
+        } else {
+            Transfers::Whole
+        }
+    }
+}
+
+/// Bandwidth of copies between pinned host memory and the device, in bytes per second:
+/// the bus's practical limit, the yardstick for end-to-end times.
+#[derive(Debug, Clone, Copy)]
+pub struct BusBandwidth {
+    pub to_device: f64,
+    pub to_host: f64,
 }
 
 /// One argument column of a launch: its bytes, `n` values of `width` bytes.
@@ -197,8 +237,9 @@ pub struct Gpu {
     /// Device buffers kept between launches, largest first; a launch takes the buffers it
     /// needs and puts them back, so batches of similar size allocate nothing.
     free: Mutex<Vec<CudaSlice<u8>>>,
-    /// Launches are serialised per device: one stream, buffers borrowed from `free`.
-    launch: Mutex<()>,
+    /// Launches are serialised per device: one stream, buffers borrowed from `free`; the
+    /// staging slots (pinned and device buffers, two streams) of staged launches.
+    launch: Mutex<Option<staged::Stages>>,
 }
 
 impl Gpu {
@@ -226,7 +267,7 @@ impl Gpu {
                 stream,
                 modules: Mutex::new(HashMap::new()),
                 free: Mutex::new(Vec::new()),
-                launch: Mutex::new(()),
+                launch: Mutex::new(None),
             })
         })
     }
@@ -287,8 +328,9 @@ impl Gpu {
         copied.map_err(driver("copy to device"))
     }
 
-    /// Runs `kernel` over `n` rows: copies the argument columns (and the validity bytes)
-    /// to the device, launches a grid-stride grid, and copies `out` back.
+    /// Runs `kernel` over `n` rows: moves the argument columns (and the validity bytes)
+    /// to the device, launches a grid-stride grid, and moves `out` back, staging big
+    /// launches ([`Transfers::for_bytes`]).
     pub fn run(
         &self,
         kernel: &GpuKernel,
@@ -296,6 +338,22 @@ impl Gpu {
         args: &[Column<'_>],
         valid: Option<&[u8]>,
         out: &mut [u8],
+    ) -> Result<LaunchTimes> {
+        let bytes = args.iter().map(|c| c.bytes.len()).sum::<usize>()
+            + valid.map_or(0, <[u8]>::len)
+            + out.len();
+        self.run_with(kernel, n, args, valid, out, Transfers::for_bytes(bytes))
+    }
+
+    /// [`Gpu::run`] with the transfers chosen by the caller (benchmarks compare them).
+    pub fn run_with(
+        &self,
+        kernel: &GpuKernel,
+        n: usize,
+        args: &[Column<'_>],
+        valid: Option<&[u8]>,
+        out: &mut [u8],
+        transfers: Transfers,
     ) -> Result<LaunchTimes> {
         for (i, c) in args.iter().enumerate() {
             if c.bytes.len() != n * c.width {
@@ -312,13 +370,43 @@ impl Gpu {
         if n == 0 {
             return Ok(LaunchTimes::default());
         }
-        let _serial = self.launch.lock();
-        guarded("a kernel launch", || {
-            self.run_locked(kernel, n, args, valid, out)
+        if !out.len().is_multiple_of(n) || out.is_empty() {
+            return Err(Error::Launch(format!(
+                "output of {} bytes is not {n} values",
+                out.len()
+            )));
+        }
+        let mut stages = self.launch.lock();
+        guarded("a kernel launch", || match transfers {
+            Transfers::Whole => self.run_whole(kernel, n, args, valid, out),
+            Transfers::Staged => {
+                let mut widths: Vec<usize> = args.iter().map(|c| c.width).collect();
+                if valid.is_some() {
+                    widths.push(1);
+                }
+                let stages =
+                    staged::Stages::ensure(&mut stages, &self.ctx, &widths, out.len() / n)?;
+                let mut times =
+                    stages.run(kernel, n, args, valid, out, self.info.multiprocessors)?;
+                times.transfers = Transfers::Staged;
+                Ok(times)
+            }
         })
     }
 
-    fn run_locked(
+    fn event(&self) -> Result<CudaEvent> {
+        self.ctx
+            .new_event(Some(CUevent_flags::CU_EVENT_DEFAULT))
+            .map_err(driver("event creation"))
+    }
+
+    fn record(&self) -> Result<CudaEvent> {
+        let event = self.event()?;
+        event.record(&self.stream).map_err(driver("event record"))?;
+        Ok(event)
+    }
+
+    fn run_whole(
         &self,
         kernel: &GpuKernel,
         n: usize,
@@ -326,10 +414,10 @@ impl Gpu {
         valid: Option<&[u8]>,
         out: &mut [u8],
     ) -> Result<LaunchTimes> {
-        let mut times = LaunchTimes::default();
         let started = Instant::now();
         let mut buffers = Vec::with_capacity(args.len() + 2);
         let result = (|| {
+            let begin = self.record()?;
             // Held in `buffers` as they are taken, so that every one goes back to the pool
             // however the launch ends: the arguments, then the validity mask, then `out`.
             for c in args {
@@ -339,14 +427,10 @@ impl Gpu {
                 self.upload(v, &mut buffers)?;
             }
             buffers.push(self.take_buffer(out.len())?);
-            self.stream
-                .synchronize()
-                .map_err(driver("copy to device"))?;
-            times.to_device = started.elapsed();
+            let copied_in = self.record()?;
             let (out_buffer, inputs) = buffers.split_last().expect("pushed above");
             let (columns, valid_buffer) = inputs.split_at(args.len());
 
-            let launched = Instant::now();
             let rows = n as i64;
             let null_ptr: u64 = 0;
             let mut launch = self.stream.launch_builder(&kernel.function);
@@ -359,36 +443,74 @@ impl Gpu {
                 Some(v) => launch.arg(v),
                 None => launch.arg(&null_ptr),
             };
-            let threads = 256u32;
-            let blocks_needed = n.div_ceil(threads as usize);
-            // Enough blocks to fill every multiprocessor several times; the kernel's
-            // grid-stride loop covers the rest.
-            let max_blocks = (self.info.multiprocessors.max(1) as usize) * 32;
-            let config = LaunchConfig {
-                grid_dim: (blocks_needed.min(max_blocks).max(1) as u32, 1, 1),
-                block_dim: (threads, 1, 1),
-                shared_mem_bytes: 0,
-            };
             // SAFETY: the kernel's parameters are (i64 n, one device pointer per argument
             // column, the output pointer, the validity pointer), as pushed above; every
             // buffer holds at least n values of its column's width, so the kernel's
             // accesses for rows < n are in bounds.
-            unsafe { launch.launch(config) }.map_err(driver("kernel launch"))?;
-            self.stream
-                .synchronize()
-                .map_err(driver("kernel execution"))?;
-            times.kernel = launched.elapsed();
-
-            let copied = Instant::now();
+            unsafe { launch.launch(staged::grid(n, self.info.multiprocessors)) }
+                .map_err(driver("kernel launch"))?;
+            let computed = self.record()?;
             self.stream
                 .memcpy_dtoh(&out_buffer.slice(0..out.len()), out)
                 .map_err(driver("copy to host"))?;
-            self.stream.synchronize().map_err(driver("copy to host"))?;
-            times.to_host = copied.elapsed();
-            Ok(times)
+            let copied_out = self.record()?;
+            self.stream
+                .synchronize()
+                .map_err(driver("kernel execution"))?;
+            let between = |a: &CudaEvent, b: &CudaEvent| -> Result<Duration> {
+                let ms = a.elapsed_ms(b).map_err(driver("event timing"))?;
+                Ok(Duration::from_secs_f64(f64::from(ms.max(0.0)) / 1e3))
+            };
+            Ok(LaunchTimes {
+                to_device: between(&begin, &copied_in)?,
+                kernel: between(&copied_in, &computed)?,
+                to_host: between(&computed, &copied_out)?,
+                total: started.elapsed(),
+                transfers: Transfers::Whole,
+            })
         })();
         self.give_back(buffers);
         result
+    }
+
+    /// Measures copies of `bytes` between pinned host memory and the device (best of
+    /// three each way).
+    pub fn bus_bandwidth(&self, bytes: usize) -> Result<BusBandwidth> {
+        let bytes = bytes.max(1);
+        let _serial = self.launch.lock();
+        guarded("measuring the bus", || {
+            // SAFETY: the memory is zeroed right below, before any copy reads it.
+            let mut host = unsafe { self.ctx.alloc_pinned_with_flags::<u8>(bytes, 0) }
+                .map_err(driver("pinned allocation"))?;
+            host.as_mut_slice()
+                .map_err(driver("pinned allocation"))?
+                .fill(0);
+            let mut device = self.take_buffer(bytes)?;
+            let result = (|| {
+                let mut best = (f64::MAX, f64::MAX);
+                for _ in 0..3 {
+                    let begin = self.record()?;
+                    self.stream
+                        .memcpy_htod(&host, &mut device.slice_mut(0..bytes))
+                        .map_err(driver("copy to device"))?;
+                    let middle = self.record()?;
+                    self.stream
+                        .memcpy_dtoh(&device.slice(0..bytes), &mut host)
+                        .map_err(driver("copy to host"))?;
+                    let end = self.record()?;
+                    let up = begin.elapsed_ms(&middle).map_err(driver("event timing"))?;
+                    let down = middle.elapsed_ms(&end).map_err(driver("event timing"))?;
+                    best = (best.0.min(f64::from(up)), best.1.min(f64::from(down)));
+                }
+                Ok(BusBandwidth {
+                    to_device: bytes as f64 / (best.0.max(1e-6) / 1e3),
+                    to_host: bytes as f64 / (best.1.max(1e-6) / 1e3),
+                })
+            })();
+            let _ = self.stream.synchronize();
+            self.give_back(vec![device]);
+            result
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! Device discovery and launches. Tests that need a device print why they skipped when
 //! there is none (CI has no GPU); `bench/gpu.sh` runs them on a GPU machine.
 
-use gpu::{Column, Error, Gpu, driver_present, probe};
+use gpu::{Column, Error, Gpu, Transfers, driver_present, probe};
 
 /// `out[i] = a[i] + b[i]` over i64 columns in the compiler's kernel convention, written
 /// by hand so that the launcher is tested on its own.
@@ -164,4 +164,78 @@ fn bad_launches_are_refused_before_the_device_sees_them() {
         .load("broken", ".version 7.0\n.target sm_80\nnonsense")
         .unwrap_err();
     assert!(err.to_string().contains("PTX load"), "{err}");
+}
+
+/// Staged launches split the rows into chunks of at most 32 MiB of input (2 × 8-byte
+/// columns + 1 validity byte = 17 bytes a row, so about 2M rows a chunk) over two streams:
+/// 5M rows cross chunk boundaries on both slots and end with a partial chunk.
+#[test]
+fn staged_launches_agree_with_whole_ones_across_chunks() {
+    let Some(gpu) = device() else { return };
+    let module = gpu.load("add_i64", ADD_PTX).unwrap();
+    let kernel = module.kernel("add_i64").unwrap();
+    for n in [5_000_003usize, 7, 2_500_000] {
+        let a = bytes(&(0..n as i64).collect::<Vec<_>>());
+        let b = bytes(&(0..n as i64).map(|i| -7 * i).collect::<Vec<_>>());
+        let valid: Vec<u8> = (0..n).map(|i| u8::from(i % 11 != 5)).collect();
+        let columns = [
+            Column {
+                bytes: &a,
+                width: 8,
+            },
+            Column {
+                bytes: &b,
+                width: 8,
+            },
+        ];
+        let mut whole = vec![0u8; n * 8];
+        let mut staged = vec![0xA5u8; n * 8];
+        let w = gpu
+            .run_with(
+                &kernel,
+                n,
+                &columns,
+                Some(&valid),
+                &mut whole,
+                Transfers::Whole,
+            )
+            .unwrap();
+        let s = gpu
+            .run_with(
+                &kernel,
+                n,
+                &columns,
+                Some(&valid),
+                &mut staged,
+                Transfers::Staged,
+            )
+            .unwrap();
+        assert_eq!(w.transfers, Transfers::Whole);
+        assert_eq!(s.transfers, Transfers::Staged);
+        let first_difference = whole
+            .chunks(8)
+            .zip(staged.chunks(8))
+            .position(|(x, y)| x != y);
+        assert_eq!(first_difference, None, "rows differ at {n} rows");
+        for i in [0, n / 2, n - 1] {
+            let got = i64::from_ne_bytes(staged[i * 8..i * 8 + 8].try_into().unwrap());
+            let want = if valid[i] != 0 {
+                -6 * i as i64
+            } else {
+                i64::MIN
+            };
+            assert_eq!(got, want, "row {i} of {n}");
+        }
+        println!(
+            "{n} rows: whole {:?} (in {:?}, kernel {:?}, out {:?}); staged {:?}",
+            w.total, w.to_device, w.kernel, w.to_host, s.total
+        );
+    }
+    let bus = gpu.bus_bandwidth(256 << 20).unwrap();
+    assert!(bus.to_device > 1e9 && bus.to_host > 1e9, "{bus:?}");
+    println!(
+        "pinned copies: {:.1} GB/s to the device, {:.1} GB/s back",
+        bus.to_device / 1e9,
+        bus.to_host / 1e9
+    );
 }

@@ -12,7 +12,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::compute::{filter_record_batch, ilike, like};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::config::ConfigNonZeroUsize;
-use datafusion::common::{DataFusionError, TableReference};
+use datafusion::common::{DataFusionError, ScalarValue, TableReference};
 use datafusion::datasource::{MemTable, TableProvider};
 use datafusion::execution::FunctionRegistry;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
@@ -87,6 +87,14 @@ pub struct ReplaceSummary {
     pub removed: usize,
     /// Overloads of the new set.
     pub added: usize,
+}
+
+/// What [`Engine::call_function`] returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallResult {
+    pub value: ScalarValue,
+    /// The overload that ran, as `add(BIGINT, BIGINT) -> BIGINT`.
+    pub signature: String,
 }
 
 /// What one statement produced.
@@ -1100,6 +1108,33 @@ impl Engine {
             batches: vec![batch],
             message: None,
         })
+    }
+
+    /// Calls function `name` once on scalar values, without SQL (HeavyDB clients'
+    /// `udf_call`, the notebook client's direct calls): the overload is chosen as for a SQL
+    /// call — with `literals`, the values are typed as SQL literals would be — and its CPU
+    /// kernel runs on one row. NULL in, NULL out.
+    pub fn call_function(
+        &self,
+        name: &str,
+        args: &[ScalarValue],
+        literals: bool,
+    ) -> Result<CallResult> {
+        let lower = name.to_ascii_lowercase();
+        let udf = self.inner.ctx.udf(&lower).ok();
+        let Some(function) = udf
+            .as_ref()
+            .and_then(|f| f.inner().downcast_ref::<IrFunction>())
+        else {
+            return Err(Error::FunctionNotFound {
+                function: lower,
+                hint: " (udf_call runs user-defined functions only)".into(),
+            });
+        };
+        let (value, signature) = function
+            .call(args, literals)
+            .map_err(|e| take_own_error(e).unwrap_or_else(Error::DataFusion))?;
+        Ok(CallResult { value, signature })
     }
 
     /// Refuses names of DataFusion's own functions: registering one would shadow it, and

@@ -43,6 +43,7 @@ mod tables;
 mod udf;
 
 pub use datafusion::arrow;
+pub use datafusion::common::ScalarValue;
 
 pub use catalog::{
     FunctionCatalog, FunctionDefinition, FunctionInfo, InMemoryFunctionCatalog, RegisteredFunction,
@@ -50,7 +51,7 @@ pub use catalog::{
 pub use compiler::{CompilerOptions, FunctionSpec, ScalarType, Signature};
 pub use device::{DevicePreference, GpuBuild, GpuState, UdfOptions, parse_set_device};
 pub use engine::{
-    ClientGpuModule, Engine, EngineConfig, QueryResult, ReplaceSummary, ResultNames,
+    CallResult, ClientGpuModule, Engine, EngineConfig, QueryResult, ReplaceSummary, ResultNames,
     StatementOptions,
 };
 pub use error::{Error, Result, SqlSpan};

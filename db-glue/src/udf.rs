@@ -61,6 +61,53 @@ impl IrFunction {
             .map_err(DataFusionError::from)
     }
 
+    /// Runs the overload that `args` select on them, one row on the CPU, without SQL.
+    /// `literals`: type the values as SQL literals would be (integers and doubles as
+    /// narrow as their value allows) rather than as given. Returns the result and the
+    /// overload that ran, as `name(BIGINT, BIGINT) -> BIGINT`.
+    pub(crate) fn call(
+        &self,
+        args: &[ScalarValue],
+        literals: bool,
+    ) -> Result<(ScalarValue, String)> {
+        let types: Vec<DataType> = args.iter().map(ScalarValue::data_type).collect();
+        let selecting = if literals {
+            call_types(&types, &args.iter().map(Some).collect::<Vec<_>>())
+        } else {
+            types.clone()
+        };
+        let overload = self.resolve_call(&selecting, &types)?;
+        let declared = overload.arg_types();
+        let values = args
+            .iter()
+            .zip(&declared)
+            .map(|(value, ty)| value.cast_to(ty).map(ColumnarValue::Scalar))
+            .collect::<Result<Vec<_>>>()?;
+        let placement = Placement {
+            device: DevicePreference::Cpu,
+            gpu_min_rows: usize::MAX,
+        };
+        let value = match invoke(&self.name, overload, &values, 1, placement)? {
+            ColumnarValue::Scalar(value) => value,
+            // A call without arguments runs over one row.
+            ColumnarValue::Array(array) => ScalarValue::try_from_array(&array, 0)?,
+        };
+        let shown = |types: &[DataType]| {
+            types
+                .iter()
+                .map(crate::calcite::type_name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let signature = format!(
+            "{}({}) -> {}",
+            self.name,
+            shown(&declared),
+            crate::calcite::type_name(&overload.return_type())
+        );
+        Ok((value, signature))
+    }
+
     /// The call bound to `overload`, placed as the session's `udf.*` settings say, for
     /// the analyzer. An explicit `gpu` the overload cannot honour fails here, at planning.
     pub(crate) fn bind(

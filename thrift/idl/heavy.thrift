@@ -367,6 +367,15 @@ struct TUdfFunctionInfo {
   6: i64 compile_time_us
 }
 
+// udf_call: one call of a function on scalar values, without SQL. `type` is the SQL type
+// of the result (BOOLEAN, TINYINT, SMALLINT, INTEGER, BIGINT, FLOAT, DOUBLE), `signature`
+// the overload that ran, e.g. "add(BIGINT, BIGINT) -> BIGINT".
+struct TUdfCallResult {
+  1: TDatum value
+  2: string type
+  3: string signature
+}
+
 service Heavy {
   TSessionId connect(1: string user, 2: string passwd, 3: string dbname) throws (1: TDBException e)
   void disconnect(1: TSessionId session) throws (1: TDBException e)
@@ -404,4 +413,7 @@ service Heavy {
 
   // udf-server's own methods.
   list<TUdfFunctionInfo> udf_list_functions(1: TSessionId session) throws (1: TDBException e)
+  // `argument_types`: SQL type names, one per argument, or empty to type them as SQL literals
+  // (int_val: the narrowest integer type holding it; real_val: DOUBLE).
+  TUdfCallResult udf_call(1: TSessionId session, 2: string name, 3: list<TDatum> arguments, 4: list<string> argument_types) throws (1: TDBException e)
 }

@@ -7,6 +7,10 @@
 //! transport cost with no SQL), and the same query on the engine in-process (SQL cost with
 //! no protocol), so that the report is a ratio, not just a machine-dependent number.
 //!
+//! Direct calls: `udf_call("add", [1, 2])` (the notebook client's direct-call path; goal
+//! p50 ≤ 100 µs) against `sql_execute("SELECT add(1, 2)")` and `get_version`, over the
+//! same connection.
+//!
 //! `cargo bench -p udf-server --bench thrift_latency` (or `bench/thrift.sh`); writes
 //! `bench/out/thrift.txt`. `UDF_BENCH_CALLS` sets calls per client (default 2000). Under
 //! `cargo test --benches` it runs a few calls as a smoke test.
@@ -20,9 +24,10 @@ use udf_server::heavy::HeavyService;
 use udf_server::server::{Server, ServerLimits};
 use udf_server::sessions::SessionStore;
 use udf_thrift::input::InputLimits;
-use udf_thrift::{HeavySyncProcessor, THeavySyncClient};
+use udf_thrift::{HeavySyncProcessor, TDatum, TDatumVal, THeavySyncClient};
 
 const QUERY: &str = "SELECT 1";
+const ADD_IR: &str = "define i64 @add(i64 %a, i64 %b) {\n  %r = add i64 %a, %b\n  ret i64 %r\n}\n";
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -58,6 +63,11 @@ fn main() {
         })
         .unwrap()
     };
+    runtime
+        .block_on(engine.execute(&format!(
+            "CREATE FUNCTION add(BIGINT, BIGINT) RETURNS BIGINT LANGUAGE llvm AS $${ADD_IR}$$"
+        )))
+        .unwrap();
     let config = Arc::new(
         Config::load(
             None,
@@ -124,6 +134,30 @@ fn main() {
     let in_process = time(&mut || {
         runtime.block_on(engine.execute(QUERY)).unwrap();
     });
+    let int = |i: i64| TDatum {
+        val: Some(TDatumVal {
+            int_val: Some(i),
+            ..TDatumVal::default()
+        }),
+        is_null: Some(false),
+    };
+    let direct = time(&mut || {
+        let r = c
+            .udf_call(session.clone(), "add".into(), vec![int(1), int(2)], vec![])
+            .unwrap();
+        assert_eq!(r.value.unwrap().val.unwrap().int_val, Some(3));
+    });
+    let add_sql = time(&mut || {
+        c.sql_execute(
+            session.clone(),
+            "SELECT add(1, 2)".into(),
+            true,
+            String::new(),
+            -1,
+            -1,
+        )
+        .unwrap();
+    });
 
     // Throughput with N concurrent clients, each on its own connection.
     let mut throughput = Vec::new();
@@ -160,6 +194,8 @@ fn main() {
         ("get_version (protocol only)", &version),
         ("sql_execute", &execute),
         ("engine.execute in-process", &in_process),
+        ("udf_call add(1, 2)", &direct),
+        ("sql_execute SELECT add(1, 2)", &add_sql),
     ] {
         report += &format!(
             "  {name:<30} p50 {:>8.1} µs   p99 {:>8.1} µs\n",
@@ -171,6 +207,11 @@ fn main() {
         "  sql_execute p50 / get_version p50 = {:.2}x; sql_execute p50 / in-process p50 = {:.2}x\n",
         micros(percentile(&execute, 0.5)) / micros(percentile(&version, 0.5)),
         micros(percentile(&execute, 0.5)) / micros(percentile(&in_process, 0.5)),
+    );
+    report += &format!(
+        "  udf_call p50 / get_version p50 = {:.2}x; SELECT add(1, 2) p50 / udf_call p50 = {:.2}x\n",
+        micros(percentile(&direct, 0.5)) / micros(percentile(&version, 0.5)),
+        micros(percentile(&add_sql, 0.5)) / micros(percentile(&direct, 0.5)),
     );
     report += "throughput (sql_execute calls/s, one connection per client):\n";
     let single = throughput[0].1;

@@ -33,6 +33,9 @@ pub enum Error {
     /// SQL that failed to parse, plan or run.
     #[error("SQL Error: {}", sql_detail(.0))]
     Sql(#[source] db_glue::Error),
+    /// A direct call (`udf_call`) that found no function or overload, or failed to run.
+    #[error("{0}")]
+    Call(#[source] db_glue::Error),
     #[error("SQL Error: multiple SQL statements not allowed")]
     MultipleStatements,
     #[error("The result contains more rows than the specified cap of {0}")]

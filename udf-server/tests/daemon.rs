@@ -545,3 +545,125 @@ fn registrations_carry_gpu_variants_and_refuse_gpu_only_ones() {
     // Refused as a whole: the previous set is still live.
     assert_eq!(query_i64(&mut c, &s, "SELECT incr(1)"), Ok(2));
 }
+
+fn datum(int: i64, real: f64, is_null: bool) -> udf_thrift::TDatum {
+    udf_thrift::TDatum {
+        val: Some(udf_thrift::TDatumVal {
+            int_val: Some(int),
+            real_val: Some(udf_thrift::OrderedFloat(real)),
+            str_val: Some(String::new()),
+            arr_val: Some(Vec::new()),
+        }),
+        is_null: Some(is_null),
+    }
+}
+
+#[test]
+fn udf_call_runs_the_chosen_overload_without_sql() {
+    let daemon = Daemon::start(&[]);
+    let (mut c, s) = daemon.client();
+    let ir = "define i64 @addl(i64 %a, i64 %b) {\n  %r = add i64 %a, %b\n  ret i64 %r\n}\n\
+              define double @addd(double %a, double %b) {\n  %r = fadd double %a, %b\n  ret double %r\n}\n\
+              define i8 @pos(double %a) {\n  %c = fcmp ogt double %a, 0.0\n  %r = zext i1 %c to i8\n  ret i8 %r\n}\n";
+    for (name, args, ret, symbol) in [
+        ("add", "BIGINT, BIGINT", "BIGINT", "addl"),
+        ("add", "DOUBLE, DOUBLE", "DOUBLE", "addd"),
+        ("is_pos", "DOUBLE", "BOOLEAN", "pos"),
+    ] {
+        c.sql_execute(
+            s.clone(),
+            format!(
+                "CREATE FUNCTION {name}({args}) RETURNS {ret} LANGUAGE llvm \
+                 AS $${ir}$$, '{symbol}'"
+            ),
+            true,
+            String::new(),
+            -1,
+            -1,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {}", udf_thrift::error_message(&e)));
+    }
+    let call = |c: &mut udf_thrift::client::Client, name: &str, args, types: &[&str]| {
+        c.udf_call(
+            s.clone(),
+            name.into(),
+            args,
+            types.iter().map(|t| t.to_string()).collect(),
+        )
+        .map_err(|e| udf_thrift::error_message(&e))
+    };
+
+    // Integers as literals: the BIGINT overload.
+    let r = call(
+        &mut c,
+        "add",
+        vec![datum(1, 0.0, false), datum(2, 0.0, false)],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        r.value.as_ref().unwrap().val.as_ref().unwrap().int_val,
+        Some(3)
+    );
+    assert_eq!(r.type_.as_deref(), Some("BIGINT"));
+    assert_eq!(
+        r.signature.as_deref(),
+        Some("add(BIGINT, BIGINT) -> BIGINT")
+    );
+    // A float selects the DOUBLE overload, the integer is cast to it.
+    let r = call(
+        &mut c,
+        "ADD",
+        vec![datum(1, 0.0, false), datum(0, 2.5, false)],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        r.value.as_ref().unwrap().val.as_ref().unwrap().real_val,
+        Some(udf_thrift::OrderedFloat(3.5))
+    );
+    assert_eq!(r.type_.as_deref(), Some("DOUBLE"));
+    // Booleans come back as 0/1 typed BOOLEAN; NULL in, NULL out.
+    let r = call(&mut c, "is_pos", vec![datum(0, -1.0, false)], &[]).unwrap();
+    assert_eq!(r.type_.as_deref(), Some("BOOLEAN"));
+    assert_eq!(
+        r.value.as_ref().unwrap().val.as_ref().unwrap().int_val,
+        Some(0)
+    );
+    let r = call(
+        &mut c,
+        "add",
+        vec![datum(0, 0.0, true), datum(2, 0.0, false)],
+        &["BIGINT", "BIGINT"],
+    )
+    .unwrap();
+    assert_eq!(r.value.as_ref().unwrap().is_null, Some(true));
+
+    // Errors name what was wrong and list what exists; the connection keeps serving.
+    let err = call(
+        &mut c,
+        "is_pos",
+        vec![datum(1, 0.0, false), datum(2, 0.0, false)],
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        err.starts_with("No match found for function signature is_pos(BIGINT, BIGINT)"),
+        "{err}"
+    );
+    assert!(err.contains("candidates: is_pos(float64) -> bool"), "{err}");
+    let err = call(&mut c, "nope", vec![], &[]).unwrap_err();
+    assert!(err.contains("function `nope` does not exist"), "{err}");
+    let err = call(&mut c, "abs", vec![datum(1, 0.0, false)], &[]).unwrap_err();
+    assert!(err.contains("user-defined functions only"), "{err}");
+    let err = call(&mut c, "add", vec![datum(1, 0.0, false)], &["TEXT"]).unwrap_err();
+    assert!(err.contains("argument 1: unknown type `TEXT`"), "{err}");
+    let err = c
+        .udf_call("bad-session".into(), "add".into(), vec![], vec![])
+        .unwrap_err();
+    assert_eq!(
+        udf_thrift::error_message(&err),
+        "Session not valid or expired."
+    );
+    assert_eq!(query_i64(&mut c, &s, "SELECT add(40, 2)"), Ok(42));
+}

@@ -4613,6 +4613,99 @@ impl Default for TUdfFunctionInfo {
 }
 
 //
+// TUdfCallResult
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub struct TUdfCallResult {
+  pub value: Option<TDatum>,
+  pub type_: Option<String>,
+  pub signature: Option<String>,
+}
+
+impl TUdfCallResult {
+  pub fn new<F1, F2, F3>(value: F1, type_: F2, signature: F3) -> TUdfCallResult where F1: Into<Option<TDatum>>, F2: Into<Option<String>>, F3: Into<Option<String>> {
+    TUdfCallResult {
+      value: value.into(),
+      type_: type_.into(),
+      signature: signature.into(),
+    }
+  }
+}
+
+impl TSerializable for TUdfCallResult {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<TUdfCallResult> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<TDatum> = None;
+    let mut f_2: Option<String> = Some("".to_owned());
+    let mut f_3: Option<String> = Some("".to_owned());
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = TDatum::read_from_in_protocol(i_prot)?;
+          f_1 = Some(val);
+        },
+        2 => {
+          let val = i_prot.read_string()?;
+          f_2 = Some(val);
+        },
+        3 => {
+          let val = i_prot.read_string()?;
+          f_3 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = TUdfCallResult {
+      value: f_1,
+      type_: f_2,
+      signature: f_3,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("TUdfCallResult");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.value {
+      o_prot.write_field_begin(&TFieldIdentifier::new("value", TType::Struct, 1))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.type_ {
+      o_prot.write_field_begin(&TFieldIdentifier::new("type", TType::String, 2))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.signature {
+      o_prot.write_field_begin(&TFieldIdentifier::new("signature", TType::String, 3))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+impl Default for TUdfCallResult {
+  fn default() -> Self {
+    TUdfCallResult{
+      value: None,
+      type_: Some("".to_owned()),
+      signature: Some("".to_owned()),
+    }
+  }
+}
+
+//
 // Heavy service client
 //
 
@@ -4651,6 +4744,7 @@ pub trait THeavySyncClient {
   fn get_runtime_table_function_names(&mut self, session: TSessionId) -> thrift::Result<Vec<String>>;
   fn get_table_function_details(&mut self, session: TSessionId, udtf_names: Vec<String>) -> thrift::Result<Vec<TUserDefinedTableFunction>>;
   fn udf_list_functions(&mut self, session: TSessionId) -> thrift::Result<Vec<TUdfFunctionInfo>>;
+  fn udf_call(&mut self, session: TSessionId, name: String, arguments: Vec<TDatum>, argument_types: Vec<String>) -> thrift::Result<TUdfCallResult>;
 }
 
 pub trait THeavySyncClientMarker {}
@@ -5595,6 +5689,33 @@ impl <C: TThriftClient + THeavySyncClientMarker> THeavySyncClient for C {
       result.ok_or()
     }
   }
+  fn udf_call(&mut self, session: TSessionId, name: String, arguments: Vec<TDatum>, argument_types: Vec<String>) -> thrift::Result<TUdfCallResult> {
+    (
+      {
+        self.increment_sequence_number();
+        let message_ident = TMessageIdentifier::new("udf_call", TMessageType::Call, self.sequence_number());
+        let call_args = HeavyUdfCallArgs { session, name, arguments, argument_types };
+        self.o_prot_mut().write_message_begin(&message_ident)?;
+        call_args.write_to_out_protocol(self.o_prot_mut())?;
+        self.o_prot_mut().write_message_end()?;
+        self.o_prot_mut().flush()
+      }
+    )?;
+    {
+      let message_ident = self.i_prot_mut().read_message_begin()?;
+      verify_expected_sequence_number(self.sequence_number(), message_ident.sequence_number)?;
+      verify_expected_service_call("udf_call", &message_ident.name)?;
+      if message_ident.message_type == TMessageType::Exception {
+        let remote_error = thrift::Error::read_application_error_from_in_protocol(self.i_prot_mut())?;
+        self.i_prot_mut().read_message_end()?;
+        return Err(thrift::Error::Application(remote_error))
+      }
+      verify_expected_message_type(TMessageType::Reply, message_ident.message_type)?;
+      let result = HeavyUdfCallResult::read_from_in_protocol(self.i_prot_mut())?;
+      self.i_prot_mut().read_message_end()?;
+      result.ok_or()
+    }
+  }
 }
 
 //
@@ -5636,6 +5757,7 @@ pub trait HeavySyncHandler {
   fn handle_get_runtime_table_function_names(&self, session: TSessionId) -> thrift::Result<Vec<String>>;
   fn handle_get_table_function_details(&self, session: TSessionId, udtf_names: Vec<String>) -> thrift::Result<Vec<TUserDefinedTableFunction>>;
   fn handle_udf_list_functions(&self, session: TSessionId) -> thrift::Result<Vec<TUdfFunctionInfo>>;
+  fn handle_udf_call(&self, session: TSessionId, name: String, arguments: Vec<TDatum>, argument_types: Vec<String>) -> thrift::Result<TUdfCallResult>;
 }
 
 pub struct HeavySyncProcessor<H: HeavySyncHandler> {
@@ -5749,6 +5871,9 @@ impl <H: HeavySyncHandler> HeavySyncProcessor<H> {
   }
   fn process_udf_list_functions(&self, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
     THeavyProcessFunctions::process_udf_list_functions(&self.handler, incoming_sequence_number, i_prot, o_prot)
+  }
+  fn process_udf_call(&self, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    THeavyProcessFunctions::process_udf_call(&self.handler, incoming_sequence_number, i_prot, o_prot)
   }
 }
 
@@ -7795,6 +7920,66 @@ impl THeavyProcessFunctions {
       },
     }
   }
+  pub fn process_udf_call<H: HeavySyncHandler>(handler: &H, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let args = HeavyUdfCallArgs::read_from_in_protocol(i_prot)?;
+    match handler.handle_udf_call(args.session, args.name, args.arguments, args.argument_types) {
+      Ok(handler_return) => {
+        let message_ident = TMessageIdentifier::new("udf_call", TMessageType::Reply, incoming_sequence_number);
+        o_prot.write_message_begin(&message_ident)?;
+        let ret = HeavyUdfCallResult { result_value: Some(handler_return), e: None };
+        ret.write_to_out_protocol(o_prot)?;
+        o_prot.write_message_end()?;
+        o_prot.flush()
+      },
+      Err(e) => {
+        match e {
+          thrift::Error::User(usr_err) => {
+            if usr_err.downcast_ref::<TDBException>().is_some() {
+              let err = usr_err.downcast::<TDBException>().expect("downcast already checked");
+              let ret_err = HeavyUdfCallResult{ result_value: None, e: Some(*err) };
+              let message_ident = TMessageIdentifier::new("udf_call", TMessageType::Reply, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              ret_err.write_to_out_protocol(o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            } else {
+              let ret_err = {
+                ApplicationError::new(
+                  ApplicationErrorKind::Unknown,
+                  usr_err.to_string()
+                )
+              };
+              let message_ident = TMessageIdentifier::new("udf_call", TMessageType::Exception, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            }
+          },
+          thrift::Error::Application(app_err) => {
+            let message_ident = TMessageIdentifier::new("udf_call", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&app_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+          _ => {
+            let ret_err = {
+              ApplicationError::new(
+                ApplicationErrorKind::Unknown,
+                e.to_string()
+              )
+            };
+            let message_ident = TMessageIdentifier::new("udf_call", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+        }
+      },
+    }
+  }
 }
 
 impl <H: HeavySyncHandler> TProcessor for HeavySyncProcessor<H> {
@@ -7902,6 +8087,9 @@ impl <H: HeavySyncHandler> TProcessor for HeavySyncProcessor<H> {
       },
       "udf_list_functions" => {
         self.process_udf_list_functions(message_ident.sequence_number, i_prot, o_prot)
+      },
+      "udf_call" => {
+        self.process_udf_call(message_ident.sequence_number, i_prot, o_prot)
       },
       method => {
         Err(
@@ -12607,6 +12795,180 @@ impl HeavyUdfListFunctionsResult {
   }
 }
 
+//
+// HeavyUdfCallArgs
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfCallArgs {
+  session: TSessionId,
+  name: String,
+  arguments: Vec<TDatum>,
+  argument_types: Vec<String>,
+}
+
+impl HeavyUdfCallArgs {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfCallArgs> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<TSessionId> = None;
+    let mut f_2: Option<String> = None;
+    let mut f_3: Option<Vec<TDatum>> = None;
+    let mut f_4: Option<Vec<String>> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        2 => {
+          let val = i_prot.read_string()?;
+          f_2 = Some(val);
+        },
+        3 => {
+          let list_ident = i_prot.read_list_begin()?;
+          let mut val: Vec<TDatum> = Vec::new();
+          for _ in 0..list_ident.size {
+            let list_elem_56 = TDatum::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_56);
+          }
+          i_prot.read_list_end()?;
+          f_3 = Some(val);
+        },
+        4 => {
+          let list_ident = i_prot.read_list_begin()?;
+          let mut val: Vec<String> = Vec::new();
+          for _ in 0..list_ident.size {
+            let list_elem_57 = i_prot.read_string()?;
+            val.push(list_elem_57);
+          }
+          i_prot.read_list_end()?;
+          f_4 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfCallArgs {
+      session: f_1.unwrap_or_default(),
+      name: f_2.unwrap_or_default(),
+      arguments: f_3.unwrap_or_default(),
+      argument_types: f_4.unwrap_or_default(),
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("udf_call_args");
+    o_prot.write_struct_begin(&struct_ident)?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("session", TType::String, 1))?;
+    o_prot.write_string(&self.session)?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 2))?;
+    o_prot.write_string(&self.name)?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("arguments", TType::List, 3))?;
+    o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.arguments.len() as i32))?;
+    for e in &self.arguments {
+      e.write_to_out_protocol(o_prot)?;
+    }
+    o_prot.write_list_end()?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("argument_types", TType::List, 4))?;
+    o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.argument_types.len() as i32))?;
+    for e in &self.argument_types {
+      o_prot.write_string(e)?;
+    }
+    o_prot.write_list_end()?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfCallResult
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfCallResult {
+  result_value: Option<TUdfCallResult>,
+  e: Option<TDBException>,
+}
+
+impl HeavyUdfCallResult {
+  fn ok_or(self) -> thrift::Result<TUdfCallResult> {
+    if self.e.is_some() {
+      Err(thrift::Error::User(Box::new(self.e.unwrap())))
+    } else if self.result_value.is_some() {
+      Ok(self.result_value.unwrap())
+    } else {
+      Err(
+        thrift::Error::Application(
+          ApplicationError::new(
+            ApplicationErrorKind::MissingResult,
+            "no result received for HeavyUdfCall"
+          )
+        )
+      )
+    }
+  }
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfCallResult> {
+    i_prot.read_struct_begin()?;
+    let mut f_0: Option<TUdfCallResult> = None;
+    let mut f_1: Option<TDBException> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        0 => {
+          let val = TUdfCallResult::read_from_in_protocol(i_prot)?;
+          f_0 = Some(val);
+        },
+        1 => {
+          let val = TDBException::read_from_in_protocol(i_prot)?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfCallResult {
+      result_value: f_0,
+      e: f_1,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("HeavyUdfCallResult");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.result_value {
+      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.e {
+      o_prot.write_field_begin(&TFieldIdentifier::new("e", TType::Struct, 1))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
 
 /// Every method of the `Heavy` service, in IDL order.
 pub const HEAVY_METHODS: &[&str] = &[
@@ -12644,6 +13006,7 @@ pub const HEAVY_METHODS: &[&str] = &[
     "get_runtime_table_function_names",
     "get_table_function_details",
     "udf_list_functions",
+    "udf_call",
 ];
 
 /// Every enum's members as (name, value), in IDL order.

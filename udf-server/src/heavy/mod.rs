@@ -4,6 +4,7 @@
 //! panic guard, and answers failures with a `TDBException` whose first line is what the
 //! real clients match on. Sessions are global (see `sessions`).
 
+mod call;
 pub mod functions;
 pub mod load;
 pub mod results;
@@ -837,6 +838,24 @@ impl HeavySyncHandler for HeavyService {
     ) -> udf_thrift::Result<Vec<TUserDefinedTableFunction>> {
         self.call("get_table_function_details", || {
             self.session(&session).map(|_| Vec::new())
+        })
+    }
+
+    fn handle_udf_call(
+        &self,
+        session: TSessionId,
+        name: String,
+        arguments: Vec<TDatum>,
+        argument_types: Vec<String>,
+    ) -> udf_thrift::Result<TUdfCallResult> {
+        self.call("udf_call", || {
+            self.session(&session)?;
+            let (values, literals) = call::arguments(&arguments, &argument_types)?;
+            let result = self
+                .engine
+                .call_function(&name, &values, literals)
+                .map_err(Error::Call)?;
+            call::reply(result)
         })
     }
 

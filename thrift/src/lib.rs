@@ -1,6 +1,7 @@
 //! The Thrift side of udf-server: the HeavyDB-compatible `Heavy` service's wire types
 //! (generated from `idl/heavy.thrift`, see `scripts/regen.sh`), a hardened reader for
-//! them, serving one connection, and a client.
+//! them, serving one connection, and a client; and rbc's RemoteJIT protocol
+//! ([`remotejit`], generated from `idl/remotejit.thrift`).
 //!
 //! This is the only crate that depends on the `thrift` crate; others use the types and
 //! helpers re-exported here.
@@ -9,11 +10,13 @@
 #[allow(clippy::all, clippy::pedantic, dead_code, unused_variables, non_camel_case_types)]
 pub mod generated {
     pub mod heavy;
+    pub mod remotejit;
 }
 
 pub mod client;
 pub mod connection;
 pub mod input;
+pub mod remotejit;
 
 pub use generated::heavy::*;
 pub use thrift::server::TProcessor;

@@ -11,6 +11,8 @@
 //! max_message_mb = 256        # largest call accepted
 //! runtime_udfs = "enabled"    # or "superuser", "disabled"
 //! gpu = true                  # build and run UDFs on CUDA device 0 when present
+//! remotejit_port = 11532      # UDF_REMOTEJIT_PORT: rbc RemoteJIT listener (off if unset)
+//! remotejit_bind = "127.0.0.1" # UDF_REMOTEJIT_BIND: it has no authentication
 //!
 //! [users.admin]               # the default user; password also from UDF_ADMIN_PASSWORD
 //! password = "…"
@@ -57,6 +59,11 @@ pub struct Config {
     pub runtime_udfs: RuntimeUdfPolicy,
     /// Use a CUDA device when one is present.
     pub gpu: bool,
+    /// Port of the rbc RemoteJIT listener; `None` = no listener.
+    pub remotejit_port: Option<u16>,
+    /// Address of the RemoteJIT listener. Loopback by default: the protocol has no
+    /// authentication, and whoever reaches it can run native code.
+    pub remotejit_bind: IpAddr,
     /// Users by name. `admin` is always present after [`Config::resolve_admin`].
     pub users: BTreeMap<String, User>,
     /// Whether `admin`'s password is HeavyDB's public default (warned about at start).
@@ -75,6 +82,8 @@ impl Default for Config {
             max_message_bytes: 256 << 20,
             runtime_udfs: RuntimeUdfPolicy::Enabled,
             gpu: true,
+            remotejit_port: None,
+            remotejit_bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             users: BTreeMap::new(),
             default_admin_password: false,
         }
@@ -91,6 +100,8 @@ pub struct Overrides {
     pub admin_password: Option<String>,
     /// `--no-gpu`.
     pub no_gpu: bool,
+    pub remotejit_port: Option<u16>,
+    pub remotejit_bind: Option<String>,
 }
 
 impl Config {
@@ -126,6 +137,15 @@ impl Config {
         }
         if overrides.no_gpu {
             config.gpu = false;
+        }
+        if let Some(port) = overrides.remotejit_port {
+            config.remotejit_port = Some(port);
+        }
+        if let Some(bind) = &overrides.remotejit_bind {
+            config.remotejit_bind = parse_bind(bind).map_err(|message| Error::Setting {
+                name: "remotejit_bind".into(),
+                message,
+            })?;
         }
         config.resolve_admin(overrides.admin_password.as_deref())?;
         if config.max_connections == 0 {
@@ -184,6 +204,18 @@ impl Config {
                 }
                 "gpu" => {
                     self.gpu = value.as_bool().ok_or_else(|| wrong("true or false"))?;
+                }
+                "remotejit_port" => {
+                    self.remotejit_port = Some(
+                        value
+                            .as_integer()
+                            .and_then(|n| u16::try_from(n).ok())
+                            .ok_or_else(|| wrong("a port number"))?,
+                    );
+                }
+                "remotejit_bind" => {
+                    let text = value.as_str().ok_or_else(|| wrong("a string"))?;
+                    self.remotejit_bind = parse_bind(text)?;
                 }
                 "users" => {
                     let users = value.as_table().ok_or_else(|| wrong("a table of users"))?;
@@ -326,6 +358,38 @@ mod tests {
         assert_eq!(config.runtime_udfs, RuntimeUdfPolicy::SuperuserOnly);
         assert!(config.users["admin"].superuser);
         assert!(!config.users["alice"].superuser);
+    }
+
+    #[test]
+    fn remotejit_listener_is_off_by_default_and_loopback() {
+        let config = Config::load(None, &Overrides::default()).unwrap();
+        assert_eq!(config.remotejit_port, None);
+        assert!(config.remotejit_bind.is_loopback());
+        let config = load(
+            "remotejit_port = 11532\nremotejit_bind = \"0.0.0.0\"\n",
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(config.remotejit_port, Some(11532));
+        assert!(config.remotejit_bind.is_unspecified());
+        let config = load(
+            "remotejit_port = 11532\n",
+            Overrides {
+                remotejit_port: Some(11540),
+                remotejit_bind: Some("localhost".into()),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(config.remotejit_port, Some(11540));
+        assert!(config.remotejit_bind.is_loopback());
+        let err = load("remotejit_port = 70000\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`remotejit_port` must be a port number"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -63,6 +63,29 @@ pub enum Error {
     RegistrationNeedsSuperuser,
     #[error("internal error (a bug in udf-server): {0}")]
     Internal(String),
+
+    // --- rbc RemoteJIT (the `--remotejit-port` listener) --------------------------------
+    #[error("cannot unpickle the arguments of `{function}`: {message}")]
+    Unpickle { function: String, message: String },
+    #[error("unsupported signature `{mangled}` for `{name}`: {message}")]
+    RemoteJitSignature {
+        name: String,
+        mangled: String,
+        message: String,
+    },
+    #[error("cannot compile `{name}`: {source}")]
+    RemoteJitCompile {
+        name: String,
+        #[source]
+        source: compiler::Error,
+    },
+    #[error("no such compiled function `{name}`. Available functions: {available}")]
+    NoSuchFunction { name: String, available: String },
+    /// A call whose arguments do not fit the compiled signature.
+    #[error("`{function}` {message}")]
+    RemoteJitArguments { function: String, message: String },
+    #[error("remote python execution is disabled on udf-server")]
+    RemotePythonDisabled,
 }
 
 impl Error {

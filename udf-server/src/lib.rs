@@ -2,7 +2,8 @@
 //!
 //! The daemon (`bin/udf-server.rs`): [`config`] (file, environment, flags), [`server`]
 //! (accept loop, a thread per connection, graceful stop), [`sessions`] (global sessions),
-//! [`heavy`] (the HeavyDB-compatible Thrift methods over a [`db_glue::Engine`]).
+//! [`heavy`] (the HeavyDB-compatible Thrift methods over a [`db_glue::Engine`]),
+//! [`remotejit`] (rbc's RemoteJIT protocol on a second, optional port).
 //!
 //! `udf-sql` runs SQL in-process on an engine or, with `--host`, on a server:
 //! [`splitter`] finds statement boundaries (psql rules, `$$` bodies included),
@@ -15,6 +16,7 @@ pub mod config;
 pub mod error;
 pub mod heavy;
 pub mod remote;
+pub mod remotejit;
 pub mod render;
 pub mod server;
 pub mod sessions;

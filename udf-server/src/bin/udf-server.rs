@@ -1,5 +1,6 @@
 //! `udf-server`: the daemon. Serves HeavyDB's Thrift protocol (port 6274) over an engine
-//! whose SQL functions include user-defined ones compiled from LLVM IR.
+//! whose SQL functions include user-defined ones compiled from LLVM IR, and, with
+//! `--remotejit-port`, rbc's RemoteJIT protocol.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,6 +14,8 @@ use db_glue::{Engine, EngineConfig};
 use tracing_subscriber::EnvFilter;
 use udf_server::config::{Config, Overrides};
 use udf_server::heavy::{HeavyService, version_string};
+use udf_server::remotejit::RemoteJit;
+use udf_server::remotejit::listener::RemoteJitServer;
 use udf_server::server::{Server, ServerLimits};
 use udf_server::sessions::SessionStore;
 use udf_thrift::HeavySyncProcessor;
@@ -54,6 +57,16 @@ struct Args {
     /// Never use a GPU, even when one is present.
     #[arg(long)]
     no_gpu: bool,
+
+    /// Also serve rbc's RemoteJIT protocol (`rbc.RemoteJIT(host=..., port=PORT)`) on this
+    /// port [default: off]. It has no authentication: keep it on loopback.
+    #[arg(long, value_name = "PORT", env = "UDF_REMOTEJIT_PORT")]
+    remotejit_port: Option<u16>,
+
+    /// Address of the RemoteJIT listener [default: 127.0.0.1]. Anyone who can reach it
+    /// can run native code on this machine.
+    #[arg(long, value_name = "ADDR", env = "UDF_REMOTEJIT_BIND")]
+    remotejit_bind: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -83,6 +96,8 @@ fn run(args: Args) -> Result<()> {
             .ok()
             .filter(|p| !p.is_empty()),
         no_gpu: args.no_gpu,
+        remotejit_port: args.remotejit_port,
+        remotejit_bind: args.remotejit_bind,
     };
     let config = Arc::new(Config::load(args.config.as_deref(), &overrides)?);
     if config.default_admin_password {
@@ -109,6 +124,8 @@ fn run(args: Args) -> Result<()> {
         db_glue::GpuState::Absent(reason) => tracing::info!(%reason, "UDFs run on the CPU only"),
     }
     let sessions = Arc::new(SessionStore::new(config.session_idle_timeout));
+    // RemoteJIT compiles with the engine's compiler: one cache, one IR policy.
+    let compiler = Arc::clone(engine.compiler());
     let service = HeavyService::new(
         engine,
         Arc::clone(&sessions),
@@ -123,6 +140,23 @@ fn run(args: Args) -> Result<()> {
             ..InputLimits::default()
         },
     };
+    // Both ports are bound before either serves, so a port in use fails the whole start.
+    let remotejit = match config.remotejit_port {
+        None => None,
+        Some(port) => {
+            let addr = SocketAddr::new(config.remotejit_bind, port);
+            if !config.remotejit_bind.is_loopback() {
+                tracing::warn!(
+                    address = %addr,
+                    "the RemoteJIT listener has no authentication: anyone who reaches it can \
+                     run native code on this machine"
+                );
+            }
+            let server = RemoteJitServer::bind(addr, RemoteJit::new(compiler), limits.clone())
+                .with_context(|| format!("cannot listen for RemoteJIT on {addr}"))?;
+            Some(server)
+        }
+    };
     let addr = SocketAddr::new(config.bind, config.port);
     let server = Server::bind(addr, Arc::new(HeavySyncProcessor::new(service)), limits)
         .with_context(|| format!("cannot listen on {addr}"))?
@@ -132,7 +166,20 @@ fn run(args: Args) -> Result<()> {
                 tracing::info!(expired, "idle sessions expired");
             }
         });
+    let remotejit = match remotejit {
+        None => None,
+        Some(rjit) => {
+            tracing::info!(address = %rjit.local_addr()?, "rbc RemoteJIT listening");
+            let stop = rjit.stop_handle()?;
+            let thread = std::thread::Builder::new()
+                .name("remotejit".into())
+                .spawn(move || rjit.run(STOP_GRACE))
+                .context("cannot start the RemoteJIT listener")?;
+            Some((stop, thread))
+        }
+    };
     let stop = server.stop_handle()?;
+    let remotejit_stop = remotejit.as_ref().map(|(stop, _)| stop.clone());
     runtime.spawn(async move {
         let mut term =
             match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -147,6 +194,9 @@ fn run(args: Args) -> Result<()> {
             _ = term.recv() => tracing::info!("SIGTERM received"),
         }
         stop.stop();
+        if let Some(stop) = remotejit_stop {
+            stop.stop();
+        }
     });
     tracing::info!(
         address = %server.local_addr()?,
@@ -156,6 +206,12 @@ fn run(args: Args) -> Result<()> {
         "udf-server listening"
     );
     server.run(STOP_GRACE)?;
+    if let Some((stop, thread)) = remotejit {
+        stop.stop();
+        if thread.join().is_err() {
+            tracing::error!("the RemoteJIT listener panicked");
+        }
+    }
     runtime.shutdown_timeout(Duration::from_secs(5));
     tracing::info!("udf-server stopped");
     Ok(())

@@ -193,11 +193,126 @@ def server(tmp_path_factory):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
-    if rep.failed and _SERVER is not None:
-        state = "running" if _SERVER.proc.poll() is None else f"exited ({_SERVER.proc.returncode})"
-        rep.sections.append(
-            (f"udf-server stderr tail ({state})", _SERVER.stderr_tail(40))
-        )
+    if rep.failed:
+        for label, srv in (("udf-server", _SERVER), ("udf-server (remotejit)", _REMOTEJIT_SERVER)):
+            if srv is None:
+                continue
+            state = "running" if srv.proc.poll() is None else f"exited ({srv.proc.returncode})"
+            rep.sections.append((f"{label} stderr tail ({state})", srv.stderr_tail(40)))
+
+
+# --------------------------------------------------------------------------- RemoteJIT
+
+_REMOTEJIT_SERVER = None  # for the report hook
+
+
+@dataclass
+class RemoteJitServer:
+    """A udf-server started with --remotejit-port (its own process and data dir, so the
+    RemoteJIT tests cannot disturb the HeavyDB ones, and vice versa)."""
+
+    host: str
+    port: int
+    remotejit_port: int
+    proc: subprocess.Popen
+    stderr_path: Path
+
+    def stderr_tail(self, lines: int = 60) -> str:
+        return _tail(self.stderr_path, lines)
+
+    def check_alive(self):
+        rc = self.proc.poll()
+        if rc is not None:
+            pytest.fail(
+                f"udf-server exited with code {rc}; stderr tail:\n{self.stderr_tail()}",
+                pytrace=False,
+            )
+
+
+@pytest.fixture(scope="session")
+def remotejit_server(tmp_path_factory):
+    """udf-server with `--remotejit-port <free>` on loopback (rbc RemoteJIT protocol)."""
+    global _REMOTEJIT_SERVER
+    binary = _server_binary()
+    base = tmp_path_factory.mktemp("udf-server-remotejit")
+    data_dir = base / "data"
+    data_dir.mkdir()
+    stderr_path = base / "stderr.log"
+    port, rjit_port = _free_port(), _free_port()
+    while rjit_port == port:
+        rjit_port = _free_port()
+    env = dict(os.environ)
+    env.pop("UDF_ADMIN_PASSWORD", None)
+    env.pop("UDF_REMOTEJIT_BIND", None)
+    env["RUST_LOG"] = "info"
+    cmd = [
+        str(binary),
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--data-dir", str(data_dir),
+        "--remotejit-port", str(rjit_port),
+    ]
+    with open(stderr_path, "wb") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err,
+                                stdin=subprocess.DEVNULL, env=env)
+    srv = RemoteJitServer(host="127.0.0.1", port=port, remotejit_port=rjit_port, proc=proc,
+                          stderr_path=stderr_path)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(
+                f"udf-server exited early with code {proc.returncode}: {' '.join(cmd)}\n"
+                f"stderr tail:\n{srv.stderr_tail()}",
+                pytrace=False,
+            )
+        try:
+            with socket.create_connection(("127.0.0.1", rjit_port), timeout=1):
+                break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            pytest.fail(
+                f"udf-server did not accept RemoteJIT connections on port {rjit_port} within "
+                f"{START_TIMEOUT_S} s\nstderr tail:\n{srv.stderr_tail()}",
+                pytrace=False,
+            )
+        time.sleep(0.1)
+
+    _REMOTEJIT_SERVER = srv
+    yield srv
+    _REMOTEJIT_SERVER = None
+
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            pytest.fail(
+                f"udf-server did not exit within {STOP_TIMEOUT_S} s of SIGTERM\n"
+                f"stderr tail:\n{srv.stderr_tail()}",
+                pytrace=False,
+            )
+    else:
+        rc = proc.returncode
+    assert rc == 0, f"udf-server exited with code {rc}\nstderr tail:\n{srv.stderr_tail()}"
+
+
+@pytest.fixture
+def rjit(remotejit_server):
+    """A fresh, unmodified `rbc.RemoteJIT` client on the server's RemoteJIT port. host is
+    always given: rbc replaces 'localhost' by the machine's LAN address."""
+    from rbc import RemoteJIT
+
+    remotejit_server.check_alive()
+    yield RemoteJIT(host="127.0.0.1", port=remotejit_server.remotejit_port)
+    remotejit_server.check_alive()
+
+
+# --------------------------------------------------------------------------- HeavyDB
 
 
 @pytest.fixture

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Creates (or refreshes) the Python virtual environment with the real HeavyDB clients
 # (pyheavydb, heavyai, rbc-project) that udf-server/tests/clients drives. Idempotent: the
-# pip install runs only when udf-server/tests/clients/requirements.txt changed since the
-# last successful install (its hash is kept inside the venv).
+# pip install runs only when udf-server/tests/clients/requirements.txt (or $UDF_REQUIREMENTS)
+# changed since the last successful install (its hash is kept inside the venv).
 #   scripts/setup-python.sh          # prints the venv path on its last line
 #   UDF_VENV=/some/dir scripts/setup-python.sh
+#   UDF_VENV=/some/dir UDF_REQUIREMENTS=python/requirements-numba068.txt scripts/setup-python.sh
+#                                    # another venv from another pinned list (see
+#                                    # scripts/setup-python-matrix.sh)
 #   source scripts/setup-python.sh   # same, in a child shell; then exports VENV
 # Then: "$VENV/bin/python" -m pytest udf-server/tests/clients
 
@@ -21,7 +24,7 @@ fi
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-REQ="$ROOT/udf-server/tests/clients/requirements.txt"
+REQ="${UDF_REQUIREMENTS:-$ROOT/udf-server/tests/clients/requirements.txt}"
 VENV="${UDF_VENV:-$HOME/.cache/udf-server/venv}"
 PYTHON="${PYTHON:-python3}"
 STAMP="$VENV/.requirements.sha256"

@@ -23,6 +23,14 @@ step "client protocol tests (pytest)"
 # `cargo test` built the daemon (udf-server's integration tests need its binaries).
 UDF_SERVER_BIN="$CARGO_TARGET_DIR/debug/udf-server" \
   "$VENV/bin/python" -m pytest udf-server/tests/clients -q -p no:cacheprovider 2>&1 | tee -a /tmp/udf-test.log
+# The notebook client (python/, with the quickstart notebook's test) in both environments
+# of its matrix: numba 0.61 / numpy 1.26 ($VENV) and numba 0.68 / numpy 2 ($VENV_NUMBA068).
+source scripts/setup-python-matrix.sh
+for venv in "$VENV" "$VENV_NUMBA068"; do
+  step "udf_client tests (pytest python/tests) in $venv"
+  UDF_SERVER_BIN="$CARGO_TARGET_DIR/debug/udf-server" \
+    "$venv/bin/python" -m pytest python/tests -q -p no:cacheprovider 2>&1 | tee -a /tmp/udf-test.log
+done
 # One closing line over all test binaries (libtest's, the sqllogictest runner's, pytest's).
 awk '/^test result:/ { p += $4; f += $6; s += $8 }
      /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }

@@ -62,8 +62,8 @@ impl IrFunction {
     }
 
     /// Runs the overload that `args` select on them, one row on the CPU, without SQL.
-    /// `literals`: type the values as SQL literals would be (integers and doubles as
-    /// narrow as their value allows) rather than as given. Returns the result and the
+    /// `literals`: type integers as SQL literals would be (as narrow as their value
+    /// allows) rather than as given. Returns the result and the
     /// overload that ran, as `name(BIGINT, BIGINT) -> BIGINT`.
     pub(crate) fn call(
         &self,
@@ -71,8 +71,17 @@ impl IrFunction {
         literals: bool,
     ) -> Result<(ScalarValue, String)> {
         let types: Vec<DataType> = args.iter().map(ScalarValue::data_type).collect();
-        let selecting = if literals {
-            call_types(&types, &args.iter().map(Some).collect::<Vec<_>>())
+        // Integers are typed as narrowly as a SQL literal; floats stay DOUBLE (a client's
+        // float is a double, and narrowing `1.5` to FLOAT would pick a float32 overload).
+        let selecting: Vec<DataType> = if literals {
+            args.iter()
+                .zip(&types)
+                .map(|(value, ty)| match value {
+                    ScalarValue::Int64(_) => narrowest_literal(value)
+                        .map_or_else(|| ty.clone(), |narrow| narrow.data_type()),
+                    _ => ty.clone(),
+                })
+                .collect()
         } else {
             types.clone()
         };

@@ -623,6 +623,31 @@ fn udf_call_runs_the_chosen_overload_without_sql() {
         Some(udf_thrift::OrderedFloat(3.5))
     );
     assert_eq!(r.type_.as_deref(), Some("DOUBLE"));
+    // 1.5 is exact in float32, but an untyped float is a DOUBLE: no FLOAT overload is
+    // preferred for it.
+    c.sql_execute(
+        s.clone(),
+        format!(
+            "CREATE FUNCTION add(FLOAT, FLOAT) RETURNS FLOAT LANGUAGE llvm AS $$\
+             define float @addf(float %a, float %b) {{\n  %r = fadd float %a, %b\n  \
+             ret float %r\n}}\n$$, 'addf'"
+        ),
+        true,
+        String::new(),
+        -1,
+        -1,
+    )
+    .unwrap_or_else(|e| panic!("{}", udf_thrift::error_message(&e)));
+    let r = call(&mut c, "add", vec![datum(0, 1.5, false), datum(0, 2.0, false)], &[]).unwrap();
+    assert_eq!(r.signature.as_deref(), Some("add(DOUBLE, DOUBLE) -> DOUBLE"));
+    let r = call(
+        &mut c,
+        "add",
+        vec![datum(0, 1.5, false), datum(0, 2.0, false)],
+        &["FLOAT", "FLOAT"],
+    )
+    .unwrap();
+    assert_eq!(r.signature.as_deref(), Some("add(FLOAT, FLOAT) -> FLOAT"));
     // Booleans come back as 0/1 typed BOOLEAN; NULL in, NULL out.
     let r = call(&mut c, "is_pos", vec![datum(0, -1.0, false)], &[]).unwrap();
     assert_eq!(r.type_.as_deref(), Some("BOOLEAN"));

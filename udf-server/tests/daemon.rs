@@ -638,8 +638,17 @@ fn udf_call_runs_the_chosen_overload_without_sql() {
         -1,
     )
     .unwrap_or_else(|e| panic!("{}", udf_thrift::error_message(&e)));
-    let r = call(&mut c, "add", vec![datum(0, 1.5, false), datum(0, 2.0, false)], &[]).unwrap();
-    assert_eq!(r.signature.as_deref(), Some("add(DOUBLE, DOUBLE) -> DOUBLE"));
+    let r = call(
+        &mut c,
+        "add",
+        vec![datum(0, 1.5, false), datum(0, 2.0, false)],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        r.signature.as_deref(),
+        Some("add(DOUBLE, DOUBLE) -> DOUBLE")
+    );
     let r = call(
         &mut c,
         "add",

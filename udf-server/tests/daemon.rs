@@ -627,11 +627,10 @@ fn udf_call_runs_the_chosen_overload_without_sql() {
     // preferred for it.
     c.sql_execute(
         s.clone(),
-        format!(
-            "CREATE FUNCTION add(FLOAT, FLOAT) RETURNS FLOAT LANGUAGE llvm AS $$\
-             define float @addf(float %a, float %b) {{\n  %r = fadd float %a, %b\n  \
-             ret float %r\n}}\n$$, 'addf'"
-        ),
+        "CREATE FUNCTION add(FLOAT, FLOAT) RETURNS FLOAT LANGUAGE llvm AS $$\
+         define float @addf(float %a, float %b) {\n  %r = fadd float %a, %b\n  \
+         ret float %r\n}\n$$, 'addf'"
+            .into(),
         true,
         String::new(),
         -1,

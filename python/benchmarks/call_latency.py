@@ -4,7 +4,8 @@
   registration with the server, the server's compile) to the first result of ``add(1, 2)``,
   cold (the first function of the process: Numba's lazy initialisation included) and warm;
 * the round trip of ``add(1, 2)`` over loopback: p50/p90/p99 of N calls, after a warm-up,
-  through ``udf_call`` and through the SQL fallback (``SELECT add(1, 2)``).
+  through ``udf_call`` and through the SQL fallback (``SELECT add(1, 2)``), and the p50 of
+  ``get_version`` on the same connection (the protocol alone) as the baseline.
 
     python python/benchmarks/call_latency.py                    # starts a local udf-server
     python python/benchmarks/call_latency.py --binary target/release/udf-server
@@ -76,6 +77,12 @@ def main():
             print(f"[{mode}] decorate → first call ({label}): {first * 1e3:.1f} ms ({reg})")
             samples = round_trips(fn, args.calls)
             results[mode] = samples
+            if mode == "udf_call":
+                # The floor of any call on this connection, same run: the protocol alone.
+                floor = round_trips(lambda a, b: client._conn.call("get_version"), args.calls)
+                print(f"[baseline] get_version x{args.calls}: "
+                      f"p50 {statistics.median(floor) * 1e3:.3f} ms; add(1, 2) p50 is "
+                      f"{statistics.median(samples) / statistics.median(floor):.2f}x that")
             path = fn.call(1, 2).path
             print(f"[{mode}] add(1, 2) x{args.calls} via {path}: "
                   f"p50 {statistics.median(samples) * 1e3:.3f} ms, "

@@ -2,9 +2,11 @@
 //! HeavyDB's port 6274 speaks it.
 //!
 //! The accept loop (and so threads, limits and shutdown) belongs to the daemon; this module
-//! only turns bytes into calls of a [`TProcessor`] and makes sure that whatever a peer
-//! sends, it gets an answer naming the problem and the server's state is untouched. After
-//! an error that leaves the stream position unknown, the connection must be closed.
+//! only turns bytes into calls of a [`Service`]'s processors and makes sure that whatever a
+//! peer sends, it gets an answer naming the problem and the server's state is untouched.
+//! After an error that leaves the stream position unknown, the connection must be closed.
+//! Both ports use it: HeavyDB's (one processor, plain method names) and rbc's RemoteJIT
+//! (multiplexed `service:method` names, see [`crate::remotejit`]).
 
 use std::io::{self, BufRead, BufReader, BufWriter, ErrorKind, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -12,13 +14,43 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 use thrift::protocol::{
-    TBinaryOutputProtocol, TInputProtocol, TMessageIdentifier, TMessageType, TOutputProtocol, TType,
+    TBinaryOutputProtocol, TFieldIdentifier, TInputProtocol, TMessageIdentifier, TMessageType,
+    TOutputProtocol, TSerializable, TStoredInputProtocol, TStructIdentifier, TType,
 };
 use thrift::server::TProcessor;
 use thrift::{ApplicationError, ApplicationErrorKind};
 
-use crate::generated::heavy::HEAVY_METHODS;
+use crate::generated::heavy::{HEAVY_METHODS, HeavySyncHandler, HeavySyncProcessor};
 use crate::input::{InputLimits, LimitedBinaryInput};
+
+/// What one port serves: which processor runs a call, and how its refusals look.
+pub trait Service {
+    /// The processor of the call named `name` and the method name that processor
+    /// dispatches on (and replies with), or `None` for an unknown method.
+    fn route<'n>(&self, name: &'n str) -> Option<(&dyn TProcessor, &'n str)>;
+
+    /// Why `name` is unknown, for its `UNKNOWN_METHOD` reply.
+    fn unknown_method(&self, name: &str) -> String {
+        format!("unknown method `{name}`")
+    }
+
+    /// Writes the exception every method declares as result field 1, saying `message`:
+    /// what a refused call is answered with, so that any client shows the message.
+    fn write_refusal(&self, message: &str, o: &mut dyn TOutputProtocol) -> thrift::Result<()>;
+}
+
+/// HeavyDB's port: one processor, plain method names, `TDBException` refusals.
+impl<H: HeavySyncHandler> Service for HeavySyncProcessor<H> {
+    fn route<'n>(&self, name: &'n str) -> Option<(&dyn TProcessor, &'n str)> {
+        HEAVY_METHODS
+            .contains(&name)
+            .then_some((self as &dyn TProcessor, name))
+    }
+
+    fn write_refusal(&self, message: &str, o: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+        crate::TDBException::new(message.to_string()).write_to_out_protocol(o)
+    }
+}
 
 /// Whether the next call has started arriving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,9 +131,10 @@ impl Connection {
         }
     }
 
-    /// Reads one call, runs it through `processor` and writes the reply. `read_timeout`
-    /// bounds how long the rest of a started call may take to arrive.
-    pub fn serve_call(&mut self, processor: &dyn TProcessor, read_timeout: Duration) -> Served {
+    /// Reads one call, runs it through the processor `service` routes it to and writes
+    /// the reply. `read_timeout` bounds how long the rest of a started call may take to
+    /// arrive.
+    pub fn serve_call(&mut self, service: &dyn Service, read_timeout: Duration) -> Served {
         if let Err(e) = self.stream.set_read_timeout(Some(read_timeout)) {
             return Served::Broken {
                 method: None,
@@ -139,14 +172,14 @@ impl Connection {
                 reason,
             };
         }
-        if !HEAVY_METHODS.contains(&method.as_str()) {
+        let Some((processor, dispatched)) = service.route(&method) else {
             // Consume the arguments so that the next call starts where it should.
             let skipped = self
                 .input
                 .read_message_begin()
                 .and_then(|_| self.input.skip(TType::Struct))
                 .and_then(|_| self.input.read_message_end());
-            let reason = format!("unknown method `{method}`");
+            let reason = service.unknown_method(&method);
             self.reply_exception(&ident, ApplicationErrorKind::UnknownMethod, &reason);
             return match skipped {
                 Ok(()) => Served::UnknownMethod { method },
@@ -155,10 +188,15 @@ impl Connection {
                     reason: format!("{reason}; its arguments are unreadable: {e}"),
                 },
             };
-        }
+        };
+        // The processor reads the header again, under the name it dispatches on.
+        let header = TMessageIdentifier::new(dispatched, ident.message_type, ident.sequence_number);
         let input = &mut self.input;
         let output = &mut self.output;
-        let result = catch_unwind(AssertUnwindSafe(|| processor.process(input, output)));
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            input.read_message_begin()?;
+            processor.process(&mut TStoredInputProtocol::new(input, header), output)
+        }));
         match result {
             Ok(Ok(())) if self.input.failure().is_none() => Served::Call { method },
             // The generated processor already answered with an exception; the stream
@@ -183,9 +221,9 @@ impl Connection {
         }
     }
 
-    /// Answers the next call with `TDBException { message }` without running it: every
-    /// method declares that exception as result field 1, so any client shows `message`.
-    pub fn refuse_call(&mut self, message: &str, read_timeout: Duration) {
+    /// Answers the next call with `service`'s refusal saying `message`, without running
+    /// it. The reply carries the method name the call would have been answered under.
+    pub fn refuse_call(&mut self, service: &dyn Service, message: &str, read_timeout: Duration) {
         if self.stream.set_read_timeout(Some(read_timeout)).is_err() {
             return;
         }
@@ -196,24 +234,16 @@ impl Connection {
         else {
             return;
         };
-        let header = TMessageIdentifier::new(
-            ident.name.clone(),
-            TMessageType::Reply,
-            ident.sequence_number,
-        );
-        let exception = crate::TDBException::new(message.to_string());
+        let name = service
+            .route(&ident.name)
+            .map_or(ident.name.as_str(), |(_, dispatched)| dispatched);
+        let header = TMessageIdentifier::new(name, TMessageType::Reply, ident.sequence_number);
         let o = &mut self.output;
         let _ = o
             .write_message_begin(&header)
-            .and_then(|_| o.write_struct_begin(&thrift::protocol::TStructIdentifier::new("result")))
-            .and_then(|_| {
-                o.write_field_begin(&thrift::protocol::TFieldIdentifier::new(
-                    "e",
-                    TType::Struct,
-                    1,
-                ))
-            })
-            .and_then(|_| thrift::protocol::TSerializable::write_to_out_protocol(&exception, o))
+            .and_then(|_| o.write_struct_begin(&TStructIdentifier::new("result")))
+            .and_then(|_| o.write_field_begin(&TFieldIdentifier::new("e", TType::Struct, 1)))
+            .and_then(|_| service.write_refusal(message, o))
             .and_then(|_| o.write_field_end())
             .and_then(|_| o.write_field_stop())
             .and_then(|_| o.write_struct_end())

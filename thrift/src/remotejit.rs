@@ -8,25 +8,18 @@
 //! whose result field 1 is an `Exception` with the text `"<PythonErrorClass>: <text>"`
 //! (an EXCEPTION message would surface as an untranslated `TApplicationException`).
 //! The `info` service is answered here; `remotejit` goes to a [`RemotejitSyncHandler`].
+//! Connections are served by [`crate::connection::Connection`], as HeavyDB's are; what
+//! differs is this port's [`Service`].
 
-use std::io::{self, BufRead, BufReader, BufWriter, ErrorKind, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::Duration;
-
-use thrift::protocol::{
-    TBinaryOutputProtocol, TInputProtocol, TMessageIdentifier, TMessageType, TOutputProtocol,
-    TStoredInputProtocol, TType,
-};
+use thrift::protocol::{TOutputProtocol, TSerializable};
 use thrift::server::TProcessor;
 use thrift::{ApplicationError, ApplicationErrorKind};
 
-use crate::connection::{Readiness, Served, panic_message};
+use crate::connection::Service;
 pub use crate::generated::remotejit::{
     Data, DataKind, Exception, ExceptionKind, RemotejitSyncHandler,
 };
 use crate::generated::remotejit::{InfoSyncHandler, InfoSyncProcessor, RemotejitSyncProcessor};
-use crate::input::{InputLimits, LimitedBinaryInput};
 
 /// What `info:thrift_content` returns. The client writes it to a file and parses it with
 /// thriftpy2, then looks up `Exception`, `ExceptionKind.EXC_*` and `remotejit` by name,
@@ -95,8 +88,12 @@ impl<H: RemotejitSyncHandler> RemoteJitService<H> {
             remotejit: RemotejitSyncProcessor::new(handler),
         }
     }
+}
 
-    /// The processor of a multiplexed call name, and the bare method name it expects.
+/// Calls are multiplexed (`remotejit:compile`) and dispatched, and answered, under the
+/// bare method name; refusals are `Exception { EXC_MESSAGE, … }` replies, which the client
+/// raises as the message says (`"RuntimeError: …"`).
+impl<H: RemotejitSyncHandler> Service for RemoteJitService<H> {
     fn route<'n>(&self, name: &'n str) -> Option<(&dyn TProcessor, &'n str)> {
         let (service, method) = name.split_once(':')?;
         match service {
@@ -105,234 +102,32 @@ impl<H: RemotejitSyncHandler> RemoteJitService<H> {
             _ => None,
         }
     }
-}
 
-/// One client connection of the RemoteJIT port (strict binary protocol, buffered
-/// transport, no frame prefix).
-pub struct RemoteJitConnection {
-    stream: TcpStream,
-    peer: Option<SocketAddr>,
-    input: LimitedBinaryInput<BufReader<TcpStream>>,
-    output: TBinaryOutputProtocol<BufWriter<TcpStream>>,
-}
-
-impl RemoteJitConnection {
-    pub fn new(stream: TcpStream, limits: InputLimits) -> io::Result<Self> {
-        stream.set_nodelay(true)?;
-        let peer = stream.peer_addr().ok();
-        let reader = BufReader::with_capacity(64 << 10, stream.try_clone()?);
-        let writer = BufWriter::with_capacity(64 << 10, stream.try_clone()?);
-        Ok(RemoteJitConnection {
-            stream,
-            peer,
-            input: LimitedBinaryInput::new(reader, limits),
-            output: TBinaryOutputProtocol::new(writer, true),
-        })
+    fn unknown_method(&self, name: &str) -> String {
+        format!(
+            "unknown method `{name}` (this port serves info:thrift_content and remotejit:{})",
+            REMOTEJIT_METHODS.join(", remotejit:")
+        )
     }
 
-    pub fn peer(&self) -> Option<SocketAddr> {
-        self.peer
-    }
-
-    /// Waits at most `wait` for the first bytes of the next call, so that an idle
-    /// connection's thread can notice a shutdown.
-    pub fn wait(&mut self, wait: Duration) -> io::Result<Readiness> {
-        let reader = self.input.get_mut();
-        if !reader.buffer().is_empty() {
-            return Ok(Readiness::Call);
-        }
-        self.stream
-            .set_read_timeout(Some(wait.max(Duration::from_millis(1))))?;
-        match reader.fill_buf() {
-            Ok([]) => Ok(Readiness::Closed),
-            Ok(_) => Ok(Readiness::Call),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-                ) =>
-            {
-                Ok(Readiness::Idle)
-            }
-            Err(e) if e.kind() == ErrorKind::ConnectionReset => Ok(Readiness::Closed),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Reads one multiplexed call, runs it and writes the reply. `read_timeout` bounds
-    /// how long the rest of a started call may take to arrive.
-    pub fn serve_call<H: RemotejitSyncHandler>(
-        &mut self,
-        service: &RemoteJitService<H>,
-        read_timeout: Duration,
-    ) -> Served {
-        if let Err(e) = self.stream.set_read_timeout(Some(read_timeout)) {
-            return Served::Broken {
-                method: None,
-                reason: format!("cannot set the read timeout: {e}"),
-            };
-        }
-        let ident = match self.input.read_message_begin() {
-            Ok(ident) => ident,
-            Err(e) => {
-                let reason = self
-                    .input
-                    .failure()
-                    .map(str::to_string)
-                    .unwrap_or(e.to_string());
-                let header = TMessageIdentifier::new("", TMessageType::Exception, 0);
-                self.reply_exception(&header, ApplicationErrorKind::ProtocolError, &reason);
-                return Served::Broken {
-                    method: None,
-                    reason,
-                };
-            }
-        };
-        let method = ident.name.clone();
-        if !matches!(
-            ident.message_type,
-            TMessageType::Call | TMessageType::OneWay
-        ) {
-            let reason = format!(
-                "expected a call, got a {:?} message for `{method}`",
-                ident.message_type
-            );
-            self.reply_exception(&ident, ApplicationErrorKind::InvalidMessageType, &reason);
-            return Served::Broken {
-                method: Some(method),
-                reason,
-            };
-        }
-        let Some((processor, bare)) = service.route(&method) else {
-            // Consume the arguments so that a next call would start where it should.
-            let skipped = self
-                .input
-                .skip(TType::Struct)
-                .and_then(|_| self.input.read_message_end());
-            let reason = format!(
-                "unknown method `{method}` (this port serves info:thrift_content and \
-                 remotejit:{})",
-                REMOTEJIT_METHODS.join(", remotejit:")
-            );
-            self.reply_exception(&ident, ApplicationErrorKind::UnknownMethod, &reason);
-            return match skipped {
-                Ok(()) => Served::UnknownMethod { method },
-                Err(e) => Served::Broken {
-                    method: Some(method),
-                    reason: format!("{reason}; its arguments are unreadable: {e}"),
-                },
-            };
-        };
-        // The generated processors dispatch on, and reply with, the bare method name.
-        let bare_ident = TMessageIdentifier::new(bare, ident.message_type, ident.sequence_number);
-        let input = &mut self.input;
-        let output = &mut self.output;
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            let mut stored = TStoredInputProtocol::new(input, bare_ident);
-            processor.process(&mut stored, output)
-        }));
-        match result {
-            Ok(Ok(())) if self.input.failure().is_none() => Served::Call { method },
-            // The generated processor already answered with an exception; the stream
-            // position is unknown, so the connection ends here.
-            Ok(Ok(())) => Served::Broken {
-                method: Some(method),
-                reason: self.input.failure().unwrap_or_default().to_string(),
-            },
-            Ok(Err(e)) => Served::Broken {
-                method: Some(method),
-                reason: format!("cannot answer: {e}"),
-            },
-            Err(panic) => {
-                let what = panic_message(panic.as_ref());
-                let reason = format!("internal error (a bug in udf-server) in `{method}`: {what}");
-                self.reply_exception(&ident, ApplicationErrorKind::InternalError, &reason);
-                Served::Broken {
-                    method: Some(method),
-                    reason,
-                }
-            }
-        }
-    }
-
-    /// Answers the next call with an `Exception { EXC_MESSAGE, message }` reply without
-    /// running it (every `remotejit` method declares it as result field 1, so the
-    /// client raises it as `message` says, e.g. `"RuntimeError: …"`).
-    pub fn refuse_call(&mut self, message: &str, read_timeout: Duration) {
-        if self.stream.set_read_timeout(Some(read_timeout)).is_err() {
-            return;
-        }
-        let Ok(ident) = self
-            .input
-            .read_message_begin()
-            .and_then(|ident| self.input.skip(TType::Struct).map(|_| ident))
-        else {
-            return;
-        };
-        let bare = ident
-            .name
-            .split_once(':')
-            .map_or(ident.name.as_str(), |(_, method)| method);
-        let header = TMessageIdentifier::new(bare, TMessageType::Reply, ident.sequence_number);
-        let exception = Exception::new(ExceptionKind::EXC_MESSAGE, message.to_string());
-        let o = &mut self.output;
-        let _ = o
-            .write_message_begin(&header)
-            .and_then(|_| o.write_struct_begin(&thrift::protocol::TStructIdentifier::new("result")))
-            .and_then(|_| {
-                o.write_field_begin(&thrift::protocol::TFieldIdentifier::new(
-                    "e",
-                    TType::Struct,
-                    1,
-                ))
-            })
-            .and_then(|_| thrift::protocol::TSerializable::write_to_out_protocol(&exception, o))
-            .and_then(|_| o.write_field_end())
-            .and_then(|_| o.write_field_stop())
-            .and_then(|_| o.write_struct_end())
-            .and_then(|_| o.write_message_end())
-            .and_then(|_| o.flush());
-    }
-
-    /// Best effort: the peer may be gone or may not be speaking Thrift at all.
-    fn reply_exception(
-        &mut self,
-        to: &TMessageIdentifier,
-        kind: ApplicationErrorKind,
-        message: &str,
-    ) {
-        let header =
-            TMessageIdentifier::new(to.name.clone(), TMessageType::Exception, to.sequence_number);
-        let error = ApplicationError::new(kind, message.to_string());
-        let _ = self
-            .output
-            .write_message_begin(&header)
-            .and_then(|_| {
-                thrift::Error::write_application_error_to_out_protocol(&error, &mut self.output)
-            })
-            .and_then(|_| self.output.write_message_end())
-            .and_then(|_| self.output.flush());
-    }
-
-    /// Closes both directions, so that a peer blocked on a read sees the end.
-    pub fn shutdown(&mut self) {
-        let _ = self.output.flush();
-        let _ = self.stream.shutdown(std::net::Shutdown::Both);
-    }
-}
-
-impl Drop for RemoteJitConnection {
-    fn drop(&mut self) {
-        let _ = self.stream.flush();
+    fn write_refusal(&self, message: &str, o: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+        Exception::new(
+            ExceptionKind::EXC_MESSAGE,
+            format!("RuntimeError: {message}"),
+        )
+        .write_to_out_protocol(o)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connection::{Connection, Readiness, Served};
+    use crate::input::InputLimits;
     use std::collections::BTreeMap;
-    use std::io::Read;
-    use std::net::TcpListener;
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::Duration;
 
     /// Answers like a server that compiled `add_lallA` and fails every other call.
     struct Stub;
@@ -395,7 +190,7 @@ mod tests {
         });
         let (stream, _) = listener.accept().unwrap();
         let service = RemoteJitService::new(Stub);
-        let mut conn = RemoteJitConnection::new(stream, InputLimits::default()).unwrap();
+        let mut conn = Connection::new(stream, InputLimits::default()).unwrap();
         assert_eq!(conn.wait(Duration::from_secs(5)).unwrap(), Readiness::Call);
         let served = conn.serve_call(&service, Duration::from_secs(5));
         conn.shutdown();

@@ -12,8 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use udf_thrift::TProcessor;
-use udf_thrift::connection::{Connection, Readiness, Served};
+use udf_thrift::connection::{Connection, Readiness, Served, Service};
 use udf_thrift::input::InputLimits;
 
 /// How often an idle connection checks for a stop request.
@@ -88,8 +87,14 @@ impl Live {
 
 pub struct Server {
     listener: TcpListener,
-    processor: Arc<dyn TProcessor + Send + Sync>,
+    service: Arc<dyn Service + Send + Sync>,
     limits: ServerLimits,
+    /// Names the port in logs and thread names.
+    port_name: &'static str,
+    /// Closes a connection idle for this long (rbc's RemoteJIT opens one per call, so an
+    /// idle one is someone holding a thread); `None` keeps idle connections (HeavyDB
+    /// clients hold theirs for a session).
+    idle_timeout: Option<Duration>,
     stopping: Arc<AtomicBool>,
     live: Arc<Live>,
     refusing: Arc<AtomicUsize>,
@@ -100,14 +105,16 @@ pub struct Server {
 impl Server {
     pub fn bind(
         addr: SocketAddr,
-        processor: Arc<dyn TProcessor + Send + Sync>,
+        service: Arc<dyn Service + Send + Sync>,
         limits: ServerLimits,
     ) -> std::io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
         Ok(Server {
             listener,
-            processor,
+            service,
             limits,
+            port_name: "heavydb",
+            idle_timeout: None,
             stopping: Arc::new(AtomicBool::new(false)),
             live: Arc::new(Live::default()),
             refusing: Arc::new(AtomicUsize::new(0)),
@@ -117,6 +124,18 @@ impl Server {
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Names the port in logs and thread names (default `heavydb`).
+    pub fn named(mut self, port_name: &'static str) -> Server {
+        self.port_name = port_name;
+        self
+    }
+
+    /// Closes connections idle for `timeout`.
+    pub fn with_idle_timeout(mut self, timeout: Duration) -> Server {
+        self.idle_timeout = Some(timeout);
+        self
     }
 
     pub fn with_housekeeping(mut self, task: impl Fn() + Send + 'static) -> Server {
@@ -156,7 +175,7 @@ impl Server {
                 Ok(pair) => pair,
                 Err(e) => {
                     // EMFILE and friends: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
+                    tracing::warn!(port = self.port_name, error = %e, "accept failed");
                     std::thread::sleep(Duration::from_millis(50));
                     continue;
                 }
@@ -169,6 +188,7 @@ impl Server {
             self.spawn_connection(next_id, stream, peer);
         }
         tracing::info!(
+            port = self.port_name,
             connections = self.live.current(),
             "stopping: no longer accepting; finishing calls in flight"
         );
@@ -176,6 +196,7 @@ impl Server {
         let left = self.live.wait_idle(Instant::now() + grace);
         if left > 0 {
             tracing::warn!(
+                port = self.port_name,
                 connections = left,
                 "stopped with calls still running after the grace period"
             );
@@ -184,42 +205,51 @@ impl Server {
     }
 
     fn spawn_connection(&self, id: u64, stream: TcpStream, peer: SocketAddr) {
-        let processor = Arc::clone(&self.processor);
-        let limits = self.limits.clone();
-        let stopping = Arc::clone(&self.stopping);
+        let connection = ConnectionContext {
+            id,
+            peer,
+            port_name: self.port_name,
+            service: Arc::clone(&self.service),
+            limits: self.limits.clone(),
+            idle_timeout: self.idle_timeout,
+            stopping: Arc::clone(&self.stopping),
+        };
         let live = Arc::clone(&self.live);
         live.enter();
         let spawned = std::thread::Builder::new()
-            .name(format!("conn-{id}"))
+            .name(format!("{}-{id}", self.port_name))
             .spawn(move || {
-                serve_connection(id, stream, peer, processor.as_ref(), &limits, &stopping);
+                connection.serve(stream);
                 live.leave();
             });
         if let Err(e) = spawned {
             self.live.leave();
-            tracing::error!(error = %e, %peer, "cannot start a connection thread");
+            tracing::error!(port = self.port_name, error = %e, %peer, "cannot start a connection thread");
         }
     }
 
-    /// Answers the first call of a connection over the limit with a `TDBException`
-    /// (every method declares one as field 1), so that clients show a clear message.
+    /// Answers the first call of a connection over the limit with the service's refusal
+    /// (every method declares its exception as field 1), so that clients show a clear
+    /// message.
     fn refuse(&self, stream: TcpStream, peer: SocketAddr) {
         let limit = self.limits.max_connections;
-        tracing::warn!(%peer, limit, "connection refused: too many connections");
+        let port = self.port_name;
+        tracing::warn!(port, %peer, limit, "connection refused: too many connections");
         // Bound the refusers too: beyond that, just close.
         if self.refusing.fetch_add(1, Ordering::SeqCst) >= 16 {
             self.refusing.fetch_sub(1, Ordering::SeqCst);
             return;
         }
         let refusing = Arc::clone(&self.refusing);
+        let service = Arc::clone(&self.service);
         let spawned = std::thread::Builder::new()
-            .name("refuse".into())
+            .name(format!("{port}-refuse"))
             .spawn(move || {
                 let message =
                     format!("udf-server is at its limit of {limit} connections; try again later");
                 if let Ok(mut conn) = Connection::new(stream, InputLimits::default()) {
                     if conn.wait(Duration::from_secs(2)).ok() == Some(Readiness::Call) {
-                        conn.refuse_call(&message, Duration::from_secs(2));
+                        conn.refuse_call(service.as_ref(), &message, Duration::from_secs(2));
                     }
                     conn.shutdown();
                 }
@@ -231,49 +261,69 @@ impl Server {
     }
 }
 
-fn serve_connection(
+/// What a connection's thread needs.
+struct ConnectionContext {
     id: u64,
-    stream: TcpStream,
     peer: SocketAddr,
-    processor: &dyn TProcessor,
-    limits: &ServerLimits,
-    stopping: &AtomicBool,
-) {
-    let mut conn = match Connection::new(stream, limits.input) {
-        Ok(conn) => conn,
-        Err(e) => {
-            tracing::warn!(%peer, error = %e, "cannot set up connection");
-            return;
-        }
-    };
-    tracing::debug!(id, %peer, "connection opened");
-    loop {
-        if stopping.load(Ordering::SeqCst) {
-            break;
-        }
-        match conn.wait(IDLE_POLL) {
-            Ok(Readiness::Idle) => continue,
-            Ok(Readiness::Closed) => break,
+    port_name: &'static str,
+    service: Arc<dyn Service + Send + Sync>,
+    limits: ServerLimits,
+    idle_timeout: Option<Duration>,
+    stopping: Arc<AtomicBool>,
+}
+
+impl ConnectionContext {
+    fn serve(self, stream: TcpStream) {
+        let ConnectionContext {
+            id,
+            peer,
+            port_name: port,
+            ..
+        } = self;
+        let mut conn = match Connection::new(stream, self.limits.input) {
+            Ok(conn) => conn,
             Err(e) => {
-                tracing::debug!(id, %peer, error = %e, "connection failed");
+                tracing::warn!(port, %peer, error = %e, "cannot set up connection");
+                return;
+            }
+        };
+        tracing::debug!(port, id, %peer, "connection opened");
+        let mut idle = Duration::ZERO;
+        loop {
+            if self.stopping.load(Ordering::SeqCst) {
                 break;
             }
-            Ok(Readiness::Call) => {}
+            match conn.wait(IDLE_POLL) {
+                Ok(Readiness::Idle) => {
+                    idle += IDLE_POLL;
+                    if self.idle_timeout.is_some_and(|limit| idle >= limit) {
+                        tracing::debug!(port, id, %peer, "closing an idle connection");
+                        break;
+                    }
+                    continue;
+                }
+                Ok(Readiness::Closed) => break,
+                Err(e) => {
+                    tracing::debug!(port, id, %peer, error = %e, "connection failed");
+                    break;
+                }
+                Ok(Readiness::Call) => idle = Duration::ZERO,
+            }
+            let started = Instant::now();
+            match conn.serve_call(self.service.as_ref(), self.limits.call_timeout) {
+                Served::Call { method } => {
+                    tracing::debug!(port, id, %peer, method, elapsed_us = started.elapsed().as_micros() as u64, "call");
+                }
+                Served::UnknownMethod { method } => {
+                    tracing::warn!(port, id, %peer, method, "unknown method");
+                }
+                Served::Broken { method, reason } => {
+                    tracing::warn!(port, id, %peer, method = method.as_deref().unwrap_or("?"), reason, "closing connection after a bad call");
+                    break;
+                }
+            }
         }
-        let started = Instant::now();
-        match conn.serve_call(processor, limits.call_timeout) {
-            Served::Call { method } => {
-                tracing::debug!(id, %peer, method, elapsed_us = started.elapsed().as_micros() as u64, "call");
-            }
-            Served::UnknownMethod { method } => {
-                tracing::warn!(id, %peer, method, "unknown method");
-            }
-            Served::Broken { method, reason } => {
-                tracing::warn!(id, %peer, method = method.as_deref().unwrap_or("?"), reason, "closing connection after a bad call");
-                break;
-            }
-        }
+        conn.shutdown();
+        tracing::debug!(port, id, %peer, "connection closed");
     }
-    conn.shutdown();
-    tracing::debug!(id, %peer, "connection closed");
 }

@@ -15,11 +15,11 @@ use tracing_subscriber::EnvFilter;
 use udf_server::config::{Config, Overrides};
 use udf_server::heavy::{HeavyService, version_string};
 use udf_server::remotejit::RemoteJit;
-use udf_server::remotejit::listener::RemoteJitServer;
 use udf_server::server::{Server, ServerLimits};
 use udf_server::sessions::SessionStore;
 use udf_thrift::HeavySyncProcessor;
 use udf_thrift::input::InputLimits;
+use udf_thrift::remotejit::RemoteJitService;
 
 /// How long a stop waits for calls in flight.
 const STOP_GRACE: Duration = Duration::from_secs(30);
@@ -152,8 +152,13 @@ fn run(args: Args) -> Result<()> {
                      run native code on this machine"
                 );
             }
-            let server = RemoteJitServer::bind(addr, RemoteJit::new(compiler), limits.clone())
-                .with_context(|| format!("cannot listen for RemoteJIT on {addr}"))?;
+            let service = Arc::new(RemoteJitService::new(RemoteJit::new(compiler)));
+            let server = Server::bind(addr, service, limits.clone())
+                .with_context(|| format!("cannot listen for RemoteJIT on {addr}"))?
+                .named("remotejit")
+                // rbc sends one call per connection: one idle for longer than a call may
+                // take to arrive is someone holding a thread.
+                .with_idle_timeout(limits.call_timeout);
             Some(server)
         }
     };
@@ -208,8 +213,10 @@ fn run(args: Args) -> Result<()> {
     server.run(STOP_GRACE)?;
     if let Some((stop, thread)) = remotejit {
         stop.stop();
-        if thread.join().is_err() {
-            tracing::error!("the RemoteJIT listener panicked");
+        match thread.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "the RemoteJIT listener failed"),
+            Err(_) => tracing::error!("the RemoteJIT listener panicked"),
         }
     }
     runtime.shutdown_timeout(Duration::from_secs(5));

@@ -9,12 +9,11 @@
 //! registry of compiled functions (`name + mangled` → kernel). The compiler is the one
 //! the SQL engine uses, so a module passes the same checks (libm and LLVM intrinsics
 //! only) whichever door it comes through. A call runs the function's column kernel over
-//! one row. [`listener`] is the accept loop.
+//! one row. The daemon serves it with [`crate::server::Server`], as HeavyDB's port.
 //!
 //! **Security:** the protocol has no authentication, so the listener binds loopback
 //! unless configured otherwise; `remotejit:python` (rbc's server `exec`s it) is refused.
 
-pub mod listener;
 pub mod mangle;
 pub mod pickle;
 

@@ -81,6 +81,7 @@ class Server:
     password: str = ADMIN_PASSWORD
     dbname: str = DBNAME
     binary: Path = field(default=None)
+    remotejit_port: int | None = None
 
     def stderr_tail(self, lines: int = 60) -> str:
         return _tail(self.stderr_path, lines)
@@ -120,11 +121,12 @@ def pytest_configure(config):
         config.addinivalue_line("filterwarnings", line)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    global _SERVER
+def _run_server(tmp_path_factory, name: str, remotejit: bool = False):
+    """Starts udf-server on free loopback ports with its own data dir, yields it once it
+    accepts connections (on the RemoteJIT port, with `remotejit`), then stops it with
+    SIGTERM and fails unless it exits with code 0 in time."""
     binary = _server_binary()
-    base = tmp_path_factory.mktemp("udf-server")
+    base = tmp_path_factory.mktemp(name)
     data_dir = base / "data"
     data_dir.mkdir()
     stderr_path = base / "stderr.log"
@@ -132,6 +134,7 @@ def server(tmp_path_factory):
     port = _free_port()
     env = dict(os.environ)
     env.pop("UDF_ADMIN_PASSWORD", None)
+    env.pop("UDF_REMOTEJIT_BIND", None)
     env["RUST_LOG"] = "info"
     cmd = [
         str(binary),
@@ -139,11 +142,19 @@ def server(tmp_path_factory):
         "--port", str(port),
         "--data-dir", str(data_dir),
     ]
+    rjit_port = None
+    if remotejit:
+        rjit_port = _free_port()
+        while rjit_port == port:
+            rjit_port = _free_port()
+        cmd += ["--remotejit-port", str(rjit_port)]
     with open(stderr_path, "wb") as err, open(stdout_path, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
     srv = Server(host="127.0.0.1", port=port, proc=proc, stderr_path=stderr_path,
-                 data_dir=data_dir, binary=binary)
+                 data_dir=data_dir, binary=binary, remotejit_port=rjit_port)
 
+    ready_port = rjit_port if remotejit else port
+    what = "RemoteJIT connections" if remotejit else "connections"
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         rc = proc.poll()
@@ -154,7 +165,7 @@ def server(tmp_path_factory):
                 pytrace=False,
             )
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            with socket.create_connection(("127.0.0.1", ready_port), timeout=1):
                 break
         except OSError:
             pass
@@ -162,15 +173,13 @@ def server(tmp_path_factory):
             proc.kill()
             proc.wait()
             pytest.fail(
-                f"udf-server did not accept connections on port {port} within "
+                f"udf-server did not accept {what} on port {ready_port} within "
                 f"{START_TIMEOUT_S} s\nstderr tail:\n{srv.stderr_tail()}",
                 pytrace=False,
             )
         time.sleep(0.1)
 
-    _SERVER = srv
     yield srv
-    _SERVER = None
 
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -187,6 +196,15 @@ def server(tmp_path_factory):
     else:
         rc = proc.returncode
     assert rc == 0, f"udf-server exited with code {rc}\nstderr tail:\n{srv.stderr_tail()}"
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    global _SERVER
+    for srv in _run_server(tmp_path_factory, "udf-server"):
+        _SERVER = srv
+        yield srv
+        _SERVER = None
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -206,99 +224,16 @@ def pytest_runtest_makereport(item, call):
 _REMOTEJIT_SERVER = None  # for the report hook
 
 
-@dataclass
-class RemoteJitServer:
-    """A udf-server started with --remotejit-port (its own process and data dir, so the
-    RemoteJIT tests cannot disturb the HeavyDB ones, and vice versa)."""
-
-    host: str
-    port: int
-    remotejit_port: int
-    proc: subprocess.Popen
-    stderr_path: Path
-
-    def stderr_tail(self, lines: int = 60) -> str:
-        return _tail(self.stderr_path, lines)
-
-    def check_alive(self):
-        rc = self.proc.poll()
-        if rc is not None:
-            pytest.fail(
-                f"udf-server exited with code {rc}; stderr tail:\n{self.stderr_tail()}",
-                pytrace=False,
-            )
-
-
 @pytest.fixture(scope="session")
 def remotejit_server(tmp_path_factory):
-    """udf-server with `--remotejit-port <free>` on loopback (rbc RemoteJIT protocol)."""
+    """udf-server with `--remotejit-port <free>` on loopback (rbc RemoteJIT protocol): its
+    own process and data dir, so the RemoteJIT tests cannot disturb the HeavyDB ones, and
+    vice versa."""
     global _REMOTEJIT_SERVER
-    binary = _server_binary()
-    base = tmp_path_factory.mktemp("udf-server-remotejit")
-    data_dir = base / "data"
-    data_dir.mkdir()
-    stderr_path = base / "stderr.log"
-    port, rjit_port = _free_port(), _free_port()
-    while rjit_port == port:
-        rjit_port = _free_port()
-    env = dict(os.environ)
-    env.pop("UDF_ADMIN_PASSWORD", None)
-    env.pop("UDF_REMOTEJIT_BIND", None)
-    env["RUST_LOG"] = "info"
-    cmd = [
-        str(binary),
-        "--bind", "127.0.0.1",
-        "--port", str(port),
-        "--data-dir", str(data_dir),
-        "--remotejit-port", str(rjit_port),
-    ]
-    with open(stderr_path, "wb") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err,
-                                stdin=subprocess.DEVNULL, env=env)
-    srv = RemoteJitServer(host="127.0.0.1", port=port, remotejit_port=rjit_port, proc=proc,
-                          stderr_path=stderr_path)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(
-                f"udf-server exited early with code {proc.returncode}: {' '.join(cmd)}\n"
-                f"stderr tail:\n{srv.stderr_tail()}",
-                pytrace=False,
-            )
-        try:
-            with socket.create_connection(("127.0.0.1", rjit_port), timeout=1):
-                break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
-            pytest.fail(
-                f"udf-server did not accept RemoteJIT connections on port {rjit_port} within "
-                f"{START_TIMEOUT_S} s\nstderr tail:\n{srv.stderr_tail()}",
-                pytrace=False,
-            )
-        time.sleep(0.1)
-
-    _REMOTEJIT_SERVER = srv
-    yield srv
-    _REMOTEJIT_SERVER = None
-
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            rc = proc.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            pytest.fail(
-                f"udf-server did not exit within {STOP_TIMEOUT_S} s of SIGTERM\n"
-                f"stderr tail:\n{srv.stderr_tail()}",
-                pytrace=False,
-            )
-    else:
-        rc = proc.returncode
-    assert rc == 0, f"udf-server exited with code {rc}\nstderr tail:\n{srv.stderr_tail()}"
+    for srv in _run_server(tmp_path_factory, "udf-server-remotejit", remotejit=True):
+        _REMOTEJIT_SERVER = srv
+        yield srv
+        _REMOTEJIT_SERVER = None
 
 
 @pytest.fixture

@@ -234,11 +234,9 @@ fn math_module(decl: &str, ty: &str, call: &str, args: usize) -> String {
 
 #[test]
 fn math_calls_link_libdevice() {
-    let (c, has_libdevice) = gpu_compiler();
-    if !has_libdevice {
-        eprintln!("skipped: libdevice not found");
+    let Some(c) = libdevice_compiler() else {
         return;
-    }
+    };
     let ptxas_path = find_ptxas().ok();
     // (declaration, type, callee, arity) in every spelling clients send: libm (CPU IR),
     // LLVM intrinsics (numba ≥ 0.62 CPU IR) and libdevice itself (rbc's GPU IR).
@@ -331,11 +329,9 @@ fn math_calls_link_libdevice() {
 #[test]
 fn float32_libdevice_functions_use_ieee_square_roots() {
     // libdevice asks __nvvm_reflect("__CUDA_PREC_SQRT"), which LLVM 22 answers 0.
-    let (c, has_libdevice) = gpu_compiler();
-    if !has_libdevice {
-        eprintln!("skipped: libdevice not found");
+    let Some(c) = libdevice_compiler() else {
         return;
-    }
+    };
     for (f, n) in [
         ("__nv_sqrtf", 1),
         ("__nv_hypotf", 2),
@@ -503,11 +499,9 @@ fn what_the_nvptx_back_end_would_abort_on_is_refused() {
 
 #[test]
 fn declarations_that_contradict_libdevice_are_refused() {
-    let (c, has_libdevice) = gpu_compiler();
-    if !has_libdevice {
-        eprintln!("skipped: libdevice not found");
+    let Some(c) = libdevice_compiler() else {
         return;
-    }
+    };
     let ir = math_module("declare float @__nv_exp(float)", "float", "@__nv_exp", 1);
     let e = ptx(&c, &ir, &[("f", "float32(float32)")], 80)
         .unwrap_err()
@@ -654,11 +648,9 @@ fn ptx_is_deterministic_and_holds_no_paths() {
 
 #[test]
 fn concurrent_compiles_share_one_libdevice() {
-    let (c, has_libdevice) = gpu_compiler();
-    if !has_libdevice {
-        eprintln!("skipped: libdevice not found");
+    let Some(c) = libdevice_compiler() else {
         return;
-    }
+    };
     let ir = sample("heavydb/register2_cpu_gpu.gpu.ll");
     let fns = [
         ("incr__gpu_0", "int32(int32)"),

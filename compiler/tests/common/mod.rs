@@ -128,6 +128,17 @@ pub fn gpu_compiler() -> (Compiler, bool) {
     (c, found)
 }
 
+/// [`gpu_compiler`] for a test that needs libdevice; `None` (with a `skipped:` line)
+/// without it.
+pub fn libdevice_compiler() -> Option<Compiler> {
+    let (c, has_libdevice) = gpu_compiler();
+    if !has_libdevice {
+        eprintln!("skipped: libdevice not found");
+        return None;
+    }
+    Some(c)
+}
+
 /// Compiles `functions` ((symbol, signature) pairs) of `ir` to PTX.
 pub fn ptx(
     c: &Compiler,

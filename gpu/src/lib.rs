@@ -379,18 +379,16 @@ impl Gpu {
         let mut stages = self.launch.lock();
         guarded("a kernel launch", || match transfers {
             Transfers::Whole => self.run_whole(kernel, n, args, valid, out),
-            Transfers::Staged => {
-                let mut widths: Vec<usize> = args.iter().map(|c| c.width).collect();
-                if valid.is_some() {
-                    widths.push(1);
-                }
-                let stages =
-                    staged::Stages::ensure(&mut stages, &self.ctx, &widths, out.len() / n)?;
-                let mut times =
-                    stages.run(kernel, n, args, valid, out, self.info.multiprocessors)?;
-                times.transfers = Transfers::Staged;
-                Ok(times)
-            }
+            Transfers::Staged => staged::Stages::run(
+                &mut stages,
+                &self.ctx,
+                kernel,
+                n,
+                args,
+                valid,
+                out,
+                self.info.multiprocessors,
+            ),
         })
     }
 

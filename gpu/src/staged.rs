@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use cudarc::driver::sys::{self, CUevent_flags};
 use cudarc::driver::{CudaContext, CudaEvent, CudaStream, LaunchConfig, PushKernelArg, result};
 
-use crate::{Column, GpuKernel, LaunchTimes, Result, driver};
+use crate::{Column, GpuKernel, LaunchTimes, Result, Transfers, driver};
 
 /// Bytes of one chunk's inputs (and, at most, of its output). 32 MiB keeps a chunk's copy
 /// near a millisecond on PCIe 4/5 (launch costs are microseconds) with 128 MiB of pinned
@@ -132,9 +132,13 @@ pub(crate) struct Stages {
 /// How a launch's rows are laid out in a chunk buffer.
 struct Layout {
     rows_per_chunk: usize,
-    /// Offset of each argument column's chunk, then of the validity bytes, in `host_in`.
+    /// Bytes per row of each block of `host_in`: the argument columns, then the validity
+    /// bytes.
+    widths: Vec<usize>,
+    /// Offset of each block in `host_in`.
     offsets: Vec<usize>,
     in_bytes: usize,
+    out_width: usize,
     out_bytes: usize,
 }
 
@@ -142,20 +146,32 @@ fn align(n: usize) -> usize {
     n.div_ceil(ALIGN) * ALIGN
 }
 
-fn layout(widths: &[usize], out_width: usize) -> Layout {
+fn layout(widths: Vec<usize>, out_width: usize) -> Layout {
     let row_in: usize = widths.iter().sum();
     let rows_per_chunk = (CHUNK_BYTES / row_in.max(out_width).max(1)).max(1);
     let mut offsets = Vec::with_capacity(widths.len());
     let mut at = 0;
-    for w in widths {
+    for w in &widths {
         offsets.push(at);
         at += align(rows_per_chunk * w);
     }
     Layout {
         rows_per_chunk,
+        widths,
         offsets,
         in_bytes: at.max(ALIGN),
+        out_width,
         out_bytes: align(rows_per_chunk * out_width).max(ALIGN),
+    }
+}
+
+impl Layout {
+    /// Bytes of `host_in` a chunk of `rows` occupies: up to the end of its last block.
+    fn used_in(&self, rows: usize) -> usize {
+        self.offsets
+            .last()
+            .zip(self.widths.last())
+            .map_or(0, |(&offset, &width)| offset + rows * width)
     }
 }
 
@@ -167,14 +183,27 @@ impl Stages {
         Ok(Stages { slots })
     }
 
-    /// The stages for `layout`: those kept, unless their buffers are too small.
-    pub(crate) fn ensure<'a>(
-        kept: &'a mut Option<Stages>,
+    /// Runs `kernel` over `n` rows in chunks, on the stages `kept` (made, or remade when
+    /// their buffers are too small for this launch's layout). `args` and `valid` are
+    /// checked by the caller; `multiprocessors` sizes the grid.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn run(
+        kept: &mut Option<Stages>,
         ctx: &Arc<CudaContext>,
-        widths: &[usize],
-        out_width: usize,
-    ) -> Result<&'a mut Stages> {
-        let layout = layout(widths, out_width);
+        kernel: &GpuKernel,
+        n: usize,
+        args: &[Column<'_>],
+        valid: Option<&[u8]>,
+        out: &mut [u8],
+        multiprocessors: i32,
+    ) -> Result<LaunchTimes> {
+        let started = Instant::now();
+        let widths = args
+            .iter()
+            .map(|c| c.width)
+            .chain(valid.map(|_| 1))
+            .collect();
+        let layout = layout(widths, out.len() / n);
         let fits = kept.as_ref().is_some_and(|s| {
             s.slots.iter().all(|slot| {
                 slot.host_in.len >= layout.in_bytes && slot.host_out.len >= layout.out_bytes
@@ -185,29 +214,12 @@ impl Stages {
             *kept = None;
             *kept = Some(Stages::new(ctx, &layout)?);
         }
-        Ok(kept.as_mut().expect("set above"))
-    }
-
-    /// Runs `kernel` over `n` rows in chunks. `args` and `valid` are checked by the
-    /// caller; `multiprocessors` sizes the grid.
-    pub(crate) fn run(
-        &mut self,
-        kernel: &GpuKernel,
-        n: usize,
-        args: &[Column<'_>],
-        valid: Option<&[u8]>,
-        out: &mut [u8],
-        multiprocessors: i32,
-    ) -> Result<LaunchTimes> {
-        let started = Instant::now();
-        let mut widths: Vec<usize> = args.iter().map(|c| c.width).collect();
-        if valid.is_some() {
-            widths.push(1);
-        }
-        let out_width = out.len() / n;
-        let layout = layout(&widths, out_width);
-        let mut times = LaunchTimes::default();
-        let result = self.run_chunks(
+        let stages = kept.as_mut().expect("set above");
+        let mut times = LaunchTimes {
+            transfers: Transfers::Staged,
+            ..LaunchTimes::default()
+        };
+        let result = stages.run_chunks(
             kernel,
             n,
             args,
@@ -219,7 +231,7 @@ impl Stages {
         );
         if result.is_err() {
             // Leave no copy running into buffers the next launch reuses.
-            for slot in &mut self.slots {
+            for slot in &mut stages.slots {
                 let _ = slot.stream.synchronize();
                 slot.pending = None;
             }
@@ -241,7 +253,7 @@ impl Stages {
         multiprocessors: i32,
         times: &mut LaunchTimes,
     ) -> Result<()> {
-        let out_width = out.len() / n;
+        let out_width = layout.out_width;
         let mut first_row = 0;
         let mut index = 0;
         while first_row < n {
@@ -252,26 +264,20 @@ impl Stages {
             // Fill the slot's pinned input: each column's rows of this chunk, then the
             // validity bytes.
             let host_in = slot.host_in.as_mut_slice();
-            let sources = args
-                .iter()
-                .map(|c| (c.bytes, c.width))
-                .chain(valid.map(|v| (v, 1)));
-            for (&offset, (bytes, width)) in layout.offsets.iter().zip(sources) {
+            let sources = args.iter().map(|c| c.bytes).chain(valid);
+            for ((&offset, &width), bytes) in layout.offsets.iter().zip(&layout.widths).zip(sources)
+            {
                 let len = rows * width;
                 let from = first_row * width;
                 parallel_copy(&mut host_in[offset..offset + len], &bytes[from..from + len]);
             }
-            let used_in = layout
-                .offsets
-                .last()
-                .map_or(0, |&last| last + rows * widths_last(args, valid));
             slot.enqueue(
                 kernel,
                 rows,
                 args.len(),
                 valid.is_some(),
                 layout,
-                used_in,
+                layout.used_in(rows),
                 rows * out_width,
                 multiprocessors,
             )?;
@@ -285,15 +291,6 @@ impl Stages {
             slot.finish(out, out_width, times)?;
         }
         Ok(())
-    }
-}
-
-/// Width of the last block of a chunk's input: the validity bytes, or the last column.
-fn widths_last(args: &[Column<'_>], valid: Option<&[u8]>) -> usize {
-    if valid.is_some() {
-        1
-    } else {
-        args.last().map_or(0, |c| c.width)
     }
 }
 
@@ -448,7 +445,7 @@ mod tests {
 
     #[test]
     fn layout_fits_a_chunk_and_aligns_columns() {
-        let l = layout(&[8, 8, 1], 8);
+        let l = layout(vec![8, 8, 1], 8);
         assert_eq!(l.rows_per_chunk, CHUNK_BYTES / 17);
         assert_eq!(l.offsets.len(), 3);
         assert!(l.offsets.iter().all(|o| o % ALIGN == 0));
@@ -457,10 +454,10 @@ mod tests {
         assert!(l.in_bytes <= CHUNK_BYTES + 3 * ALIGN);
         assert!(l.out_bytes >= l.rows_per_chunk * 8 && l.out_bytes <= CHUNK_BYTES + ALIGN);
         // A wide result of narrow arguments: the output bounds the chunk.
-        let l = layout(&[1], 8);
+        let l = layout(vec![1], 8);
         assert_eq!(l.rows_per_chunk, CHUNK_BYTES / 8);
         // No arguments at all.
-        let l = layout(&[], 4);
+        let l = layout(vec![], 4);
         assert!(l.in_bytes > 0 && l.offsets.is_empty());
     }
 

@@ -217,7 +217,7 @@ pub(crate) fn rename(schema: &SchemaRef, renaming: &Renaming) -> Option<SchemaRe
 
 /// A type as HeavyDB prints it in messages (`BIGINT`, `INTEGER`, `DOUBLE`, `TEXT`, …);
 /// `<ANY>` for types HeavyDB has no name for.
-pub(crate) fn type_name(ty: &DataType) -> String {
+pub fn type_name(ty: &DataType) -> String {
     let name = match ty {
         DataType::Null => "NULL",
         DataType::Boolean => "BOOLEAN",

@@ -45,6 +45,7 @@ mod udf;
 pub use datafusion::arrow;
 pub use datafusion::common::ScalarValue;
 
+pub use calcite::type_name as sql_type_name;
 pub use catalog::{
     FunctionCatalog, FunctionDefinition, FunctionInfo, InMemoryFunctionCatalog, RegisteredFunction,
 };

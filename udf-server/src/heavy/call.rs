@@ -3,7 +3,7 @@
 //! the call itself.
 
 use db_glue::arrow::datatypes::DataType;
-use db_glue::{CallResult, ScalarValue};
+use db_glue::{CallResult, ScalarValue, sql_type_name};
 use udf_thrift::{OrderedFloat, TDatum, TDatumVal, TUdfCallResult};
 
 use crate::error::{Error, Result};
@@ -86,7 +86,10 @@ fn value(datum: &TDatum, declared: Option<&DataType>) -> std::result::Result<Sca
     let number = if ty.is_floating() {
         ScalarValue::Float64(Some(if real_set { real } else { int as f64 }))
     } else if real_set {
-        return Err(format!("a {} takes int_val, not real_val", type_name(ty)));
+        return Err(format!(
+            "a {} takes int_val, not real_val",
+            sql_type_name(ty)
+        ));
     } else {
         ScalarValue::Int64(Some(int))
     };
@@ -101,20 +104,7 @@ fn value(datum: &TDatum, declared: Option<&DataType>) -> std::result::Result<Sca
         .cast_to(ty)
         .ok()
         .filter(|cast| !cast.is_null())
-        .ok_or_else(|| format!("{number} does not fit {}", type_name(ty)))
-}
-
-fn type_name(ty: &DataType) -> &'static str {
-    match ty {
-        DataType::Boolean => "BOOLEAN",
-        DataType::Int8 => "TINYINT",
-        DataType::Int16 => "SMALLINT",
-        DataType::Int32 => "INTEGER",
-        DataType::Int64 => "BIGINT",
-        DataType::Float32 => "FLOAT",
-        DataType::Float64 => "DOUBLE",
-        _ => "unsupported",
-    }
+        .ok_or_else(|| format!("{number} does not fit {}", sql_type_name(ty)))
 }
 
 /// The reply: the value as a datum (booleans and integers in `int_val`, floats in
@@ -144,7 +134,7 @@ pub(crate) fn reply(result: CallResult) -> Result<TUdfCallResult> {
             }),
             is_null: Some(is_null),
         }),
-        type_: Some(type_name(&ty).to_string()),
+        type_: Some(sql_type_name(&ty)),
         signature: Some(result.signature),
     })
 }

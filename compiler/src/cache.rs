@@ -1,31 +1,72 @@
 //! The in-memory compile cache: identical (IR, functions, target, LLVM version, options)
-//! compiles once while its code is alive.
+//! compiles once while its code is alive. Its key also names disk entries
+//! (`disk_cache.rs`).
 
 use std::collections::HashMap;
-use std::sync::Weak;
-use std::time::Duration;
+use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
 
 use crate::compiler::{FunctionSpec, TargetSpec};
 use crate::jit::LinkedObject;
+use crate::stats::ModuleStats;
 
 pub(crate) type CacheKey = [u8; 32];
+
+/// The version of kernel generation and of the disk entry layout. Part of every key and
+/// entry header: bump it whenever generated code (kernel ABI, range functions, passes,
+/// vector math mapping) or the entry layout changes, so that no cached code from an
+/// older generator is ever loaded.
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// What a cache hit needs to hand out kernels again without LLVM work.
 #[derive(Clone)]
 pub(crate) struct CachedModule {
     pub code: Weak<LinkedObject>,
     pub entries: Vec<usize>,
-    pub compile_time: Duration,
-    pub object_size: usize,
+    pub stats: Arc<ModuleStats>,
 }
 
 /// Holds weak references only: the cache never keeps dropped code alive.
 pub(crate) struct CompileCache {
     entries: Mutex<HashMap<CacheKey, CachedModule>>,
     capacity: usize,
+}
+
+/// Feeds length-prefixed fields to a hash, so that no two different inputs hash the
+/// same byte stream.
+struct KeyHasher(Sha256);
+
+impl KeyHasher {
+    fn new(kind: &str) -> Self {
+        let mut h = KeyHasher(Sha256::new());
+        h.field(kind.as_bytes());
+        h.field(&FORMAT_VERSION.to_le_bytes());
+        h
+    }
+
+    fn field(&mut self, bytes: &[u8]) {
+        self.0.update((bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+    }
+
+    fn common(&mut self, ir: &[u8], functions: &[FunctionSpec], target: &TargetSpec, llvm: &str) {
+        self.field(llvm.as_bytes());
+        self.field(target.triple.as_bytes());
+        self.field(target.cpu.as_bytes());
+        self.field(target.features.as_bytes());
+        self.field(ir);
+        self.field(&(functions.len() as u64).to_le_bytes());
+        for f in functions {
+            self.field(f.symbol.as_bytes());
+            self.field(f.signature.to_string().as_bytes());
+        }
+    }
+
+    fn finish(self) -> CacheKey {
+        self.0.finalize().into()
+    }
 }
 
 impl CompileCache {
@@ -36,6 +77,7 @@ impl CompileCache {
         }
     }
 
+    /// The key of a CPU compile.
     pub fn key(
         ir: &[u8],
         functions: &[FunctionSpec],
@@ -43,27 +85,29 @@ impl CompileCache {
         llvm_version: &str,
         vector_math: bool,
     ) -> CacheKey {
-        let mut h = Sha256::new();
-        // Length-prefix every field so that no two different inputs hash the same stream.
-        let mut field = |bytes: &[u8]| {
-            h.update((bytes.len() as u64).to_le_bytes());
-            h.update(bytes);
-        };
-        field(llvm_version.as_bytes());
-        field(target.triple.as_bytes());
-        field(target.cpu.as_bytes());
-        field(target.features.as_bytes());
-        field(&[vector_math as u8]);
-        field(ir);
-        for f in functions {
-            field(f.symbol.as_bytes());
-            field(f.signature.to_string().as_bytes());
-        }
-        h.finalize().into()
+        let mut h = KeyHasher::new("cpu");
+        h.common(ir, functions, target, llvm_version);
+        h.field(&[vector_math as u8]);
+        h.finish()
+    }
+
+    /// The key of a PTX compile: `target` names the compute capability (`sm_80`) and PTX
+    /// ISA; `libdevice` identifies the libdevice file math links against.
+    pub fn ptx_key(
+        ir: &[u8],
+        functions: &[FunctionSpec],
+        target: &TargetSpec,
+        llvm_version: &str,
+        libdevice: &str,
+    ) -> CacheKey {
+        let mut h = KeyHasher::new("ptx");
+        h.common(ir, functions, target, llvm_version);
+        h.field(libdevice.as_bytes());
+        h.finish()
     }
 
     /// The live module for `key`, if its code has not been dropped.
-    pub fn get(&self, key: &CacheKey) -> Option<(std::sync::Arc<LinkedObject>, CachedModule)> {
+    pub fn get(&self, key: &CacheKey) -> Option<(Arc<LinkedObject>, CachedModule)> {
         let entries = self.entries.lock();
         let entry = entries.get(key)?;
         Some((entry.code.upgrade()?, entry.clone()))
@@ -77,5 +121,64 @@ impl CompileCache {
         if entries.len() < self.capacity {
             entries.insert(key, module);
         }
+    }
+
+    /// Forgets every entry (live code stays loaded: kernels own it); returns how many
+    /// entries still had live code.
+    pub fn clear(&self) -> u64 {
+        let mut entries = self.entries.lock();
+        let live = entries
+            .values()
+            .filter(|m| m.code.strong_count() > 0)
+            .count();
+        entries.clear();
+        live as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Signature;
+
+    #[test]
+    fn keys_separate_every_input() {
+        let target = TargetSpec {
+            triple: "x86_64-unknown-linux-gnu".into(),
+            cpu: "znver4".into(),
+            features: "+avx2".into(),
+        };
+        let f = |s: &str| vec![FunctionSpec::new(s, Signature::parse("i64(i64)").unwrap())];
+        let base = CompileCache::key(b"ir", &f("a"), &target, "22.1.0", true);
+        assert_ne!(
+            base,
+            CompileCache::key(b"ir", &f("b"), &target, "22.1.0", true)
+        );
+        assert_ne!(
+            base,
+            CompileCache::key(b"ir2", &f("a"), &target, "22.1.0", true)
+        );
+        assert_ne!(
+            base,
+            CompileCache::key(b"ir", &f("a"), &target, "22.1.1", true)
+        );
+        assert_ne!(
+            base,
+            CompileCache::key(b"ir", &f("a"), &target, "22.1.0", false)
+        );
+        let other_cpu = TargetSpec {
+            cpu: "skylake".into(),
+            ..target.clone()
+        };
+        assert_ne!(
+            base,
+            CompileCache::key(b"ir", &f("a"), &other_cpu, "22.1.0", true)
+        );
+        let ptx = CompileCache::ptx_key(b"ir", &f("a"), &target, "22.1.0", "none");
+        assert_ne!(base, ptx);
+        assert_ne!(
+            ptx,
+            CompileCache::ptx_key(b"ir", &f("a"), &target, "22.1.0", "sha256:00")
+        );
     }
 }

@@ -1,17 +1,20 @@
 //! The compiler facade: check → generate kernels → optimise → emit object → link (CPU),
-//! or → link libdevice → emit PTX (GPU).
+//! or → link libdevice → emit PTX (GPU); with an in-memory and an optional persistent
+//! code cache in front.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::cache::{CachedModule, CompileCache};
+use crate::cache::{CacheKey, CachedModule, CompileCache};
+use crate::disk_cache::{CpuEntry, DiskCache, EntryKind, EntryTarget, Lookup, PtxEntry};
 use crate::error::{Error, Result};
 use crate::jit::{self, LinkedObject};
 use crate::kernel::{CompiledModule, Kernel, RawKernelFn};
 use crate::libdevice::{self, Libdevice};
 use crate::llvm::{self, BuildMode};
 use crate::nvptx;
+use crate::stats::{ClearedCache, CodeSource, CompilerStats, Counters, ModuleStats};
 use crate::types::Signature;
 
 /// One function to register from a module: the IR symbol and its declared signature.
@@ -63,6 +66,11 @@ pub struct CompilerOptions {
     /// `nvidia-cuda-nvcc-cu12` wheel in the udf-server venv (`$UDF_VENV`, default
     /// `~/.cache/udf-server/venv`) and other Python package folders.
     pub libdevice_discovery: bool,
+    /// The persistent code cache folder (created `0700` if missing): compiled objects and
+    /// PTX are kept there, one checked file per module, so that a restarted process links
+    /// instead of compiling. `None`: in-memory cache only. Whoever can write the folder
+    /// can run code in the server: keep it private to the server's user.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for CompilerOptions {
@@ -72,6 +80,7 @@ impl Default for CompilerOptions {
             cache_capacity: 1024,
             libdevice: None,
             libdevice_discovery: true,
+            cache_dir: None,
         }
     }
 }
@@ -104,8 +113,19 @@ pub struct PtxOutput {
     pub target: TargetSpec,
     /// Whether libdevice functions were linked in.
     pub libdevice_linked: bool,
+    /// `Compiled`, or `DiskCache` when the persistent cache supplied the PTX.
+    pub source: CodeSource,
+    /// Phase times of the original compile (`link` is zero) and per-kernel statistics.
+    pub stats: ModuleStats,
     /// Wall time of this call.
     pub elapsed: Duration,
+}
+
+impl PtxOutput {
+    /// True when the persistent cache supplied the PTX (no LLVM work was done).
+    pub fn cache_hit(&self) -> bool {
+        self.source.is_cache_hit()
+    }
 }
 
 /// What a GPU-capable server advertises about code generation (e.g. in HeavyDB's
@@ -139,8 +159,14 @@ impl GpuTargetInfo {
 #[derive(Debug, Clone)]
 pub struct CompileOutput {
     pub module: Arc<CompiledModule>,
-    /// True when the compile cache supplied the code (no LLVM work was done).
+    /// True when a cache supplied the code (no LLVM work was done): `source` is not
+    /// `Compiled`.
     pub cache_hit: bool,
+    /// Where the code came from: compiled now, a live module, or the disk cache.
+    pub source: CodeSource,
+    /// Phase times of the original compile (with this load's `link` for a disk hit) and
+    /// per-kernel statistics; the same as `module.stats()`.
+    pub stats: ModuleStats,
     /// Wall time of this call.
     pub elapsed: Duration,
 }
@@ -152,6 +178,8 @@ pub struct Compiler {
     host: TargetSpec,
     llvm_version: String,
     cache: CompileCache,
+    disk: Option<DiskCache>,
+    counters: Counters,
     libdevice: Libdevice,
 }
 
@@ -173,8 +201,20 @@ impl Compiler {
             Some(path) => tracing::debug!(path = %path.display(), "libdevice found"),
             None => tracing::debug!(looked = ?search.looked, "libdevice not found"),
         }
+        let disk = options
+            .cache_dir
+            .as_deref()
+            .map(|dir| {
+                DiskCache::open(dir).map_err(|source| Error::CacheIo {
+                    path: dir.to_path_buf(),
+                    source,
+                })
+            })
+            .transpose()?;
         Ok(Compiler {
             cache: CompileCache::new(options.cache_capacity.max(1)),
+            disk,
+            counters: Counters::default(),
             options,
             host: llvm::host_target(),
             llvm_version: llvm::llvm_version(),
@@ -215,12 +255,86 @@ impl Compiler {
         })
     }
 
+    /// The persistent cache folder, if one is configured.
+    pub fn cache_dir(&self) -> Option<&Path> {
+        self.disk.as_ref().map(DiskCache::dir)
+    }
+
+    /// Counters since this compiler was created; the disk figures are a scan of the
+    /// cache folder now (it may be shared with other processes).
+    pub fn stats(&self) -> CompilerStats {
+        let mut stats = self.counters.snapshot();
+        if let Some(disk) = &self.disk {
+            (stats.disk_entries, stats.disk_bytes) = disk.scan();
+        }
+        stats
+    }
+
+    /// Empties the in-memory cache index and deletes every disk entry. Loaded code is
+    /// never unloaded: kernels in use keep it, and the next compile of their module
+    /// compiles (or loads) it again.
+    pub fn clear_cache(&self) -> Result<ClearedCache> {
+        let memory_entries = self.cache.clear();
+        let (disk_entries, disk_bytes) = match &self.disk {
+            None => (0, 0),
+            Some(disk) => disk.clear().map_err(|source| Error::CacheIo {
+                path: disk.dir().to_path_buf(),
+                source,
+            })?,
+        };
+        tracing::info!(
+            memory_entries,
+            disk_entries,
+            disk_bytes,
+            "cleared the code cache"
+        );
+        Ok(ClearedCache {
+            memory_entries,
+            disk_entries,
+            disk_bytes,
+        })
+    }
+
     /// Checks the module and compiles one GPU kernel per requested function to PTX for
     /// `request.compute_capability`: the client's scalar functions are inlined into
     /// grid-stride loops, math calls are linked from libdevice, and only the kernels stay
-    /// visible. Nothing is cached: the caller keeps the PTX (or what the driver made of it).
+    /// visible. With a cache folder the PTX is kept on disk (keyed also by the compute
+    /// capability and the libdevice file's content); nothing is cached in memory: the
+    /// caller keeps the PTX (or what the driver made of it).
     pub fn compile_ptx(&self, request: PtxRequest<'_>) -> Result<PtxOutput> {
         let start = Instant::now();
+        let target = nvptx::target(request.compute_capability)?;
+        let entry_target = EntryTarget::new(&target, &self.llvm_version);
+        let disk = self.disk.as_ref().map(|disk| {
+            let key = CompileCache::ptx_key(
+                request.ir,
+                request.functions,
+                &target,
+                &self.llvm_version,
+                self.libdevice.identity(),
+            );
+            (disk, key)
+        });
+        if let Some((disk, key)) = &disk
+            && let Some(payload) = self.disk_lookup(disk, key, EntryKind::Ptx, &entry_target)
+        {
+            match PtxEntry::decode(&payload).filter(|e| e.kernels.len() == request.functions.len())
+            {
+                Some(entry) => {
+                    Counters::bump(&self.counters.disk_hits);
+                    return Ok(PtxOutput {
+                        ptx: entry.ptx,
+                        kernels: entry.kernels,
+                        target,
+                        libdevice_linked: entry.libdevice_linked,
+                        source: CodeSource::DiskCache,
+                        stats: entry.stats,
+                        elapsed: start.elapsed(),
+                    });
+                }
+                None => self.reject_corrupt(disk, key, "the payload does not decode"),
+            }
+        }
         let built = nvptx::build(
             request.ir,
             request.functions,
@@ -228,23 +342,41 @@ impl Compiler {
             &self.libdevice,
         )?;
         let elapsed = start.elapsed();
+        Counters::bump(&self.counters.ptx_compiles);
+        self.counters.observe_compile(elapsed);
+        let mut stats = built.stats;
+        stats.compile_time = elapsed;
         tracing::debug!(
             functions = request.functions.len(),
             cpu = %built.target.cpu,
             ms = elapsed.as_secs_f64() * 1e3,
             "compiled PTX"
         );
-        Ok(PtxOutput {
+        let output = PtxOutput {
             ptx: built.ptx,
             kernels: built.kernels,
             target: built.target,
             libdevice_linked: built.libdevice_linked,
+            source: CodeSource::Compiled,
+            stats,
             elapsed,
-        })
+        };
+        if let Some((disk, key)) = &disk {
+            let entry = PtxEntry {
+                ptx: output.ptx.clone(),
+                kernels: output.kernels.clone(),
+                libdevice_linked: output.libdevice_linked,
+                stats: output.stats.clone(),
+            };
+            self.disk_store(disk, key, EntryKind::Ptx, &entry_target, &entry.encode());
+        }
+        Ok(output)
     }
 
     /// Checks the module, builds one kernel per requested function and links them.
-    /// A module identical to one whose code is still alive is not compiled again.
+    /// A module identical to one whose code is still alive is not compiled again; with a
+    /// cache folder, neither is one compiled before (by this or another process): its
+    /// object is linked from the disk entry.
     pub fn compile(&self, request: CompileRequest<'_>) -> Result<CompileOutput> {
         let start = Instant::now();
         let key = CompileCache::key(
@@ -255,16 +387,30 @@ impl Compiler {
             self.options.vector_math,
         );
         if let Some((code, cached)) = self.cache.get(&key) {
-            let module = Arc::new(CompiledModule {
-                kernels: make_kernels(request.functions, &cached.entries, &code),
-                compile_time: cached.compile_time,
-                object_size: cached.object_size,
-            });
-            return Ok(CompileOutput {
-                module,
-                cache_hit: true,
-                elapsed: start.elapsed(),
-            });
+            Counters::bump(&self.counters.memory_hits);
+            return Ok(self.output(
+                request.functions,
+                &cached.entries,
+                &code,
+                cached.stats,
+                CodeSource::MemoryCache,
+                start,
+            ));
+        }
+        if let Some(disk) = &self.disk
+            && let Some((code, entries, stats)) = self.load_cpu_entry(disk, &key, request)
+        {
+            let code = Arc::new(code);
+            let stats = Arc::new(stats);
+            self.remember(key, &code, &entries, &stats);
+            return Ok(self.output(
+                request.functions,
+                &entries,
+                &code,
+                stats,
+                CodeSource::DiskCache,
+                start,
+            ));
         }
         let built = llvm::build(
             request.ir,
@@ -275,7 +421,6 @@ impl Compiler {
                 emit_ir: false,
                 emit_asm: false,
                 vector_math: self.options.vector_math,
-                link_id: jit::next_link_id(),
             },
         )?;
         let object = built
@@ -283,36 +428,179 @@ impl Compiler {
             .ok_or_else(|| Error::Internal("no object was emitted".into()))?;
         let link_start = Instant::now();
         let (linked, entries) = jit::link(&object, &built.kernel_symbols)?;
+        let mut stats = built.stats;
+        stats.link = link_start.elapsed();
+        stats.compile_time = start.elapsed();
+        Counters::bump(&self.counters.compiles);
+        self.counters.observe_compile(stats.compile_time);
         tracing::debug!(
-            ms = link_start.elapsed().as_secs_f64() * 1e3,
-            "linked kernels"
+            functions = request.functions.len(),
+            ms = stats.compile_time.as_secs_f64() * 1e3,
+            link_ms = stats.link.as_secs_f64() * 1e3,
+            "compiled"
         );
+        if let Some(disk) = &self.disk {
+            let entry = CpuEntry {
+                object,
+                kernel_symbols: built.kernel_symbols,
+                stats,
+            };
+            let target = EntryTarget::new(&self.host, &self.llvm_version);
+            self.disk_store(disk, &key, EntryKind::Cpu, &target, &entry.encode());
+            stats = entry.stats;
+        }
         let code = Arc::new(linked);
-        let compile_time = start.elapsed();
+        let stats = Arc::new(stats);
+        self.remember(key, &code, &entries, &stats);
+        Ok(self.output(
+            request.functions,
+            &entries,
+            &code,
+            stats,
+            CodeSource::Compiled,
+            start,
+        ))
+    }
+
+    fn remember(
+        &self,
+        key: CacheKey,
+        code: &Arc<LinkedObject>,
+        entries: &[usize],
+        stats: &Arc<ModuleStats>,
+    ) {
         self.cache.insert(
             key,
             CachedModule {
-                code: Arc::downgrade(&code),
-                entries: entries.clone(),
-                compile_time,
-                object_size: object.len(),
+                code: Arc::downgrade(code),
+                entries: entries.to_vec(),
+                stats: Arc::clone(stats),
             },
         );
-        tracing::debug!(
-            functions = request.functions.len(),
-            ms = compile_time.as_secs_f64() * 1e3,
-            "compiled"
-        );
+    }
+
+    fn output(
+        &self,
+        functions: &[FunctionSpec],
+        entries: &[usize],
+        code: &Arc<LinkedObject>,
+        stats: Arc<ModuleStats>,
+        source: CodeSource,
+        start: Instant,
+    ) -> CompileOutput {
         let module = Arc::new(CompiledModule {
-            kernels: make_kernels(request.functions, &entries, &code),
-            compile_time,
-            object_size: object.len(),
+            kernels: make_kernels(functions, entries, code),
+            stats: Arc::clone(&stats),
+            source,
         });
-        Ok(CompileOutput {
+        CompileOutput {
             module,
-            cache_hit: false,
-            elapsed: compile_time,
-        })
+            cache_hit: source.is_cache_hit(),
+            source,
+            stats: (*stats).clone(),
+            elapsed: start.elapsed(),
+        }
+    }
+
+    /// Links the disk entry of `key`, if there is a good one for this host; a bad one is
+    /// counted (and deleted when corrupt) and `None` returned, so the caller compiles.
+    fn load_cpu_entry(
+        &self,
+        disk: &DiskCache,
+        key: &CacheKey,
+        request: CompileRequest<'_>,
+    ) -> Option<(LinkedObject, Vec<usize>, ModuleStats)> {
+        let target = EntryTarget::new(&self.host, &self.llvm_version);
+        let payload = self.disk_lookup(disk, key, EntryKind::Cpu, &target)?;
+        let Some(entry) = CpuEntry::decode(&payload)
+            .filter(|e| e.kernel_symbols.len() == request.functions.len())
+        else {
+            self.reject_corrupt(disk, key, "the payload does not decode");
+            return None;
+        };
+        let link_start = Instant::now();
+        match jit::link(&entry.object, &entry.kernel_symbols) {
+            Ok((linked, entries)) => {
+                Counters::bump(&self.counters.disk_hits);
+                let mut stats = entry.stats;
+                stats.link = link_start.elapsed();
+                tracing::debug!(
+                    key = %hex::encode(key),
+                    link_ms = stats.link.as_secs_f64() * 1e3,
+                    "linked kernels from the disk cache"
+                );
+                Some((linked, entries, stats))
+            }
+            // E.g. libmvec, which the object calls, is not loaded in this process: the
+            // recompile will not use it.
+            Err(e) => {
+                self.reject_corrupt(disk, key, &format!("the object does not link: {e}"));
+                None
+            }
+        }
+    }
+
+    /// The checked payload of `key`'s disk entry; misses and rejections are counted.
+    fn disk_lookup(
+        &self,
+        disk: &DiskCache,
+        key: &CacheKey,
+        kind: EntryKind,
+        target: &EntryTarget,
+    ) -> Option<Vec<u8>> {
+        match disk.load(key, kind, target) {
+            Lookup::Hit(payload) => Some(payload),
+            Lookup::Missing => {
+                Counters::bump(&self.counters.disk_misses);
+                None
+            }
+            Lookup::Foreign(why) => {
+                Counters::bump(&self.counters.disk_rejected_foreign);
+                tracing::warn!(
+                    path = %disk.entry_path(key).display(),
+                    "ignoring a code cache entry from elsewhere: {why}"
+                );
+                None
+            }
+            Lookup::Corrupt(why) => {
+                Counters::bump(&self.counters.disk_corrupt);
+                tracing::warn!(
+                    path = %disk.entry_path(key).display(),
+                    "deleted a corrupt code cache entry: {why}"
+                );
+                None
+            }
+        }
+    }
+
+    fn reject_corrupt(&self, disk: &DiskCache, key: &CacheKey, why: &str) {
+        Counters::bump(&self.counters.disk_corrupt);
+        disk.remove_corrupt(key);
+        tracing::warn!(
+            path = %disk.entry_path(key).display(),
+            "deleted a corrupt code cache entry: {why}"
+        );
+    }
+
+    /// Writes an entry; a failure is logged and counted, never the compile's error.
+    fn disk_store(
+        &self,
+        disk: &DiskCache,
+        key: &CacheKey,
+        kind: EntryKind,
+        target: &EntryTarget,
+        payload: &[u8],
+    ) {
+        match disk.store(key, kind, target, payload) {
+            Ok(_) => Counters::bump(&self.counters.disk_writes),
+            Err(e) => {
+                Counters::bump(&self.counters.disk_write_errors);
+                tracing::warn!(
+                    path = %disk.entry_path(key).display(),
+                    "writing a code cache entry failed: {e}"
+                );
+            }
+        }
     }
 
     /// The optimised module text with its kernels, for `target` (the host when `None`),
@@ -336,6 +624,31 @@ impl Compiler {
         self.build_text(request, target, true)
     }
 
+    /// Phase times and per-kernel statistics (size, vector width) of the optimised
+    /// kernels for `target` (the host when `None`), without emitting or linking code
+    /// (`codegen` then covers only the target machine).
+    pub fn kernel_stats(
+        &self,
+        request: CompileRequest<'_>,
+        target: Option<&TargetSpec>,
+    ) -> Result<ModuleStats> {
+        let start = Instant::now();
+        let mut stats = llvm::build(
+            request.ir,
+            request.functions,
+            target.unwrap_or(&self.host),
+            BuildMode {
+                emit_object: false,
+                emit_ir: false,
+                emit_asm: false,
+                vector_math: self.options.vector_math,
+            },
+        )?
+        .stats;
+        stats.compile_time = start.elapsed();
+        Ok(stats)
+    }
+
     fn build_text(
         &self,
         request: CompileRequest<'_>,
@@ -351,7 +664,6 @@ impl Compiler {
                 emit_ir: !asm,
                 emit_asm: asm,
                 vector_math: self.options.vector_math,
-                link_id: 0,
             },
         )?;
         built

@@ -35,6 +35,14 @@ pub enum Error {
     /// A kernel was called with buffers that do not fit its signature.
     #[error("kernel call error: {0}")]
     Call(String),
+    /// The persistent code cache folder could not be created or cleared. (Reading or
+    /// writing single entries never fails a compile: it is logged and counted.)
+    #[error("code cache {}: {source}", path.display())]
+    CacheIo {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A bug in udf-server, not in the input.
     #[error("internal error (a bug in udf-server): {0}")]
     Internal(String),

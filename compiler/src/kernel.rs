@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::jit::LinkedObject;
+use crate::stats::{CodeSource, ModuleStats};
 use crate::types::Signature;
 
 /// The machine signature every generated kernel has:
@@ -19,8 +20,8 @@ pub(crate) type RawKernelFn =
 /// machine code (its ORC resource tracker is removed).
 pub struct CompiledModule {
     pub(crate) kernels: Vec<Kernel>,
-    pub(crate) compile_time: Duration,
-    pub(crate) object_size: usize,
+    pub(crate) stats: Arc<ModuleStats>,
+    pub(crate) source: CodeSource,
 }
 
 impl CompiledModule {
@@ -34,14 +35,25 @@ impl CompiledModule {
         self.kernels.iter().find(|k| k.symbol == symbol)
     }
 
-    /// Wall time of the compile that produced this module (not of a cache hit).
+    /// Wall time of the compile that produced this module (not of a cache hit; for a disk
+    /// hit, of the compile in the process that wrote the entry).
     pub fn compile_time(&self) -> Duration {
-        self.compile_time
+        self.stats.compile_time
     }
 
     /// Size of the machine code object in bytes.
     pub fn object_size(&self) -> usize {
-        self.object_size
+        self.stats.code_size
+    }
+
+    /// Phase times of the original compile and per-kernel statistics.
+    pub fn stats(&self) -> &ModuleStats {
+        &self.stats
+    }
+
+    /// Where this module's code came from when it was handed out.
+    pub fn source(&self) -> CodeSource {
+        self.source
     }
 }
 
@@ -49,7 +61,8 @@ impl std::fmt::Debug for CompiledModule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CompiledModule")
             .field("kernels", &self.kernels)
-            .field("compile_time", &self.compile_time)
+            .field("source", &self.source)
+            .field("compile_time", &self.stats.compile_time)
             .finish()
     }
 }

@@ -9,17 +9,25 @@
 //! [`Compiler::compile_ptx`] does the same for NVIDIA GPUs: one `ptx_kernel` per function
 //! (a grid-stride loop over device column buffers), libdevice linked for math, PTX text out.
 //!
+//! Identical modules compile once: a live module is handed out again, and with
+//! [`CompilerOptions::cache_dir`] compiled objects and PTX persist in checked files, so a
+//! restarted process links them instead of compiling. [`CompileOutput::stats`] gives phase
+//! times and per-kernel size and vector width; [`Compiler::stats`] counts compiles and
+//! cache hits for metrics.
+//!
 //! This is the only crate that knows LLVM: it hands out [`Kernel`]s (safe entry points over
 //! byte buffers) and text (IR, assembly, PTX), never LLVM objects.
 
 mod cache;
 mod compiler;
+mod disk_cache;
 mod error;
 mod jit;
 mod kernel;
 mod libdevice;
 mod llvm;
 mod nvptx;
+mod stats;
 mod types;
 
 pub use compiler::{
@@ -28,4 +36,8 @@ pub use compiler::{
 };
 pub use error::{Error, Result};
 pub use kernel::{CompiledModule, Kernel};
+pub use stats::{
+    ClearedCache, CodeSource, CompilerStats, KernelStats, LATENCY_BUCKETS, LatencyHistogram,
+    ModuleStats,
+};
 pub use types::{ScalarType, Signature};

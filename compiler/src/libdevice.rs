@@ -22,6 +22,7 @@ use llvm_sys::core::{
     LLVMIsAGlobalVariable, LLVMIsConstantString, LLVMReplaceAllUsesWith,
 };
 use llvm_sys::prelude::LLVMValueRef;
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::llvm::{LlvmSession, parse};
@@ -162,6 +163,7 @@ fn site_packages(prefix: &Path) -> Vec<PathBuf> {
 pub(crate) struct Libdevice {
     search: Search,
     loaded: OnceLock<std::result::Result<Loaded, String>>,
+    identity: OnceLock<String>,
 }
 
 impl Libdevice {
@@ -169,11 +171,27 @@ impl Libdevice {
         Libdevice {
             search,
             loaded: OnceLock::new(),
+            identity: OnceLock::new(),
         }
     }
 
     pub fn path(&self) -> Option<&Path> {
         self.search.found.as_deref()
+    }
+
+    /// What identifies the libdevice PTX is linked against, for cache keys: `none`, or
+    /// the SHA-256 of the file (read once per compiler: another CUDA version at the same
+    /// path gets other keys after a restart).
+    pub fn identity(&self) -> &str {
+        self.identity.get_or_init(|| match self.path() {
+            None => "none".into(),
+            Some(path) => match std::fs::read(path) {
+                Ok(bytes) => format!("sha256:{}", hex::encode(Sha256::digest(&bytes))),
+                // Unreadable now: PTX needing it fails anyway, and a key naming the path
+                // still separates it from a readable libdevice's.
+                Err(e) => format!("unreadable:{}:{e}", path.display()),
+            },
+        })
     }
 
     /// libdevice, ready to provide the `__nv_*` functions a module calls, given as

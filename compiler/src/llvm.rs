@@ -23,17 +23,25 @@ use inkwell::values::{
 };
 use inkwell::{AddressSpace, IntPredicate};
 use llvm_sys::core::{
-    LLVMContextSetDiagnosticHandler, LLVMCreateMemoryBufferWithMemoryRangeCopy, LLVMDisposeMessage,
-    LLVMGetDiagInfoDescription, LLVMGetDiagInfoSeverity, LLVMGetElementType, LLVMGetIntTypeWidth,
-    LLVMGetModuleInlineAsm, LLVMGetNumOperands, LLVMGetOperand, LLVMGetTypeKind, LLVMIsAInlineAsm,
-    LLVMReplaceAllUsesWith, LLVMTypeOf,
+    LLVMContextSetDiagnosticHandler, LLVMCountBasicBlocks,
+    LLVMCreateMemoryBufferWithMemoryRangeCopy, LLVMDisposeMessage, LLVMGetCalledValue,
+    LLVMGetDiagInfoDescription, LLVMGetDiagInfoSeverity, LLVMGetElementType,
+    LLVMGetFirstBasicBlock, LLVMGetFirstInstruction, LLVMGetInstructionOpcode, LLVMGetIntTypeWidth,
+    LLVMGetMDKindIDInContext, LLVMGetMDNodeNumOperands, LLVMGetMDNodeOperands, LLVMGetMDString,
+    LLVMGetMetadata, LLVMGetModuleInlineAsm, LLVMGetNextBasicBlock, LLVMGetNextInstruction,
+    LLVMGetNumOperands, LLVMGetOperand, LLVMGetTypeKind, LLVMGetVectorSize, LLVMIsACallInst,
+    LLVMIsAFunction, LLVMIsAInlineAsm, LLVMIsAInvokeInst, LLVMIsAMDNode, LLVMIsAMDString,
+    LLVMIsATerminatorInst, LLVMReplaceAllUsesWith, LLVMSetValueName2, LLVMTypeOf,
 };
-use llvm_sys::prelude::{LLVMDiagnosticInfoRef, LLVMMemoryBufferRef, LLVMTypeRef};
-use llvm_sys::{LLVMDiagnosticSeverity, LLVMTypeKind};
+use llvm_sys::prelude::{
+    LLVMBasicBlockRef, LLVMDiagnosticInfoRef, LLVMMemoryBufferRef, LLVMTypeRef, LLVMValueRef,
+};
+use llvm_sys::{LLVMDiagnosticSeverity, LLVMOpcode, LLVMTypeKind};
 use parking_lot::Mutex;
 
 use crate::compiler::{FunctionSpec, TargetSpec};
 use crate::error::{Error, Result};
+use crate::stats::{KernelStats, ModuleStats};
 use crate::types::ScalarType;
 
 /// libm functions a UDF may call. They are pure apart from `errno`, which SQL cannot see.
@@ -283,6 +291,8 @@ pub(crate) struct BuildOutput {
     pub assembly: Option<String>,
     /// Kernel entry symbols, in the order of the requested functions.
     pub kernel_symbols: Vec<String>,
+    /// Phase times and kernel statistics (`link` and `compile_time` are the caller's).
+    pub stats: ModuleStats,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -291,7 +301,42 @@ pub(crate) struct BuildMode {
     pub emit_ir: bool,
     pub emit_asm: bool,
     pub vector_math: bool,
-    pub link_id: u64,
+}
+
+/// Kernel entry names: `udf_kernel_0`, `udf_kernel_1`, … in request order, on both
+/// targets. A module is linked (or a PTX module loaded) on its own, so names need to be
+/// unique within it only.
+pub(crate) const KERNEL_PREFIX: &str = "udf_kernel_";
+
+/// Renames the client's functions and globals whose names could clash with a kernel's.
+/// Their names are free to change: all are internal by now, except the requested
+/// functions, whose handles are held and which become internal once their kernel exists.
+pub(crate) fn rename_clashing_symbols(module: &Module<'_>) {
+    let values: Vec<_> = module
+        .get_functions()
+        .map(|f| f.as_value_ref())
+        .chain(module.get_globals().map(|g| g.as_value_ref()))
+        .collect();
+    for v in values {
+        let mut len = 0usize;
+        // SAFETY: `v` is a live global value; its name is copied before renaming.
+        let name = unsafe {
+            let p = llvm_sys::core::LLVMGetValueName2(v, &mut len);
+            String::from_utf8_lossy(std::slice::from_raw_parts(p.cast::<u8>(), len)).into_owned()
+        };
+        if name.starts_with(KERNEL_PREFIX) {
+            let renamed = format!("client.{name}");
+            // SAFETY: as above; LLVM copies the new name (and uniquifies it if taken).
+            unsafe { LLVMSetValueName2(v, renamed.as_ptr().cast(), renamed.len()) };
+        }
+    }
+}
+
+/// The entry symbol of the `i`-th requested function's kernel. Every module is linked
+/// into a JITDylib of its own (`jit.rs`), so names repeat across modules; being fixed,
+/// they keep objects (and disk cache entries) independent of the process.
+pub(crate) fn kernel_symbol(i: usize) -> String {
+    format!("{KERNEL_PREFIX}{i}")
 }
 
 /// The functions a module defines (not those it only declares), in module order.
@@ -317,11 +362,13 @@ pub(crate) fn build(
     if functions.is_empty() {
         return Err(Error::Signature("no functions to compile".into()));
     }
-    let mut stages = StageTimer::new();
+    let mut stats = ModuleStats::default();
+    let mut clock = PhaseClock::new();
     let session = LlvmSession::new();
     let diags = &session.diagnostics;
     let module = parse(&session.context, ir)?;
     diags.check("parsing")?;
+    stats.parse = clock.lap();
     module
         .verify()
         .map_err(|e| Error::Verify(e.to_string().trim().to_string()))?;
@@ -329,9 +376,9 @@ pub(crate) fn build(
         .iter()
         .map(|spec| check_function(&module, spec))
         .collect::<Result<Vec<_>>>()?;
-    stages.mark("parse+check");
+    stats.verify = clock.lap();
     let machine = target_machine(target, RelocMode::PIC, CodeModel::Small)?;
-    stages.mark("target machine");
+    stats.codegen = clock.lap();
     // Only what the requested functions can reach is checked and compiled: a HeavyDB
     // registration sends one module for all its functions, and a table function's
     // helpers must not make a scalar UDF beside it unusable.
@@ -340,16 +387,17 @@ pub(crate) fn build(
         .run_passes("globaldce", &machine, PassBuilderOptions::create())
         .map_err(|e| Error::Internal(format!("dead code removal: {e}")))?;
     check_externals(&module, &CPU_EXTERNALS)?;
-    stages.mark("prune+externals");
+    stats.verify += clock.lap();
 
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
     if mode.vector_math {
         rewrite_libm_to_intrinsics(&module, |_| true);
     }
+    rename_clashing_symbols(&module);
     let mut kernel_symbols = Vec::with_capacity(functions.len());
     for (i, (spec, f)) in functions.iter().zip(&scalar_fns).enumerate() {
-        let name = format!("udf_kernel_{}_{}", mode.link_id, i);
+        let name = kernel_symbol(i);
         f.set_linkage(Linkage::Internal);
         prepare_for_inlining(&session.context, *f);
         KernelBuilder::new(&session.context, &module, *f, spec)
@@ -361,7 +409,7 @@ pub(crate) fn build(
         .verify()
         .map_err(|e| Error::Internal(format!("generated kernel does not verify: {e}")))?;
     diags.check("kernel generation")?;
-    stages.mark("kernel generation");
+    stats.generate = clock.lap();
 
     let options = PassBuilderOptions::create();
     options.set_loop_vectorization(true);
@@ -378,7 +426,10 @@ pub(crate) fn build(
         map_vector_math(&module, target);
     }
     diags.check("optimisation")?;
-    stages.mark("O3");
+    stats.optimise = clock.lap();
+    // Read off the module code generation is about to consume; not a phase of its own.
+    stats.kernels = kernel_stats(&module, functions, &kernel_symbols);
+    clock.skip();
 
     let optimized_ir = mode.emit_ir.then(|| module.print_to_string().to_string());
     let object = if mode.emit_object {
@@ -399,44 +450,233 @@ pub(crate) fn build(
     } else {
         None
     };
-    stages.mark("emission");
-    tracing::debug!(stages = %stages, "built kernels");
+    stats.codegen += clock.lap();
+    stats.code_size = object.as_ref().map_or(0, Vec::len);
+    tracing::debug!(stages = %PhaseLog(&stats), "built kernels");
     Ok(BuildOutput {
         object,
         optimized_ir,
         assembly,
         kernel_symbols,
+        stats,
     })
 }
 
-/// Wall time per build stage, for the debug log.
-pub(crate) struct StageTimer {
+/// Wall time since the previous lap, for phase times.
+pub(crate) struct PhaseClock {
     last: std::time::Instant,
-    stages: Vec<(&'static str, std::time::Duration)>,
 }
 
-impl StageTimer {
+impl PhaseClock {
     pub(crate) fn new() -> Self {
-        StageTimer {
+        PhaseClock {
             last: std::time::Instant::now(),
-            stages: Vec::new(),
         }
     }
 
-    pub(crate) fn mark(&mut self, stage: &'static str) {
+    /// The time since the last lap (or the start).
+    pub(crate) fn lap(&mut self) -> std::time::Duration {
         let now = std::time::Instant::now();
-        self.stages.push((stage, now - self.last));
+        let d = now - self.last;
         self.last = now;
+        d
+    }
+
+    /// Starts the next phase now, leaving what ran since the last lap uncounted.
+    pub(crate) fn skip(&mut self) {
+        self.last = std::time::Instant::now();
     }
 }
 
-impl std::fmt::Display for StageTimer {
+/// Phase times for the debug log.
+pub(crate) struct PhaseLog<'a>(pub &'a ModuleStats);
+
+impl std::fmt::Display for PhaseLog<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, (stage, d)) in self.stages.iter().enumerate() {
-            let sep = if i == 0 { "" } else { ", " };
-            write!(f, "{sep}{stage} {:.2} ms", d.as_secs_f64() * 1e3)?;
+        let s = self.0;
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        write!(
+            f,
+            "parse {:.2} ms, verify {:.2} ms, generate {:.2} ms, optimise {:.2} ms, \
+             codegen {:.2} ms",
+            ms(s.parse),
+            ms(s.verify),
+            ms(s.generate),
+            ms(s.optimise),
+            ms(s.codegen)
+        )
+    }
+}
+
+/// Size and vectorisation of each kernel of the optimised `module` (request order).
+pub(crate) fn kernel_stats(
+    module: &Module<'_>,
+    functions: &[FunctionSpec],
+    kernels: &[String],
+) -> Vec<KernelStats> {
+    functions
+        .iter()
+        .zip(kernels)
+        .map(|(spec, name)| {
+            let mut stats = KernelStats {
+                symbol: spec.symbol.clone(),
+                kernel: name.clone(),
+                instructions: 0,
+                basic_blocks: 0,
+                vector_width: None,
+                interleave: None,
+            };
+            let Some(kernel) = module.get_function(name) else {
+                return stats;
+            };
+            for f in reachable_definitions(kernel.as_value_ref()) {
+                for block in blocks(f) {
+                    stats.basic_blocks += 1;
+                    stats.instructions += instructions(block).count();
+                }
+            }
+            if let Some(dense) = module.get_function(&format!("{name}.dense")) {
+                (stats.vector_width, stats.interleave) =
+                    vectorisation(module, dense.as_value_ref());
+            }
+            stats
+        })
+        .collect()
+}
+
+/// `f` and the defined functions it calls, directly or not, each once.
+fn reachable_definitions(f: LLVMValueRef) -> Vec<LLVMValueRef> {
+    let mut seen = vec![f];
+    let mut next = 0;
+    while next < seen.len() {
+        let current = seen[next];
+        next += 1;
+        for block in blocks(current) {
+            for inst in instructions(block) {
+                // SAFETY: `inst` is a live instruction; the called operand of a call is a
+                // live value (or null for other instructions, checked first).
+                let callee = unsafe {
+                    if LLVMIsACallInst(inst).is_null() && LLVMIsAInvokeInst(inst).is_null() {
+                        continue;
+                    }
+                    LLVMIsAFunction(LLVMGetCalledValue(inst))
+                };
+                // SAFETY: `callee` is a live function.
+                let defined = !callee.is_null() && unsafe { LLVMCountBasicBlocks(callee) } > 0;
+                if defined && !seen.contains(&callee) {
+                    seen.push(callee);
+                }
+            }
         }
-        Ok(())
+    }
+    seen
+}
+
+/// The basic blocks of the function `f`.
+fn blocks(f: LLVMValueRef) -> impl Iterator<Item = LLVMBasicBlockRef> {
+    // SAFETY: `f` is a live function; blocks are read while the module is unchanged.
+    let first = unsafe { LLVMGetFirstBasicBlock(f) };
+    std::iter::successors((!first.is_null()).then_some(first), |b| {
+        // SAFETY: `b` is a live block of `f`.
+        let n = unsafe { LLVMGetNextBasicBlock(*b) };
+        (!n.is_null()).then_some(n)
+    })
+}
+
+/// The instructions of `block`.
+fn instructions(block: LLVMBasicBlockRef) -> impl Iterator<Item = LLVMValueRef> {
+    // SAFETY: `block` is a live block; instructions are read while it is unchanged.
+    let first = unsafe { LLVMGetFirstInstruction(block) };
+    std::iter::successors((!first.is_null()).then_some(first), |i| {
+        // SAFETY: `i` is a live instruction of `block`.
+        let n = unsafe { LLVMGetNextInstruction(*i) };
+        (!n.is_null()).then_some(n)
+    })
+}
+
+/// For a `dense` range function: the lanes of its widest vector, and the vector stores of
+/// the widest stored width (the interleave count), if the loop vectoriser widened its
+/// loop (which marks it `llvm.loop.isvectorized`; SLP vectors alone do not count).
+fn vectorisation(module: &Module<'_>, dense: LLVMValueRef) -> (Option<u32>, Option<u32>) {
+    const LOOP_KIND: &str = "llvm.loop";
+    // SAFETY: the context is live; LLVM copies the name.
+    let loop_kind = unsafe {
+        LLVMGetMDKindIDInContext(
+            module.get_context().as_ctx_ref(),
+            LOOP_KIND.as_ptr().cast(),
+            LOOP_KIND.len() as u32,
+        )
+    };
+    let mut vectorised = false;
+    let mut widest = 0u32;
+    let mut stores: Vec<u32> = Vec::new();
+    for block in blocks(dense) {
+        for inst in instructions(block) {
+            // SAFETY: `inst` is a live instruction; types and metadata are read only.
+            unsafe {
+                if let Some(lanes) = vector_lanes(LLVMTypeOf(inst)) {
+                    widest = widest.max(lanes);
+                }
+                if LLVMGetInstructionOpcode(inst) == LLVMOpcode::LLVMStore
+                    && let Some(lanes) = vector_lanes(LLVMTypeOf(LLVMGetOperand(inst, 0)))
+                {
+                    widest = widest.max(lanes);
+                    stores.push(lanes);
+                }
+                if !LLVMIsATerminatorInst(inst).is_null() {
+                    let md = LLVMGetMetadata(inst, loop_kind);
+                    vectorised |= !md.is_null() && loop_is_vectorised(md);
+                }
+            }
+        }
+    }
+    if !vectorised || widest < 2 {
+        return (None, None);
+    }
+    let store_width = stores.iter().copied().max();
+    let interleave = store_width.map(|w| stores.iter().filter(|&&l| l == w).count() as u32);
+    (Some(widest), interleave.filter(|&n| n > 0))
+}
+
+/// Lanes of a fixed vector type.
+fn vector_lanes(ty: LLVMTypeRef) -> Option<u32> {
+    // SAFETY: `ty` is a live type.
+    unsafe {
+        (LLVMGetTypeKind(ty) == LLVMTypeKind::LLVMVectorTypeKind).then(|| LLVMGetVectorSize(ty))
+    }
+}
+
+/// Whether a loop ID node carries `!{!"llvm.loop.isvectorized", …}`.
+fn loop_is_vectorised(loop_id: LLVMValueRef) -> bool {
+    // SAFETY: `loop_id` is the metadata of a live instruction; operands are only read
+    // after checking they are MD nodes and strings.
+    unsafe {
+        if LLVMIsAMDNode(loop_id).is_null() {
+            return false;
+        }
+        let n = LLVMGetMDNodeNumOperands(loop_id) as usize;
+        let mut ops = vec![std::ptr::null_mut(); n];
+        LLVMGetMDNodeOperands(loop_id, ops.as_mut_ptr());
+        ops.into_iter().any(|op| {
+            if op.is_null() || op == loop_id || LLVMIsAMDNode(op).is_null() {
+                return false;
+            }
+            let m = LLVMGetMDNodeNumOperands(op) as usize;
+            if m == 0 {
+                return false;
+            }
+            let mut inner = vec![std::ptr::null_mut(); m];
+            LLVMGetMDNodeOperands(op, inner.as_mut_ptr());
+            let first = inner[0];
+            if first.is_null() || LLVMIsAMDString(first).is_null() {
+                return false;
+            }
+            let mut len = 0u32;
+            let p = LLVMGetMDString(first, &mut len);
+            !p.is_null()
+                && std::slice::from_raw_parts(p.cast::<u8>(), len as usize)
+                    == b"llvm.loop.isvectorized"
+        })
     }
 }
 

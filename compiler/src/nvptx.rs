@@ -27,8 +27,9 @@ use crate::compiler::{FunctionSpec, TargetSpec};
 use crate::error::{Error, Result};
 use crate::libdevice::Libdevice;
 use crate::llvm::{
-    self, BuildResult, CPU_EXTERNALS, ExternalPolicy, LlvmSession, StageTimer, libm_base,
+    self, BuildResult, CPU_EXTERNALS, ExternalPolicy, LlvmSession, PhaseClock, PhaseLog, libm_base,
 };
+use crate::stats::ModuleStats;
 use crate::types::ScalarType;
 
 /// The NVPTX 64-bit CUDA triple.
@@ -270,6 +271,8 @@ pub(crate) struct PtxBuild {
     pub kernels: Vec<String>,
     pub target: TargetSpec,
     pub libdevice_linked: bool,
+    /// Phase times (`link` and `compile_time` are the caller's) and kernel statistics.
+    pub stats: ModuleStats,
 }
 
 /// Parses, checks, retargets, links libdevice, generates kernels, optimises and emits PTX.
@@ -284,11 +287,13 @@ pub(crate) fn build(
         return Err(Error::Signature("no functions to compile".into()));
     }
     let target = target(compute_capability)?;
-    let mut stages = StageTimer::new();
+    let mut stats = ModuleStats::default();
+    let mut clock = PhaseClock::new();
     let session = LlvmSession::new();
     let diags = &session.diagnostics;
     let module = llvm::parse(&session.context, ir)?;
     diags.check("parsing")?;
+    stats.parse = clock.lap();
     module
         .verify()
         .map_err(|e| Error::Verify(e.to_string().trim().to_string()))?;
@@ -296,9 +301,10 @@ pub(crate) fn build(
         .iter()
         .map(|spec| llvm::check_function(&module, spec))
         .collect::<Result<Vec<_>>>()?;
-    stages.mark("parse+check");
+    stats.verify = clock.lap();
 
     let machine = target_machine(&target)?;
+    stats.codegen = clock.lap();
     retarget(&module, &machine);
     llvm::internalize(&module, functions);
     module
@@ -306,7 +312,7 @@ pub(crate) fn build(
         .map_err(|e| Error::Internal(format!("dead code removal: {e}")))?;
     rewrite_math(&module)?;
     llvm::check_externals(&module, &GPU_EXTERNALS)?;
-    stages.mark("prune+externals");
+    stats.verify += clock.lap();
 
     let needed = needed_libdevice_functions(&module);
     let libdevice_linked = !needed.is_empty();
@@ -317,12 +323,9 @@ pub(crate) fn build(
             .verify()
             .map_err(|e| Error::Internal(format!("module with libdevice does not verify: {e}")))?;
     }
-    stages.mark("libdevice");
 
-    let kernels: Vec<String> = (0..functions.len())
-        .map(|i| format!("{KERNEL_PREFIX}{i}"))
-        .collect();
-    rename_clashing_symbols(&module);
+    let kernels: Vec<String> = (0..functions.len()).map(llvm::kernel_symbol).collect();
+    llvm::rename_clashing_symbols(&module);
     for ((spec, f), name) in functions.iter().zip(&scalar_fns).zip(&kernels) {
         f.set_linkage(Linkage::Internal);
         llvm::prepare_for_inlining(&session.context, *f);
@@ -350,7 +353,7 @@ pub(crate) fn build(
         .verify()
         .map_err(|e| Error::Internal(format!("generated kernel does not verify: {e}")))?;
     diags.check("kernel generation")?;
-    stages.mark("kernel generation");
+    stats.generate = clock.lap();
 
     // The NVPTX target machine puts NVVMReflect (with this target's `__CUDA_ARCH`) at the
     // start of the O3 pipeline. Running the `nvvm-reflect` pass by name instead would
@@ -362,7 +365,9 @@ pub(crate) fn build(
     module
         .verify()
         .map_err(|e| Error::Internal(format!("optimised module does not verify: {e}")))?;
-    stages.mark("O3");
+    stats.optimise = clock.lap();
+    stats.kernels = llvm::kernel_stats(&module, functions, &kernels);
+    clock.skip();
 
     let buffer = machine
         .write_to_memory_buffer(&module, FileType::Assembly)
@@ -370,41 +375,16 @@ pub(crate) fn build(
     diags.check("PTX emission")?;
     let ptx = String::from_utf8_lossy(buffer.as_slice()).into_owned();
     check_ptx(&ptx, &kernels)?;
-    stages.mark("emission");
-    tracing::debug!(stages = %stages, cpu = %target.cpu, "built PTX");
+    stats.codegen += clock.lap();
+    stats.code_size = ptx.len();
+    tracing::debug!(stages = %PhaseLog(&stats), cpu = %target.cpu, "built PTX");
     Ok(PtxBuild {
         ptx,
         kernels,
         target,
         libdevice_linked,
+        stats,
     })
-}
-
-/// Kernel entry names: `udf_kernel_0`, `udf_kernel_1`, … in request order. A PTX module
-/// is loaded on its own, so names need to be unique within it only.
-const KERNEL_PREFIX: &str = "udf_kernel_";
-
-/// Renames the client's functions and globals whose names could clash with a kernel's
-/// (they are all internal by now, so their names are free to change).
-fn rename_clashing_symbols(module: &Module<'_>) {
-    let values: Vec<_> = module
-        .get_functions()
-        .map(|f| f.as_value_ref())
-        .chain(module.get_globals().map(|g| g.as_value_ref()))
-        .collect();
-    for v in values {
-        let mut len = 0usize;
-        // SAFETY: `v` is a live global value; its name is copied before renaming.
-        let name = unsafe {
-            let p = llvm_sys::core::LLVMGetValueName2(v, &mut len);
-            String::from_utf8_lossy(std::slice::from_raw_parts(p.cast::<u8>(), len)).into_owned()
-        };
-        if name.starts_with(KERNEL_PREFIX) {
-            let renamed = format!("client.{name}");
-            // SAFETY: as above; LLVM copies the new name (and uniquifies it if taken).
-            unsafe { LLVMSetValueName2(v, renamed.as_ptr().cast(), renamed.len()) };
-        }
-    }
 }
 
 /// Host code generation attributes dropped when retargeting: CPU selection (NVPTX would

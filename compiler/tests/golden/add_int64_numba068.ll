@@ -4,7 +4,7 @@ target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:
 target triple = "x86_64-unknown-linux-gnu"
 
 ; Function Attrs: nofree noinline norecurse nosync nounwind memory(argmem: readwrite)
-define internal fastcc i64 @udf_kernel_0_0.dense(i64 range(i64 0, -63) %0, i64 %1, ptr noalias readonly captures(none) %2, ptr noalias readonly captures(none) %3, ptr noalias writeonly captures(none) %4) unnamed_addr #0 {
+define internal fastcc i64 @udf_kernel_0.dense(i64 range(i64 0, -63) %0, i64 %1, ptr noalias readonly captures(none) %2, ptr noalias readonly captures(none) %3, ptr noalias writeonly captures(none) %4) unnamed_addr #0 {
 entry:
   %loop.any = icmp ult i64 %0, %1
   br i1 %loop.any, label %loop.preheader, label %loop.exit
@@ -70,7 +70,7 @@ loop.exit:                                        ; preds = %loop, %middle.block
 }
 
 ; Function Attrs: nofree noinline norecurse nosync nounwind memory(argmem: readwrite)
-define internal fastcc i64 @udf_kernel_0_0.checked(i64 range(i64 0, -63) %0, i64 %1, ptr noalias readonly captures(none) %2, ptr noalias readonly captures(none) %3, ptr noalias writeonly captures(none) %4, ptr noalias nonnull readonly captures(none) %5) unnamed_addr #0 {
+define internal fastcc i64 @udf_kernel_0.checked(i64 range(i64 0, -63) %0, i64 %1, ptr noalias readonly captures(none) %2, ptr noalias readonly captures(none) %3, ptr noalias writeonly captures(none) %4, ptr noalias nonnull readonly captures(none) %5) unnamed_addr #0 {
 entry:
   %loop.any = icmp ult i64 %0, %1
   br i1 %loop.any, label %loop.preheader, label %loop.exit
@@ -183,7 +183,7 @@ row.join:                                         ; preds = %loop, %row.valid
 }
 
 ; Function Attrs: nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none)
-define i64 @udf_kernel_0_0(i64 %0, ptr noalias readonly captures(none) %1, ptr noalias writeonly captures(none) %2, ptr noalias readonly captures(address_is_null) %3) local_unnamed_addr #1 {
+define i64 @udf_kernel_0(i64 %0, ptr noalias readonly captures(none) %1, ptr noalias writeonly captures(none) %2, ptr noalias readonly captures(address_is_null) %3) local_unnamed_addr #1 {
 entry:
   %arg.col = load ptr, ptr %1, align 8
   %arg.slot1 = getelementptr inbounds nuw i8, ptr %1, i64 8
@@ -196,7 +196,7 @@ common.ret:                                       ; preds = %loop.exit, %dense
   ret i64 %common.ret.op
 
 dense:                                            ; preds = %entry
-  %range.hits = tail call fastcc i64 @udf_kernel_0_0.dense(i64 0, i64 %0, ptr %arg.col, ptr %arg.col2, ptr %2)
+  %range.hits = tail call fastcc i64 @udf_kernel_0.dense(i64 0, i64 %0, ptr %arg.col, ptr %arg.col2, ptr %2)
   br label %common.ret
 
 masked:                                           ; preds = %entry
@@ -220,12 +220,12 @@ loop:                                             ; preds = %masked, %word.join
 loop.exit:                                        ; preds = %word.join, %masked
   %hits.out = phi i64 [ 0, %masked ], [ %hits, %word.join ]
   %tail.lo = and i64 %0, -64
-  %range.hits5 = tail call fastcc i64 @udf_kernel_0_0.checked(i64 %tail.lo, i64 %0, ptr %arg.col, ptr %arg.col2, ptr %2, ptr %3)
+  %range.hits5 = tail call fastcc i64 @udf_kernel_0.checked(i64 %tail.lo, i64 %0, ptr %arg.col, ptr %arg.col2, ptr %2, ptr %3)
   %hits.total = add i64 %range.hits5, %hits.out
   br label %common.ret
 
 word.full:                                        ; preds = %loop
-  %range.hits3 = tail call fastcc i64 @udf_kernel_0_0.dense(i64 %w.lo, i64 %w.hi, ptr %arg.col, ptr %arg.col2, ptr %2)
+  %range.hits3 = tail call fastcc i64 @udf_kernel_0.dense(i64 %w.lo, i64 %w.hi, ptr %arg.col, ptr %arg.col2, ptr %2)
   br label %word.join
 
 word.empty:                                       ; preds = %loop
@@ -234,7 +234,7 @@ word.empty:                                       ; preds = %loop
   br label %word.join
 
 word.mixed:                                       ; preds = %loop
-  %range.hits4 = tail call fastcc i64 @udf_kernel_0_0.checked(i64 %w.lo, i64 %w.hi, ptr %arg.col, ptr %arg.col2, ptr %2, ptr %3)
+  %range.hits4 = tail call fastcc i64 @udf_kernel_0.checked(i64 %w.lo, i64 %w.hi, ptr %arg.col, ptr %arg.col2, ptr %2, ptr %3)
   br label %word.join
 
 word.join:                                        ; preds = %word.mixed, %word.empty, %word.full

@@ -5,6 +5,7 @@ set -euo pipefail
 
 APT_PACKAGES=(
   llvm-22-dev libpolly-22-dev llvm-22   # LLVM 22: the JIT, the NVPTX back end, llvm-as for tests
+  clang-22                              # udf-sql's LANGUAGE c (C -> IR on the client) and its tests
   libzstd-dev zlib1g-dev libffi-dev libxml2-dev  # LLVM's link dependencies
   build-essential pkg-config
   thrift-compiler                       # 0.17: checks the committed generated Thrift code is current

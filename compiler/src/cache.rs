@@ -123,6 +123,15 @@ impl CompileCache {
         }
     }
 
+    /// Entries whose code is still loaded.
+    pub fn live(&self) -> u64 {
+        let entries = self.entries.lock();
+        entries
+            .values()
+            .filter(|m| m.code.strong_count() > 0)
+            .count() as u64
+    }
+
     /// Forgets every entry (live code stays loaded: kernels own it); returns how many
     /// entries still had live code.
     pub fn clear(&self) -> u64 {

@@ -264,6 +264,7 @@ impl Compiler {
     /// cache folder now (it may be shared with other processes).
     pub fn stats(&self) -> CompilerStats {
         let mut stats = self.counters.snapshot();
+        stats.memory_entries = self.cache.live();
         if let Some(disk) = &self.disk {
             (stats.disk_entries, stats.disk_bytes) = disk.scan();
         }

@@ -119,6 +119,17 @@ const CODEGEN_HELPERS: &[&str] = &[
     "__ashlti3",
     "__ashrti3",
     "__lshrti3",
+    // The optimiser merges sin(x) and cos(x) of one value into one call, and turns
+    // pow(10, x) into exp10: libm functions the IR never named.
+    "sincos",
+    "sincosf",
+    "exp10",
+    "exp10f",
+    "__exp10",
+    "__exp10f",
+    "__truncdfhf2",
+    "__truncsfhf2",
+    "__extendhfsf2",
 ];
 
 /// libm calls that have an LLVM intrinsic twin. Rewriting the call to the intrinsic drops

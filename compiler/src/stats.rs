@@ -38,7 +38,7 @@ impl std::fmt::Display for CodeSource {
 }
 
 /// One kernel of the optimised module: its size and how its dense loop vectorised.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct KernelStats {
     /// The requested function's IR symbol.
     pub symbol: String,
@@ -138,6 +138,8 @@ pub struct CompilerStats {
     pub disk_entries: u64,
     /// Their total size in bytes.
     pub disk_bytes: u64,
+    /// Modules of the in-memory cache whose code is loaded now.
+    pub memory_entries: u64,
     /// Wall time of the LLVM compiles (CPU and PTX; cache hits are not observed).
     pub compile_seconds: LatencyHistogram,
 }
@@ -207,6 +209,7 @@ impl Counters {
             disk_write_errors: get(&self.disk_write_errors),
             disk_entries: 0,
             disk_bytes: 0,
+            memory_entries: 0,
             compile_seconds: LatencyHistogram {
                 bounds: LATENCY_BUCKETS.to_vec(),
                 count: running,

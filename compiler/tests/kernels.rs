@@ -265,3 +265,25 @@ fn without_vector_math_results_are_bit_identical_to_libm() {
         }
     }
 }
+
+#[test]
+fn libm_calls_the_optimiser_introduces_link() {
+    // sin(x) and cos(x) of one value become one `sincos` call, pow(10, x) becomes `exp10`:
+    // functions the IR never declared, which the JIT must still resolve from libm.
+    let ir = "declare double @sin(double)\ndeclare double @cos(double)\n\
+              declare double @pow(double, double)\n\
+              define double @f(double %x) {\n  %s = call double @sin(double %x)\n  \
+              %c = call double @cos(double %x)\n  %p = call double @pow(double 10.0, double %x)\n  \
+              %t = fadd double %s, %c\n  %r = fadd double %t, %p\n  ret double %r\n}\n";
+    let c = compiler();
+    let k = kernel(&c, ir, "f", "float64(float64)");
+    let x: Vec<f64> = (0..100).map(|i| i as f64 * 0.01).collect();
+    let (out, _) = run::<f64, f64>(&k, &[&x], None);
+    for (xi, yi) in x.iter().zip(&out) {
+        let want = xi.sin() + xi.cos() + 10f64.powf(*xi);
+        assert!(
+            (yi - want).abs() <= want.abs() * 1e-14,
+            "f({xi}) = {yi}, want {want}"
+        );
+    }
+}

@@ -1,20 +1,22 @@
 //! The function catalog: which IR functions exist, with their compiled kernels.
 //!
-//! The engine talks to it only through [`FunctionCatalog`], so that a durable catalog can
-//! replace [`InMemoryFunctionCatalog`] without touching the engine: it would persist each
-//! [`RegisteredFunction`]'s IR, symbol, signature and origin, and recompile them when it
-//! opens (the engine registers whatever a catalog holds when it starts).
+//! The engine talks to it only through [`FunctionCatalog`]. It holds compiled code, so it
+//! lives in memory; durability is the engine's store (`store.rs`), which keeps each
+//! function's IR, symbol, signature, origin, owner and creation time and which the engine
+//! writes before it changes this catalog. When the engine opens a data directory it
+//! compiles the stored functions again into this catalog.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use compiler::{FunctionSpec, Kernel, ScalarType, Signature};
 use parking_lot::RwLock;
 
 use crate::device::{GpuBuildResult, RunCounts};
 use crate::error::{Error, Result};
+use crate::introspect::CodeInfo;
 
 /// A function as a client defines it: one SQL name, one IR module (LLVM text or bitcode),
 /// and the overloads that module provides.
@@ -27,6 +29,8 @@ pub struct FunctionDefinition {
     pub overloads: Vec<FunctionSpec>,
     /// Who registered it, shown by `SHOW FUNCTIONS` (`sql`, `heavydb`, `remotejit`, …).
     pub origin: String,
+    /// The user it belongs to; `None`: the engine's owner (`EngineConfig::owner`).
+    pub owner: Option<String>,
 }
 
 /// One overload as `SHOW FUNCTIONS` lists it.
@@ -45,6 +49,10 @@ pub struct FunctionInfo {
     /// How long compiling its module took (the original compile when the compiler's cache
     /// supplied the code).
     pub compile_time: Duration,
+    /// The user who created it: a HeavyDB session's user, the OS user of an embedded
+    /// engine.
+    pub owner: String,
+    pub created_at: SystemTime,
 }
 
 /// One overload with its compiled kernel: what a catalog stores.
@@ -54,6 +62,9 @@ pub struct RegisteredFunction {
     pub symbol: String,
     pub signature: Signature,
     pub origin: String,
+    pub owner: String,
+    /// When it was created (kept across restarts; a replacement is a new creation).
+    pub created_at: SystemTime,
     /// The module the kernel was compiled from, shared by the overloads it defines.
     pub ir: Arc<[u8]>,
     pub kernel: Kernel,
@@ -62,6 +73,8 @@ pub struct RegisteredFunction {
     /// Shared with the overload that runs it, so that `SHOW FUNCTIONS` can say where it ran.
     pub runs: Arc<RunCounts>,
     pub compile_time: Duration,
+    /// How the CPU kernel was produced (compiled or from a cache) and what it looks like.
+    pub code: CodeInfo,
 }
 
 impl RegisteredFunction {
@@ -79,6 +92,8 @@ impl RegisteredFunction {
             runs: self.runs.describe(),
             origin: self.origin.clone(),
             compile_time: self.compile_time,
+            owner: self.owner.clone(),
+            created_at: self.created_at,
         }
     }
 }

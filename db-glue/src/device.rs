@@ -20,6 +20,7 @@ use datafusion::common::config::ConfigExtension;
 use datafusion::common::extensions_options;
 
 use crate::error::{Error, Result};
+use crate::introspect::CodeInfo;
 
 extensions_options! {
     /// Session settings of udf-server's functions (`SET udf.<name> = …`).
@@ -105,6 +106,11 @@ pub struct GpuBuild {
     pub kernel: gpu::GpuKernel,
     /// Name of the `.entry` in the PTX.
     pub entry: String,
+    /// `nvptx64-nvidia-cuda sm_90`: what the PTX was generated for.
+    pub target: String,
+    /// The module's PTX (shared by the overloads it holds), for introspection.
+    pub ptx: Arc<str>,
+    pub code: CodeInfo,
 }
 
 /// Why a function has no GPU build (shown when `udf.device = 'gpu'` asks for one).
@@ -148,26 +154,34 @@ pub(crate) fn build_for_gpu(
             let module = device
                 .load(&key, &output.ptx)
                 .map_err(|e| format!("cannot load the GPU build: {e}"))?;
-            Ok((module, output.kernels))
+            Ok((module, output))
         });
     match built {
-        Ok((module, entries)) => specs
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| {
-                let entry = entries
-                    .get(i)
-                    .ok_or_else(|| format!("no GPU kernel for `{}`", spec.symbol))?;
-                let kernel = module
-                    .kernel(entry)
-                    .map_err(|e| format!("cannot find the GPU kernel of `{}`: {e}", spec.symbol))?;
-                Ok(GpuBuild {
-                    device: Arc::clone(device),
-                    kernel,
-                    entry: entry.clone(),
+        Ok((module, output)) => {
+            let ptx: Arc<str> = output.ptx.as_str().into();
+            let target = format!("{} {}", output.target.triple, output.target.cpu);
+            let entries = &output.kernels;
+            specs
+                .iter()
+                .enumerate()
+                .map(|(i, spec)| {
+                    let entry = entries
+                        .get(i)
+                        .ok_or_else(|| format!("no GPU kernel for `{}`", spec.symbol))?;
+                    let kernel = module.kernel(entry).map_err(|e| {
+                        format!("cannot find the GPU kernel of `{}`: {e}", spec.symbol)
+                    })?;
+                    Ok(GpuBuild {
+                        device: Arc::clone(device),
+                        kernel,
+                        entry: entry.clone(),
+                        target: target.clone(),
+                        ptx: Arc::clone(&ptx),
+                        code: CodeInfo::new(output.source, &output.stats, &spec.symbol),
+                    })
                 })
-            })
-            .collect(),
+                .collect()
+        }
         Err(reason) => {
             tracing::warn!(%reason, "functions registered for the CPU only");
             vec![Err(reason); specs.len()]
@@ -175,20 +189,25 @@ pub(crate) fn build_for_gpu(
     }
 }
 
-/// How many batches each device ran for one overload (what `SHOW FUNCTIONS` reports).
+/// How many batches, and rows, each device ran for one overload (what `SHOW FUNCTIONS`
+/// and the function details report).
 #[derive(Debug, Default)]
 pub struct RunCounts {
     pub cpu: AtomicU64,
     pub gpu: AtomicU64,
+    pub cpu_rows: AtomicU64,
+    pub gpu_rows: AtomicU64,
 }
 
 impl RunCounts {
-    pub fn record(&self, on_gpu: bool) {
-        if on_gpu {
-            self.gpu.fetch_add(1, Ordering::Relaxed);
+    pub fn record(&self, on_gpu: bool, rows: usize) {
+        let (batches, counted) = if on_gpu {
+            (&self.gpu, &self.gpu_rows)
         } else {
-            self.cpu.fetch_add(1, Ordering::Relaxed);
-        }
+            (&self.cpu, &self.cpu_rows)
+        };
+        batches.fetch_add(1, Ordering::Relaxed);
+        counted.fetch_add(rows as u64, Ordering::Relaxed);
     }
 
     pub fn describe(&self) -> String {

@@ -1,9 +1,10 @@
 //! The engine: one DataFusion session, the IR function catalog and the compiler.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use compiler::{CompileRequest, Compiler, CompilerOptions, FunctionSpec, ScalarType};
 use datafusion::arrow::array::{
@@ -11,13 +12,18 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::{filter_record_batch, ilike, like};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::common::config::ConfigNonZeroUsize;
-use datafusion::common::{DataFusionError, ScalarValue, TableReference};
-use datafusion::datasource::{MemTable, TableProvider};
+use datafusion::common::config::{ConfigNonZeroUsize, ConfigOptions};
+use datafusion::common::{
+    Constraints, DFSchema, DataFusionError, ScalarValue, SchemaError, TableReference,
+};
+use datafusion::datasource::{MemTable, TableProvider, ViewTable};
 use datafusion::execution::FunctionRegistry;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
-use datafusion::logical_expr::{LogicalPlan, ScalarUDF};
+use datafusion::logical_expr::{
+    CreateExternalTable, CreateMemoryTable, CreateView, DdlStatement, Expr, LogicalPlan, ScalarUDF,
+};
 use datafusion::optimizer::Analyzer;
+use datafusion::optimizer::analyzer::type_coercion::TypeCoercion;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{ShowStatementFilter, Statement as SqlStatement};
@@ -34,21 +40,32 @@ use crate::ddl::{self, DropTarget};
 use crate::device::{self, DevicePreference, GpuState, UdfOptions};
 use crate::dialect;
 use crate::error::{Error, Result};
+use crate::introspect::{self, CodeInfo, DetailTexts, FunctionDetails};
 use crate::overload::{Overload, candidate_list};
+use crate::store::{
+    Catalog, DefinitionEntry, DefinitionKind, FunctionEntry, Loaded, Store, TableEntry, UserRecord,
+};
+use crate::stored_table::StoredTable;
 use crate::tables::{self, TEXT_ENCODING_KEY};
 use crate::udf::{ArgTypeProbe, IrFunction};
 
 /// How to build an [`Engine`].
 #[derive(Debug, Clone, Default)]
 pub struct EngineConfig {
-    /// Where durable state will live. Tables and functions are in memory for now; the
-    /// directory is created so that a bad path fails at start.
+    /// The data directory: tables, views, functions and users are kept there and come
+    /// back when an engine opens it again (see `store.rs` for the layout and guarantees).
+    /// It also holds the compiler's code cache (`code-cache/`) unless
+    /// `compiler.cache_dir` names another folder. `None`: everything lives in memory and
+    /// ends with the process.
     pub data_dir: Option<PathBuf>,
     /// Partitions DataFusion splits work into; `None` keeps its default (the CPU count).
     pub target_partitions: Option<usize>,
     pub compiler: CompilerOptions,
     /// Never use a GPU, even when one is present.
     pub no_gpu: bool,
+    /// The owner of functions created without naming one ([`StatementOptions::owner`],
+    /// [`FunctionDefinition::owner`]); `None`: `$USER`, else `local`.
+    pub owner: Option<String>,
 }
 
 /// How the columns of a result are named.
@@ -65,11 +82,35 @@ pub enum ResultNames {
 }
 
 /// How to run one statement ([`Engine::execute_one_with`], [`Engine::describe_with`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatementOptions {
     pub result_names: ResultNames,
     /// Where UDFs of this statement run; `None` keeps the engine's `udf.device`.
     pub device: Option<DevicePreference>,
+    /// Who runs it: the owner of a function it creates. `None`: the engine's owner
+    /// ([`EngineConfig::owner`]).
+    pub owner: Option<String>,
+}
+
+/// What [`Engine::with_catalog`] brought back from the data directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestoreSummary {
+    pub tables: usize,
+    /// Rows of all tables.
+    pub rows: u64,
+    /// Views and external tables whose statements ran again.
+    pub definitions: usize,
+    /// Views and external tables whose statement failed at start (a file gone, a table
+    /// they read dropped), each with why. They stay in the catalog: a later start may
+    /// succeed, and `DROP VIEW`/`DROP TABLE` removes them.
+    pub unrestored: Vec<String>,
+    /// Function names.
+    pub functions: usize,
+    pub overloads: usize,
+    pub users: usize,
+    /// Files no committed change referenced (what a crash left behind), deleted.
+    pub garbage_removed: usize,
+    pub elapsed: Duration,
 }
 
 /// A client's own GPU module for a runtime registration: NVPTX IR and the GPU variants
@@ -87,6 +128,19 @@ pub struct ReplaceSummary {
     pub removed: usize,
     /// Overloads of the new set.
     pub added: usize,
+}
+
+/// One table as [`Engine::table_stats`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableStats {
+    pub name: String,
+    /// `x DOUBLE, y DOUBLE`.
+    pub columns: String,
+    pub rows: u64,
+    /// Memory the rows take.
+    pub bytes: u64,
+    /// Record batches holding them.
+    pub batches: usize,
 }
 
 /// What [`Engine::call_function`] returns.
@@ -151,8 +205,137 @@ struct EngineInner {
     generation: AtomicU64,
     /// The CUDA device functions are also built for, or why there is none.
     gpu: GpuState,
-    /// Spreads appends over a table's partitions.
-    appends: AtomicUsize,
+    /// The catalog of tables, views, functions and users, and with a data directory its
+    /// files. Changes are written here before they are applied to the session.
+    store: Arc<Store>,
+    /// Held while a table, view or external table is created or dropped: the existence
+    /// check, the store's commit and the session's registration go together. Never held
+    /// across an `await`.
+    tables: Mutex<()>,
+    /// The owner of functions created without one.
+    owner: String,
+    restored: OnceLock<RestoreSummary>,
+}
+
+/// The compiler's code cache inside a data directory (unless configured elsewhere).
+const CODE_CACHE_DIR: &str = "code-cache";
+
+/// A statement's context below `run_statement`.
+struct Run<'a> {
+    device: Option<DevicePreference>,
+    owner: &'a str,
+    /// HeavyDB's `ENCODING NONE` text columns of the `CREATE TABLE` being run.
+    none_encoded: &'a [String],
+}
+
+/// A table [`Engine::install_table`] makes.
+struct NewTable<'a> {
+    name: &'a str,
+    schema: SchemaRef,
+    partitions: Vec<Vec<RecordBatch>>,
+    constraints: Constraints,
+    defaults: Vec<(String, Expr)>,
+    if_not_exists: bool,
+    or_replace: bool,
+}
+
+/// The owner of functions when no one is named: the OS user of an embedded engine.
+fn default_owner() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "local".to_string())
+}
+
+/// A DDL statement done, as DataFusion reports one: no columns, no rows.
+fn ddl_done() -> QueryResult {
+    QueryResult {
+        schema: Arc::new(Schema::empty()),
+        batches: Vec::new(),
+        message: None,
+    }
+}
+
+fn execution_error(message: String) -> Error {
+    Error::DataFusion(DataFusionError::Execution(message))
+}
+
+/// DataFusion's check before it makes a table or view: qualifiers are dropped, so
+/// unqualified names must differ.
+fn ensure_unique_column_names(schema: &DFSchema) -> Result<()> {
+    let mut seen = BTreeSet::new();
+    for field in schema.fields() {
+        if !seen.insert(field.name().as_str()) {
+            return Err(Error::DataFusion(DataFusionError::SchemaError(
+                Box::new(SchemaError::DuplicateUnqualifiedField {
+                    name: field.name().to_string(),
+                }),
+                Box::new(None),
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `batches` relabelled with `schema` (which differs at most in field metadata).
+fn relabel(batches: Vec<Vec<RecordBatch>>, schema: &SchemaRef) -> Result<Vec<Vec<RecordBatch>>> {
+    batches
+        .into_iter()
+        .map(|partition| {
+            partition
+                .into_iter()
+                .map(|b| {
+                    RecordBatch::try_new_with_options(
+                        Arc::clone(schema),
+                        b.columns().to_vec(),
+                        &RecordBatchOptions::new().with_row_count(Some(b.num_rows())),
+                    )
+                    .map_err(|e| Error::Internal(format!("relabelling rows: {e}")))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `schema` with HeavyDB's `ENCODING NONE` recorded on the text columns named.
+fn mark_none_encoded(schema: SchemaRef, columns: &[String]) -> SchemaRef {
+    if columns.is_empty() {
+        return schema;
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let field = f.as_ref().clone();
+            if columns.iter().any(|c| c == f.name()) {
+                let mut metadata = field.metadata().clone();
+                metadata.insert(TEXT_ENCODING_KEY.to_string(), "NONE".to_string());
+                field.with_metadata(metadata)
+            } else {
+                field
+            }
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// The record the store keeps of a registered overload.
+fn stored_function(
+    f: &RegisteredFunction,
+    ir: &str,
+    gpu: Option<(String, String)>,
+) -> FunctionEntry {
+    FunctionEntry {
+        name: f.name.clone(),
+        symbol: f.symbol.clone(),
+        signature: f.signature.clone(),
+        origin: f.origin.clone(),
+        owner: f.owner.clone(),
+        created_at: f.created_at,
+        ir: ir.to_string(),
+        gpu,
+    }
 }
 
 impl Engine {
@@ -162,14 +345,30 @@ impl Engine {
     }
 
     /// An engine over `catalog`; the functions it already holds are registered.
+    ///
+    /// With a data directory, the engine opens it (creating it when new): it brings back
+    /// every table with its rows, every view and external table, and every function —
+    /// compiled again, for the GPU too — and deletes what a crash left uncommitted. A
+    /// catalog file that cannot be read is an error naming it; a missing one is a new,
+    /// empty database. Functions `catalog` holds that the directory lacks are added to
+    /// it. [`Engine::restore_summary`] says what came back.
     pub fn with_catalog(config: EngineConfig, catalog: Arc<dyn FunctionCatalog>) -> Result<Engine> {
-        if let Some(dir) = &config.data_dir {
-            std::fs::create_dir_all(dir).map_err(|source| Error::DataDir {
-                path: dir.clone(),
-                source,
-            })?;
+        let started = Instant::now();
+        let (store, loaded) = match &config.data_dir {
+            Some(dir) => {
+                let (store, loaded) = Store::open(dir)?;
+                (store, Some(loaded))
+            }
+            None => (Store::in_memory(), None),
+        };
+        let mut compiler_options = config.compiler.clone();
+        if let Some(dir) = &config.data_dir
+            && compiler_options.cache_dir.is_none()
+        {
+            // Restarts then link the stored functions' code instead of compiling it.
+            compiler_options.cache_dir = Some(dir.join(CODE_CACHE_DIR));
         }
-        let compiler = Compiler::new(config.compiler.clone()).map_err(Error::CompilerStart)?;
+        let compiler = Compiler::new(compiler_options).map_err(Error::CompilerStart)?;
         let mut session = SessionConfig::new()
             .with_information_schema(true)
             .with_option_extension(UdfOptions::default());
@@ -192,10 +391,25 @@ impl Engine {
                 ddl: Mutex::new(()),
                 generation: AtomicU64::new(0),
                 gpu: GpuState::open(!config.no_gpu),
-                appends: AtomicUsize::new(0),
+                store: Arc::new(store),
+                tables: Mutex::new(()),
+                owner: config.owner.clone().unwrap_or_else(default_owner),
+                restored: OnceLock::new(),
             }),
         };
-        let names: std::collections::BTreeSet<String> = engine
+        engine.inner.ctx.register_udtf(
+            introspect::DETAILS_FUNCTION,
+            Arc::new(introspect::DetailsTableFunction {
+                catalog: Arc::clone(&engine.inner.catalog),
+                compiler: Arc::clone(&engine.inner.compiler),
+            }),
+        );
+        let mut summary = RestoreSummary::default();
+        if let Some(loaded) = loaded {
+            engine.restore(loaded, &mut summary)?;
+        }
+        engine.store_catalog_only_functions()?;
+        let names: BTreeSet<String> = engine
             .inner
             .catalog
             .list()
@@ -205,7 +419,250 @@ impl Engine {
         for name in names {
             engine.sync_udf(&name);
         }
+        summary.elapsed = started.elapsed();
+        if config.data_dir.is_some() {
+            tracing::debug!(
+                tables = summary.tables,
+                rows = summary.rows,
+                views_and_external_tables = summary.definitions,
+                functions = summary.functions,
+                overloads = summary.overloads,
+                elapsed_ms = summary.elapsed.as_millis() as u64,
+                "data directory opened"
+            );
+        }
+        let _ = engine.inner.restored.set(summary);
         Ok(engine)
+    }
+
+    /// What opening the data directory brought back (all zero without one).
+    pub fn restore_summary(&self) -> RestoreSummary {
+        self.inner.restored.get().cloned().unwrap_or_default()
+    }
+
+    /// Brings back what the data directory holds: functions first (views may call
+    /// them), then tables, then views and external tables in the order they were made.
+    fn restore(&self, loaded: Loaded, summary: &mut RestoreSummary) -> Result<()> {
+        let stored = self.inner.store.catalog();
+        summary.garbage_removed = loaded.garbage;
+        self.restore_functions(&stored, &loaded.ir)?;
+        summary.overloads = stored.functions.len();
+        summary.functions = stored
+            .functions
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<BTreeSet<_>>()
+            .len();
+        let partitions = self.inner.ctx.copied_config().target_partitions().max(1);
+        for (table, segments) in stored.tables.iter().zip(loaded.rows) {
+            let rows: u64 = table.segments.iter().map(|s| s.rows).sum();
+            // Whole segments per partition, round robin, so that scans run in parallel.
+            let count = segments.len().clamp(1, partitions);
+            let mut spread = vec![Vec::new(); count];
+            for (i, segment) in segments.into_iter().enumerate() {
+                spread[i % count].extend(segment);
+            }
+            self.register_restored_table(table, spread)
+                .map_err(|e| Error::Restore {
+                    what: format!("table `{}`", table.name),
+                    source: Box::new(e),
+                })?;
+            summary.tables += 1;
+            summary.rows += rows;
+        }
+        summary.unrestored = self.replay_definitions(&stored.definitions);
+        summary.definitions = stored.definitions.len() - summary.unrestored.len();
+        summary.users = stored.users.len();
+        Ok(())
+    }
+
+    /// Compiles the stored functions again, one compile per module as they were
+    /// registered, with the client's GPU modules where they sent one.
+    fn restore_functions(&self, stored: &Catalog, ir: &HashMap<String, Arc<[u8]>>) -> Result<()> {
+        let module = |sha: &str| {
+            ir.get(sha).cloned().ok_or_else(|| {
+                Error::Internal(format!("IR blob {sha} was not loaded with the catalog"))
+            })
+        };
+        let mut groups: BTreeMap<(&str, &str), Vec<&FunctionEntry>> = BTreeMap::new();
+        for f in &stored.functions {
+            groups
+                .entry((f.origin.as_str(), f.ir.as_str()))
+                .or_default()
+                .push(f);
+        }
+        let mut registered = Vec::with_capacity(stored.functions.len());
+        for ((origin, sha), entries) in groups {
+            let functions: Vec<(String, FunctionSpec)> = entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.name.clone(),
+                        FunctionSpec::new(e.symbol.clone(), e.signature.clone()),
+                    )
+                })
+                .collect();
+            let restore_error = |e: Error| {
+                let names: BTreeSet<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+                Error::Restore {
+                    what: format!(
+                        "function `{}` (IR {sha})",
+                        names.into_iter().collect::<Vec<_>>().join("`, `")
+                    ),
+                    source: Box::new(e),
+                }
+            };
+            let mut compiled = self
+                .compile_set(origin, "", &module(sha)?, &functions)
+                .map_err(restore_error)?;
+            for (f, entry) in compiled.iter_mut().zip(&entries) {
+                f.owner = entry.owner.clone();
+                f.created_at = entry.created_at;
+            }
+            registered.extend(compiled);
+        }
+        if self.inner.gpu.device().is_some() {
+            let mut gpu_groups: BTreeMap<&str, Vec<&FunctionEntry>> = BTreeMap::new();
+            for f in &stored.functions {
+                if let Some((sha, _)) = &f.gpu {
+                    gpu_groups.entry(sha.as_str()).or_default().push(f);
+                }
+            }
+            for (sha, entries) in gpu_groups {
+                let specs: Vec<FunctionSpec> = entries
+                    .iter()
+                    .filter_map(|e| {
+                        let (_, symbol) = e.gpu.as_ref()?;
+                        Some(FunctionSpec::new(symbol.clone(), e.signature.clone()))
+                    })
+                    .collect();
+                let builds = device::build_for_gpu(
+                    &self.inner.gpu,
+                    &self.inner.compiler,
+                    &module(sha)?,
+                    &specs,
+                );
+                for (entry, build) in entries.iter().zip(builds) {
+                    match build {
+                        Ok(build) => {
+                            if let Some(f) = registered
+                                .iter_mut()
+                                .find(|f| f.name == entry.name && f.signature == entry.signature)
+                            {
+                                f.gpu = Ok(build);
+                            }
+                        }
+                        Err(reason) => tracing::warn!(
+                            function = entry.name,
+                            %reason,
+                            "the client's GPU variant did not build; using the CPU module's"
+                        ),
+                    }
+                }
+            }
+        }
+        self.inner.catalog.insert(registered, true)
+    }
+
+    /// Adds to the store the functions the engine's catalog held before it opened the
+    /// data directory (a catalog passed to [`Engine::with_catalog`]).
+    fn store_catalog_only_functions(&self) -> Result<()> {
+        let missing: Vec<RegisteredFunction> = {
+            let stored = self.inner.store.catalog();
+            self.inner
+                .catalog
+                .list()
+                .into_iter()
+                .filter(|f| {
+                    !stored
+                        .functions
+                        .iter()
+                        .any(|s| s.name == f.name && s.signature.args == f.signature.args)
+                })
+                .collect()
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut txn = self.inner.store.begin()?;
+        for f in &missing {
+            let sha = txn.write_ir(&f.ir)?;
+            txn.next.functions.push(stored_function(f, &sha, None));
+        }
+        txn.commit()
+    }
+
+    fn register_restored_table(
+        &self,
+        table: &TableEntry,
+        partitions: Vec<Vec<RecordBatch>>,
+    ) -> Result<()> {
+        let schema = Arc::clone(&table.schema);
+        let df_schema = DFSchema::try_from(Arc::clone(&schema))?;
+        let defaults = table
+            .defaults
+            .iter()
+            .map(|(column, sql)| {
+                Ok((
+                    column.clone(),
+                    self.inner.ctx.parse_sql_expr(sql, &df_schema)?,
+                ))
+            })
+            .collect::<Result<HashMap<String, Expr>>>()?;
+        let mem = MemTable::try_new(schema, partitions)?
+            .with_constraints(table.constraints.clone())
+            .with_column_defaults(defaults);
+        let provider = StoredTable::new(
+            table.id,
+            table.name.clone(),
+            mem,
+            Arc::clone(&self.inner.store),
+        );
+        self.inner
+            .ctx
+            .register_table(TableReference::bare(table.name.clone()), Arc::new(provider))?;
+        Ok(())
+    }
+
+    /// Runs the kept statements of views and external tables again, in order; returns
+    /// those that failed, with why.
+    fn replay_definitions(&self, definitions: &[DefinitionEntry]) -> Vec<String> {
+        if definitions.is_empty() {
+            return Vec::new();
+        }
+        let ctx = &self.inner.ctx;
+        let run = || -> Vec<String> {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    return definitions
+                        .iter()
+                        .map(|d| format!("`{}`: no runtime to run it: {e}", d.name))
+                        .collect();
+                }
+            };
+            runtime.block_on(async {
+                let mut failed = Vec::new();
+                for d in definitions {
+                    if let Err(e) = ctx.sql(&d.sql).await {
+                        tracing::warn!(name = d.name, kind = d.kind_name(), error = %e, "cannot restore");
+                        failed.push(format!("{} `{}`: {}", d.kind_name(), d.name, e.strip_backtrace()));
+                    }
+                }
+                failed
+            })
+        };
+        // Planning is async, and the caller may be inside a runtime (where blocking on
+        // one is refused): a thread of its own runs it.
+        std::thread::scope(|scope| {
+            scope
+                .spawn(run)
+                .join()
+                .unwrap_or_else(|_| vec!["restoring views and external tables panicked".into()])
+        })
     }
 
     pub fn compiler(&self) -> &Arc<Compiler> {
@@ -280,7 +737,7 @@ impl Engine {
         let mut results = Vec::with_capacity(statements.len());
         for (i, statement) in statements.into_iter().enumerate() {
             match self
-                .run_statement(statement, StatementOptions::default())
+                .run_statement(statement, &StatementOptions::default(), &[])
                 .await
             {
                 Ok(result) => results.push(result),
@@ -318,62 +775,15 @@ impl Engine {
         let sql = dialect::heavydb_to_datafusion(sql);
         let mut statement = parse_one(&sql)?;
         // HeavyDB's column types where they differ from DataFusion's (see `heavydb_table`).
-        let heavydb_table = if options.result_names == ResultNames::Calcite {
-            heavydb_table(&mut statement, original)
+        let none_encoded = if options.result_names == ResultNames::Calcite {
+            heavydb_table(&mut statement, original).unwrap_or_default()
         } else {
-            None
+            Vec::new()
         };
-        match self.run_statement(statement, options).await {
-            Ok(result) => {
-                if let Some((table, none_encoded)) = heavydb_table {
-                    self.mark_none_encoded(&table, &none_encoded).await?;
-                }
-                Ok(result)
-            }
+        match self.run_statement(statement, &options, &none_encoded).await {
+            Ok(result) => Ok(result),
             Err(e) => Err(self.refine_error(e, &sql, 0, false).await),
         }
-    }
-
-    /// Records `ENCODING NONE` text columns of a table just created (still empty) in its
-    /// fields' metadata ([`TEXT_ENCODING_KEY`]), where HeavyDB clients see it.
-    async fn mark_none_encoded(&self, table: &str, columns: &[String]) -> Result<()> {
-        if columns.is_empty() {
-            return Ok(());
-        }
-        let Ok(reference) = self.find_table(table) else {
-            return Ok(());
-        };
-        let provider = self.inner.ctx.table_provider(reference.clone()).await?;
-        let Some(mem) = provider.downcast_ref::<MemTable>() else {
-            return Ok(());
-        };
-        for partition in &mem.batches {
-            if !partition.read().await.is_empty() {
-                // An existing table (`IF NOT EXISTS`): leave it as it was made.
-                return Ok(());
-            }
-        }
-        let schema = mem.schema();
-        let fields: Vec<Field> = schema
-            .fields()
-            .iter()
-            .map(|f| {
-                let field = f.as_ref().clone();
-                if columns.iter().any(|c| c == f.name()) {
-                    let mut metadata = field.metadata().clone();
-                    metadata.insert(TEXT_ENCODING_KEY.to_string(), "NONE".to_string());
-                    field.with_metadata(metadata)
-                } else {
-                    field
-                }
-            })
-            .collect();
-        let marked = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
-        let table = MemTable::try_new(marked, vec![Vec::new()])?;
-        let _ddl = self.inner.ddl.lock();
-        self.inner.ctx.deregister_table(reference.clone())?;
-        self.inner.ctx.register_table(reference, Arc::new(table))?;
-        Ok(())
     }
 
     /// The columns one statement would return, without running it: it is parsed, planned
@@ -401,13 +811,19 @@ impl Engine {
     async fn run_statement(
         &self,
         statement: DfStatement,
-        options: StatementOptions,
+        options: &StatementOptions,
+        none_encoded: &[String],
     ) -> Result<QueryResult> {
+        let run = Run {
+            device: options.device,
+            owner: options.owner.as_deref().unwrap_or(&self.inner.owner),
+            none_encoded,
+        };
         if options.result_names == ResultNames::DataFusion || !calcite::is_query(&statement) {
-            return self.execute_statement(statement, options.device).await;
+            return self.execute_statement(statement, &run).await;
         }
         let (plan, renaming) = self.plan_with_calcite_names(statement).await?;
-        let result = self.execute_plan(plan, options.device).await?;
+        let result = self.execute_plan(plan, &run).await?;
         let Some(schema) = renaming.and_then(|r| calcite::rename(&result.schema, &r)) else {
             return Ok(result);
         };
@@ -558,7 +974,7 @@ impl Engine {
     async fn execute_statement(
         &self,
         statement: DfStatement,
-        device: Option<DevicePreference>,
+        run: &Run<'_>,
     ) -> Result<QueryResult> {
         if let DfStatement::Statement(sql) = &statement {
             match sql.as_ref() {
@@ -569,7 +985,9 @@ impl Engine {
                         return Ok(QueryResult::message(format!("udf.device = '{preference}'")));
                     }
                 }
-                SqlStatement::CreateFunction(create) => return self.sql_create_function(create),
+                SqlStatement::CreateFunction(create) => {
+                    return self.sql_create_function(create, run.owner);
+                }
                 SqlStatement::DropFunction(drop) => {
                     let targets = ddl::drop_function(drop)?;
                     let dropped = self.drop_functions(&targets, drop.if_exists)?;
@@ -585,14 +1003,15 @@ impl Engine {
             }
         }
         let plan = self.inner.ctx.state().statement_to_plan(statement).await?;
-        self.execute_plan(plan, device).await
+        self.execute_plan(plan, run).await
     }
 
-    async fn execute_plan(
-        &self,
-        plan: LogicalPlan,
-        device: Option<DevicePreference>,
-    ) -> Result<QueryResult> {
+    async fn execute_plan(&self, plan: LogicalPlan, run: &Run<'_>) -> Result<QueryResult> {
+        if let LogicalPlan::Ddl(ddl) = &plan
+            && let Some(done) = self.table_ddl(ddl, run.none_encoded).await?
+        {
+            return Ok(done);
+        }
         let changes_state = matches!(
             plan,
             LogicalPlan::Ddl(_)
@@ -603,7 +1022,7 @@ impl Engine {
         let frame = if changes_state {
             self.inner.ctx.execute_logical_plan(plan).await?
         } else {
-            DataFrame::new(self.query_state(device), plan)
+            DataFrame::new(self.query_state(run.device), plan)
         };
         let task_ctx = Arc::new(frame.task_ctx());
         let physical = frame.create_physical_plan().await?;
@@ -619,7 +1038,8 @@ impl Engine {
 
     /// Compiles `definition` and registers its overloads under its name. Without
     /// `or_replace`, an overload whose argument types already exist is an error; with it,
-    /// that overload is replaced. Other overloads of the name stay.
+    /// that overload is replaced. Other overloads of the name stay. With a data directory
+    /// the function is stored before this returns.
     pub fn create_function(&self, definition: FunctionDefinition, or_replace: bool) -> Result<()> {
         let name = ddl::normalize_name(&definition.name)?;
         if definition.overloads.is_empty() {
@@ -658,9 +1078,31 @@ impl Engine {
             .iter()
             .map(|spec| (name.clone(), spec.clone()))
             .collect();
-        let registered = self.compile_set(&definition.origin, &definition.ir, &functions)?;
-        tracing::info!(function = %name, overloads = registered.len(), "function registered");
+        let owner = definition.owner.as_deref().unwrap_or(&self.inner.owner);
+        let registered = self.compile_set(&definition.origin, owner, &definition.ir, &functions)?;
         let _ddl = self.inner.ddl.lock();
+        if !or_replace {
+            // Under the lock this time: the store must not take what the catalog refuses.
+            let existing = self.inner.catalog.get(&name);
+            if let Some(f) = registered.iter().find(|f| {
+                existing
+                    .iter()
+                    .any(|e| e.signature.args == f.signature.args)
+            }) {
+                return Err(Error::FunctionExists {
+                    name,
+                    args: arg_list(&f.signature.args),
+                });
+            }
+        }
+        let mut txn = self.inner.store.begin()?;
+        let sha = txn.write_ir(&definition.ir)?;
+        for f in &registered {
+            txn.next.remove_function(&f.name, &f.signature);
+            txn.next.functions.push(stored_function(f, &sha, None));
+        }
+        txn.commit()?;
+        tracing::info!(function = %name, overloads = registered.len(), "function registered");
         self.inner.catalog.insert(registered, or_replace)?;
         self.sync_udf(&name);
         Ok(())
@@ -690,6 +1132,71 @@ impl Engine {
         all
     }
 
+    /// What the compiler did for every overload of `name` (every function when `None`),
+    /// per target, with the texts `texts` asks for (IR, optimised IR, assembly, PTX).
+    /// Optimised IR and assembly are regenerated for the request: nothing of them is kept.
+    pub fn function_details(
+        &self,
+        name: Option<&str>,
+        texts: DetailTexts,
+    ) -> Result<Vec<FunctionDetails>> {
+        let functions = match name {
+            Some(name) => self.inner.catalog.get(&name.trim().to_lowercase()),
+            None => self.inner.catalog.list(),
+        };
+        let mut out = Vec::new();
+        for f in &functions {
+            out.extend(introspect::details(&self.inner.compiler, f, texts)?);
+        }
+        Ok(out)
+    }
+
+    /// Rows, in-memory size and column list of every table of the default schema whose
+    /// rows the engine holds (external tables are skipped: their files are not ours).
+    pub async fn table_stats(&self) -> Vec<TableStats> {
+        let mut out = Vec::new();
+        for name in self.table_names() {
+            let Ok(provider) = self
+                .inner
+                .ctx
+                .table_provider(TableReference::bare(name.clone()))
+                .await
+            else {
+                continue;
+            };
+            let mem = match provider.downcast_ref::<StoredTable>() {
+                Some(stored) => stored.mem(),
+                None => match provider.downcast_ref::<MemTable>() {
+                    Some(mem) => mem,
+                    None => continue,
+                },
+            };
+            let (mut rows, mut bytes, mut batches) = (0u64, 0u64, 0usize);
+            for partition in &mem.batches {
+                for batch in partition.read().await.iter() {
+                    rows += batch.num_rows() as u64;
+                    bytes += batch.get_array_memory_size() as u64;
+                    batches += 1;
+                }
+            }
+            let columns = mem
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| format!("{} {}", f.name(), calcite::type_name(f.data_type())))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(TableStats {
+                name,
+                columns,
+                rows,
+                bytes,
+                batches,
+            });
+        }
+        out
+    }
+
     /// Names of the tables in the default schema, sorted.
     pub fn table_names(&self) -> Vec<String> {
         let ctx = &self.inner.ctx;
@@ -706,7 +1213,10 @@ impl Engine {
 
     /// Replaces the functions registered by `origin` with `functions` (SQL name and IR
     /// symbol with signature each), all compiled from the one module `ir`: HeavyDB's
-    /// runtime registration, where each call replaces a client's whole set.
+    /// runtime registration, where each call replaces a client's whole set. The set's
+    /// owner is the user `origin` names after its first `:` (`heavydb:alice` → `alice`),
+    /// else the engine's owner. With a data directory the new set is stored before this
+    /// returns.
     ///
     /// All or nothing: when the module does not compile, a name is a built-in, or an
     /// overload (name and argument types) belongs to another origin, nothing changes and
@@ -754,20 +1264,26 @@ impl Engine {
         }
         // Checked again under the lock; this only spares a compile that would be refused.
         self.check_owner(origin, &functions)?;
+        let owner = origin
+            .split_once(':')
+            .map(|(_, user)| user)
+            .filter(|user| !user.is_empty())
+            .unwrap_or(&self.inner.owner);
         let mut registered = if functions.is_empty() {
             Vec::new()
         } else {
-            self.compile_set(origin, &ir, &functions)?
+            self.compile_set(origin, owner, &ir, &functions)?
         };
+        let gpu = gpu.filter(|m| !m.functions.is_empty() && !registered.is_empty());
         if let Some(ClientGpuModule {
             ir: gpu_ir,
             functions: gpu_functions,
-        }) = gpu.filter(|m| !m.functions.is_empty())
+        }) = &gpu
             && self.inner.gpu.device().is_some()
         {
             let specs: Vec<FunctionSpec> = gpu_functions.iter().map(|(_, s)| s.clone()).collect();
             let builds =
-                device::build_for_gpu(&self.inner.gpu, &self.inner.compiler, &gpu_ir, &specs);
+                device::build_for_gpu(&self.inner.gpu, &self.inner.compiler, gpu_ir, &specs);
             for ((name, spec), build) in gpu_functions.iter().zip(builds) {
                 let name = name.to_lowercase();
                 match build {
@@ -796,6 +1312,29 @@ impl Engine {
             .into_iter()
             .filter(|f| f.origin == origin)
             .collect();
+        if !(old.is_empty() && registered.is_empty()) {
+            let mut txn = self.inner.store.begin()?;
+            txn.next.functions.retain(|f| f.origin != origin);
+            if !registered.is_empty() {
+                let sha = txn.write_ir(&ir)?;
+                // The client's GPU module is kept even without a GPU here, so that the
+                // directory serves a server that has one.
+                let gpu_sha = gpu.as_ref().map(|m| txn.write_ir(&m.ir)).transpose()?;
+                for f in &registered {
+                    let variant = gpu.as_ref().zip(gpu_sha.as_ref()).and_then(|(m, sha)| {
+                        m.functions
+                            .iter()
+                            .find(|(n, s)| {
+                                n.eq_ignore_ascii_case(&f.name) && s.signature == f.signature
+                            })
+                            .map(|(_, s)| (sha.clone(), s.symbol.clone()))
+                    });
+                    txn.next.remove_function(&f.name, &f.signature);
+                    txn.next.functions.push(stored_function(f, &sha, variant));
+                }
+            }
+            txn.commit()?;
+        }
         let mut removed = Vec::with_capacity(old.len());
         let swap = || -> Result<()> {
             for f in &old {
@@ -846,6 +1385,7 @@ impl Engine {
     fn compile_set(
         &self,
         origin: &str,
+        owner: &str,
         ir: &[u8],
         functions: &[(String, FunctionSpec)],
     ) -> Result<Vec<RegisteredFunction>> {
@@ -872,6 +1412,7 @@ impl Engine {
                 source,
             })?;
         let compile_time = output.module.compile_time();
+        let created_at = crate::store::now();
         let gpu_builds = device::build_for_gpu(&self.inner.gpu, &self.inner.compiler, ir, &specs);
         let ir: Arc<[u8]> = ir.into();
         functions
@@ -893,11 +1434,14 @@ impl Engine {
                     symbol: spec.symbol.clone(),
                     signature: spec.signature.clone(),
                     origin: origin.to_string(),
+                    owner: owner.to_string(),
+                    created_at,
                     ir: Arc::clone(&ir),
                     kernel: kernel.clone(),
                     gpu,
                     runs: Arc::default(),
                     compile_time,
+                    code: CodeInfo::new(output.source, output.module.stats(), &spec.symbol),
                 })
             })
             .collect()
@@ -913,28 +1457,16 @@ impl Engine {
             return Err(Error::InvalidTable("empty table name".into()));
         }
         let schema = tables::table_schema(&name, &schema)?;
-        let reference = TableReference::bare(name.clone());
-        let ctx = &self.inner.ctx;
-        if ctx.table_exist(reference.clone())? {
-            return if if_not_exists {
-                Ok(())
-            } else {
-                Err(Error::TableExists(name))
-            };
-        }
-        let table = MemTable::try_new(schema, vec![Vec::new()])?;
-        match ctx.register_table(reference.clone(), Arc::new(table)) {
-            Ok(_) => Ok(()),
-            // Created meanwhile by another request.
-            Err(_) if ctx.table_exist(reference)? => {
-                if if_not_exists {
-                    Ok(())
-                } else {
-                    Err(Error::TableExists(name))
-                }
-            }
-            Err(e) => Err(e.into()),
-        }
+        self.install_table(NewTable {
+            name: &name,
+            schema,
+            partitions: Vec::new(),
+            constraints: Constraints::default(),
+            defaults: Vec::new(),
+            if_not_exists,
+            or_replace: false,
+        })
+        .map(drop)
     }
 
     /// The columns of a table; a field that is not nullable is a NOT NULL column.
@@ -959,38 +1491,390 @@ impl Engine {
         let reference = self.find_table(name)?;
         let table_name = reference.table().to_string();
         let provider = self.inner.ctx.table_provider(reference).await?;
-        let Some(table) = provider.downcast_ref::<MemTable>() else {
+        let Some(table) = provider.downcast_ref::<StoredTable>() else {
             return Err(Error::Unsupported(format!(
-                "appending to `{table_name}`: only in-memory tables take rows"
+                "appending to `{table_name}`: only tables made by CREATE TABLE take rows"
             )));
         };
         let schema = table.schema();
-        let mut rows = 0u64;
-        let mut conformed = Vec::with_capacity(batches.len());
-        for batch in &batches {
-            let batch = tables::conform(&table_name, &schema, batch)?;
-            if batch.num_rows() > 0 {
-                rows += batch.num_rows() as u64;
-                conformed.push(batch);
+        let conformed = batches
+            .iter()
+            .map(|batch| tables::conform(&table_name, &schema, batch))
+            .collect::<Result<Vec<_>>>()?;
+        table.append(conformed).await
+    }
+
+    /// Makes a stored table: checks the name under the table lock, stores the table with
+    /// its rows (one segment per partition), then registers it. Returns whether it was
+    /// made (`false`: it existed and `if_not_exists`). A name taken (without
+    /// `or_replace` or `if_not_exists`) is [`Error::TableExists`].
+    fn install_table(&self, new: NewTable<'_>) -> Result<bool> {
+        let ctx = &self.inner.ctx;
+        let store = &self.inner.store;
+        let reference = TableReference::bare(new.name.to_string());
+        let mut default_sql = Vec::with_capacity(new.defaults.len());
+        if store.dir().is_some() {
+            for (column, expr) in &new.defaults {
+                let sql = datafusion::sql::unparser::expr_to_sql(expr).map_err(|e| {
+                    Error::Unsupported(format!(
+                        "the default of column `{column}` cannot be kept in the data directory: {}",
+                        e.strip_backtrace()
+                    ))
+                })?;
+                default_sql.push((column.clone(), sql.to_string()));
             }
         }
-        if conformed.is_empty() {
-            return Ok(0);
+        let _tables = self.inner.tables.lock();
+        let exists = ctx.table_exist(reference.clone())?;
+        if exists && !new.or_replace {
+            return if new.if_not_exists {
+                Ok(false)
+            } else {
+                Err(Error::TableExists(new.name.to_string()))
+            };
         }
-        if table.batches.is_empty() {
-            return Err(Error::Internal(format!(
-                "in-memory table `{table_name}` has no partitions"
+        let mut txn = store.begin()?;
+        let id = txn.next.allocate_id();
+        let mut segments = Vec::new();
+        for partition in &new.partitions {
+            segments.extend(txn.write_segment(id, &new.schema, partition)?);
+        }
+        txn.next.remove_name(new.name);
+        txn.next.tables.push(TableEntry {
+            id,
+            name: new.name.to_string(),
+            schema: Arc::clone(&new.schema),
+            segments,
+            constraints: new.constraints.clone(),
+            defaults: default_sql,
+        });
+        let mut partitions = new.partitions;
+        if partitions.is_empty() {
+            partitions.push(Vec::new());
+        }
+        let mem = MemTable::try_new(new.schema, partitions)?
+            .with_constraints(new.constraints)
+            .with_column_defaults(new.defaults.into_iter().collect());
+        txn.commit()?;
+        if exists {
+            ctx.deregister_table(reference.clone())?;
+        }
+        let table = StoredTable::new(id, new.name.to_string(), mem, Arc::clone(store));
+        ctx.register_table(reference, Arc::new(table))?;
+        Ok(true)
+    }
+
+    /// The name `reference` has in the default schema, `None` when it names another.
+    fn default_schema_name(&self, reference: &TableReference) -> Option<String> {
+        let config = self.inner.ctx.copied_config();
+        let defaults = &config.options().catalog;
+        let default_catalog = || {
+            reference
+                .catalog()
+                .is_none_or(|c| c == defaults.default_catalog)
+        };
+        let default_schema = || {
+            reference
+                .schema()
+                .is_none_or(|s| s == defaults.default_schema)
+        };
+        (default_catalog() && default_schema()).then(|| reference.table().to_string())
+    }
+
+    /// For a table or view outside the default schema: DataFusion's own handling in
+    /// memory; refused with a data directory, which keeps the default schema only.
+    fn outside_default_schema(&self, reference: &TableReference) -> Result<Option<QueryResult>> {
+        if self.inner.store.dir().is_some() {
+            return Err(Error::Unsupported(format!(
+                "`{reference}` is outside the default schema; only tables and views of the \
+                 default schema are kept in the data directory"
             )));
         }
-        // All into one partition under one lock: a scan reads each partition under its
-        // lock, so it sees the whole append or none of it. Successive appends rotate
-        // over the partitions.
-        let partition = self.inner.appends.fetch_add(1, Ordering::Relaxed) % table.batches.len();
-        // Rows appended at the end may break a declared order, as DataFusion's INSERT
-        // assumes too.
-        table.sort_order.lock().clear();
-        table.batches[partition].write().await.extend(conformed);
-        Ok(rows)
+        Ok(None)
+    }
+
+    /// Table, view and external table DDL, done here so that it reaches the store before
+    /// it is acknowledged. `None`: DataFusion does it (an object outside the default
+    /// schema, in memory).
+    async fn table_ddl(
+        &self,
+        ddl: &DdlStatement,
+        none_encoded: &[String],
+    ) -> Result<Option<QueryResult>> {
+        match ddl {
+            DdlStatement::CreateMemoryTable(cmd) => self.sql_create_table(cmd, none_encoded).await,
+            DdlStatement::DropTable(cmd) => self.sql_drop(&cmd.name, cmd.if_exists, false),
+            DdlStatement::DropView(cmd) => self.sql_drop(&cmd.name, cmd.if_exists, true),
+            DdlStatement::CreateView(cmd) => self.sql_create_view(cmd),
+            DdlStatement::CreateExternalTable(cmd) => self.sql_create_external_table(cmd).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// `CREATE TABLE` and `CREATE TABLE … AS`, as DataFusion does them (same checks and
+    /// messages), into a stored table.
+    async fn sql_create_table(
+        &self,
+        cmd: &CreateMemoryTable,
+        none_encoded: &[String],
+    ) -> Result<Option<QueryResult>> {
+        let Some(name) = self.default_schema_name(&cmd.name) else {
+            return self.outside_default_schema(&cmd.name);
+        };
+        if cmd.temporary {
+            return Err(
+                DataFusionError::NotImplemented("Temporary tables not supported".into()).into(),
+            );
+        }
+        let ctx = &self.inner.ctx;
+        match (
+            cmd.if_not_exists,
+            cmd.or_replace,
+            ctx.table_exist(cmd.name.clone())?,
+        ) {
+            (true, false, true) => return Ok(Some(ddl_done())),
+            (true, true, true) => {
+                return Err(execution_error(
+                    "'IF NOT EXISTS' cannot coexist with 'REPLACE'".into(),
+                ));
+            }
+            (false, false, true) => {
+                return Err(execution_error(format!(
+                    "Table '{}' already exists",
+                    cmd.name
+                )));
+            }
+            _ => {}
+        }
+        ensure_unique_column_names(cmd.input.schema())?;
+        let state = ctx.state();
+        let input = state.optimize(&cmd.input)?;
+        let schema = mark_none_encoded(Arc::clone(input.schema().inner()), none_encoded);
+        let partitions = DataFrame::new(state, input).collect_partitioned().await?;
+        let partitions = relabel(partitions, &schema)?;
+        let made = self.install_table(NewTable {
+            name: &name,
+            schema,
+            partitions,
+            constraints: cmd.constraints.clone(),
+            defaults: cmd.column_defaults.clone(),
+            if_not_exists: cmd.if_not_exists,
+            or_replace: cmd.or_replace,
+        });
+        match made {
+            Ok(_) => Ok(Some(ddl_done())),
+            // Made meanwhile by another statement.
+            Err(Error::TableExists(_)) => Err(execution_error(format!(
+                "Table '{}' already exists",
+                cmd.name
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `DROP TABLE` (a stored or external table) and `DROP VIEW`, as DataFusion does
+    /// them, removed from the store first.
+    fn sql_drop(
+        &self,
+        reference: &TableReference,
+        if_exists: bool,
+        view: bool,
+    ) -> Result<Option<QueryResult>> {
+        let Some(name) = self.default_schema_name(reference) else {
+            return Ok(None);
+        };
+        let ctx = &self.inner.ctx;
+        let _tables = self.inner.tables.lock();
+        let mut txn = self.inner.store.begin()?;
+        let current = txn.current();
+        // Whether the store has it as a view (stored and external tables are both base
+        // tables to DataFusion's DROP TABLE), or `None` when it does not have it.
+        let stored_as_view = match (current.table(&name), current.definition(&name)) {
+            (Some(_), _) => Some(false),
+            (None, Some(d)) => Some(d.kind == DefinitionKind::View),
+            (None, None) => None,
+        };
+        if stored_as_view != Some(view) {
+            if stored_as_view.is_none() && ctx.table_exist(reference.clone())? {
+                // Not made through this engine's SQL: DataFusion's to drop.
+                return Ok(None);
+            }
+            return if if_exists {
+                Ok(Some(ddl_done()))
+            } else if view {
+                Err(execution_error(format!(
+                    "View '{reference}' doesn't exist."
+                )))
+            } else {
+                Err(execution_error(format!(
+                    "Table '{reference}' doesn't exist."
+                )))
+            };
+        }
+        txn.next.remove_name(&name);
+        txn.commit()?;
+        ctx.deregister_table(TableReference::bare(name))?;
+        Ok(Some(ddl_done()))
+    }
+
+    /// `CREATE [OR REPLACE] VIEW`, as DataFusion does it, kept as its statement.
+    fn sql_create_view(&self, cmd: &CreateView) -> Result<Option<QueryResult>> {
+        let Some(name) = self.default_schema_name(&cmd.name) else {
+            return self.outside_default_schema(&cmd.name);
+        };
+        if cmd.temporary {
+            return Err(
+                DataFusionError::NotImplemented("Temporary views not supported".into()).into(),
+            );
+        }
+        let exists_error = || execution_error(format!("Table '{}' already exists", cmd.name));
+        if !cmd.or_replace && self.inner.ctx.table_exist(cmd.name.clone())? {
+            return Err(exists_error());
+        }
+        // What DataFusion does to a view's plan before it keeps it.
+        let input = Analyzer::with_rules(vec![Arc::new(TypeCoercion::new())]).execute_and_check(
+            Arc::unwrap_or_clone(Arc::clone(&cmd.input)),
+            &ConfigOptions::default(),
+            |_, _| {},
+        )?;
+        ensure_unique_column_names(input.schema())?;
+        let view = Arc::new(ViewTable::new(input, cmd.definition.clone()));
+        match self.install_definition(
+            &name,
+            view,
+            DefinitionKind::View,
+            cmd.definition.as_deref(),
+            cmd.or_replace,
+        ) {
+            Err(Error::TableExists(_)) => Err(exists_error()),
+            other => other.map(|()| Some(ddl_done())),
+        }
+    }
+
+    /// `CREATE EXTERNAL TABLE`, as DataFusion does it, kept as its statement.
+    async fn sql_create_external_table(
+        &self,
+        cmd: &CreateExternalTable,
+    ) -> Result<Option<QueryResult>> {
+        let Some(name) = self.default_schema_name(&cmd.name) else {
+            return self.outside_default_schema(&cmd.name);
+        };
+        if cmd.temporary {
+            return Err(
+                DataFusionError::NotImplemented("Temporary tables not supported".into()).into(),
+            );
+        }
+        let ctx = &self.inner.ctx;
+        let exists_error =
+            || execution_error(format!("External table '{}' already exists", cmd.name));
+        match (
+            cmd.if_not_exists,
+            cmd.or_replace,
+            ctx.table_exist(cmd.name.clone())?,
+        ) {
+            (true, false, true) => return Ok(Some(ddl_done())),
+            (true, true, true) => {
+                return Err(execution_error(
+                    "'IF NOT EXISTS' cannot coexist with 'REPLACE'".into(),
+                ));
+            }
+            (false, false, true) => return Err(exists_error()),
+            _ => {}
+        }
+        let state = ctx.state();
+        let factory = state
+            .table_factories()
+            .get(cmd.file_type.to_uppercase().as_str())
+            .ok_or_else(|| {
+                execution_error(format!("Unable to find factory for {}", cmd.file_type))
+            })?;
+        let table = factory.create(&state, cmd).await?;
+        match self.install_definition(
+            &name,
+            table,
+            DefinitionKind::External,
+            cmd.definition.as_deref(),
+            cmd.or_replace,
+        ) {
+            Err(Error::TableExists(_)) if cmd.if_not_exists => Ok(Some(ddl_done())),
+            Err(Error::TableExists(_)) => Err(exists_error()),
+            other => other.map(|()| Some(ddl_done())),
+        }
+    }
+
+    /// Registers a view or external table whose statement is `sql`, stored first.
+    fn install_definition(
+        &self,
+        name: &str,
+        provider: Arc<dyn TableProvider>,
+        kind: DefinitionKind,
+        sql: Option<&str>,
+        or_replace: bool,
+    ) -> Result<()> {
+        let ctx = &self.inner.ctx;
+        let reference = TableReference::bare(name.to_string());
+        let _tables = self.inner.tables.lock();
+        let exists = ctx.table_exist(reference.clone())?;
+        if exists && !or_replace {
+            return Err(Error::TableExists(name.to_string()));
+        }
+        let mut txn = self.inner.store.begin()?;
+        txn.next.remove_name(name);
+        match sql {
+            Some(sql) => txn.next.definitions.push(DefinitionEntry {
+                name: name.to_string(),
+                kind,
+                sql: sql.to_string(),
+            }),
+            None if self.inner.store.dir().is_some() => {
+                return Err(Error::Unsupported(format!(
+                    "{} `{name}` has no SQL text to keep in the data directory",
+                    if kind == DefinitionKind::View {
+                        "view"
+                    } else {
+                        "external table"
+                    }
+                )));
+            }
+            None => {}
+        }
+        txn.commit()?;
+        if exists {
+            ctx.deregister_table(reference.clone())?;
+        }
+        ctx.register_table(reference, provider)?;
+        Ok(())
+    }
+
+    /// The users section, ordered by name. (Only kept for now: logins still come from the
+    /// server's configuration.)
+    pub fn users(&self) -> Vec<UserRecord> {
+        let mut users = self.inner.store.catalog().users.clone();
+        users.sort_by(|a, b| a.name.cmp(&b.name));
+        users
+    }
+
+    /// Adds the user `user.name`, or replaces it; stored before this returns.
+    pub fn put_user(&self, user: UserRecord) -> Result<()> {
+        if user.name.trim().is_empty() {
+            return Err(Error::InvalidSetting("a user needs a name".into()));
+        }
+        let mut txn = self.inner.store.begin()?;
+        txn.next.users.retain(|u| u.name != user.name);
+        txn.next.users.push(user);
+        txn.commit()
+    }
+
+    /// Removes the user `name`; whether there was one.
+    pub fn remove_user(&self, name: &str) -> Result<bool> {
+        let mut txn = self.inner.store.begin()?;
+        let before = txn.next.users.len();
+        txn.next.users.retain(|u| u.name != name);
+        if txn.next.users.len() == before {
+            return Ok(false);
+        }
+        txn.commit()?;
+        Ok(true)
     }
 
     /// A table by name: as given, else lowercased (what unquoted SQL names become).
@@ -1009,6 +1893,7 @@ impl Engine {
     fn sql_create_function(
         &self,
         statement: &datafusion::sql::sqlparser::ast::CreateFunction,
+        owner: &str,
     ) -> Result<QueryResult> {
         let create = ddl::create_function(statement)?;
         let described = format!("{}({})", create.name, arg_list(&create.signature.args));
@@ -1019,6 +1904,7 @@ impl Engine {
                 ir: create.ir.into_bytes(),
                 overloads: vec![FunctionSpec::new(symbol, create.signature)],
                 origin: "sql".into(),
+                owner: Some(owner.to_string()),
             },
             create.or_replace,
         )?;
@@ -1043,6 +1929,24 @@ impl Engine {
                 }
             }
         }
+        let going: Vec<RegisteredFunction> = targets
+            .iter()
+            .flat_map(|target| {
+                catalog.get(&target.name).into_iter().filter(|f| {
+                    target
+                        .args
+                        .as_ref()
+                        .is_none_or(|args| &f.signature.args == args)
+                })
+            })
+            .collect();
+        if !going.is_empty() {
+            let mut txn = self.inner.store.begin()?;
+            for f in &going {
+                txn.next.remove_function(&f.name, &f.signature);
+            }
+            txn.commit()?;
+        }
         let mut dropped = 0;
         for target in targets {
             dropped += catalog.remove(&target.name, target.args.as_deref())?.len();
@@ -1061,6 +1965,9 @@ impl Engine {
             Field::new("compile_ms", DataType::Float64, false),
             // Batches each device ran (`cpu N, gpu M`): where the function actually ran.
             Field::new("runs", DataType::Utf8, false),
+            // Who created it, and when (RFC 3339, UTC).
+            Field::new("owner", DataType::Utf8, false),
+            Field::new("created_at", DataType::Utf8, false),
         ]));
         let names = StringArray::from_iter_values(functions.iter().map(|f| &f.name));
         let columns: Vec<ArrayRef> = vec![
@@ -1079,6 +1986,14 @@ impl Engine {
             )),
             Arc::new(StringArray::from_iter_values(
                 functions.iter().map(|f| &f.runs),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                functions.iter().map(|f| &f.owner),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                functions
+                    .iter()
+                    .map(|f| crate::store::rfc3339(f.created_at)),
             )),
         ];
         let mut batch = RecordBatch::try_new(Arc::clone(&schema) as SchemaRef, columns)
@@ -1188,9 +2103,9 @@ fn parse(sql: &str) -> Result<VecDeque<DfStatement>> {
 
 /// For a `CREATE TABLE` (without `AS`) in HeavyDB mode: rewrites HeavyDB's column types
 /// where DataFusion reads the same words differently — `TIMESTAMP` without a precision is
-/// seconds in HeavyDB, nanoseconds in DataFusion — and returns the table's name and its
-/// `ENCODING NONE` columns.
-fn heavydb_table(statement: &mut DfStatement, sql: &str) -> Option<(String, Vec<String>)> {
+/// seconds in HeavyDB, nanoseconds in DataFusion — and returns the table's `ENCODING NONE`
+/// columns.
+fn heavydb_table(statement: &mut DfStatement, sql: &str) -> Option<Vec<String>> {
     use datafusion::sql::sqlparser::ast::DataType as SqlType;
     let DfStatement::Statement(inner) = statement else {
         return None;
@@ -1206,19 +2121,7 @@ fn heavydb_table(statement: &mut DfStatement, sql: &str) -> Option<(String, Vec<
             *precision = Some(0);
         }
     }
-    let name = create
-        .name
-        .0
-        .last()
-        .and_then(|part| part.as_ident())
-        .map(|ident| {
-            if ident.quote_style.is_some() {
-                ident.value.clone()
-            } else {
-                ident.value.to_lowercase()
-            }
-        })?;
-    Some((name, dialect::none_encoded_columns(sql)))
+    Some(dialect::none_encoded_columns(sql))
 }
 
 fn parse_one(sql: &str) -> Result<DfStatement> {
@@ -1315,6 +2218,7 @@ mod tests {
                 FunctionSpec::new("myadd_daddA", Signature::parse("f64(f64, f64)").unwrap()),
             ],
             origin: "heavydb".into(),
+            owner: None,
         }
     }
 

@@ -102,6 +102,39 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Reading or writing a file of the data directory failed; the change it was part of
+    /// did not happen.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Storage {
+        action: &'static str,
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file of the data directory is not what the catalog says it is (truncated,
+    /// garbled, from a newer release). Nothing was loaded; the file is left as it is.
+    #[error("{} is corrupt: {detail}", path.display())]
+    CorruptFile {
+        path: std::path::PathBuf,
+        detail: String,
+    },
+    /// Another process (or engine) has the data directory open.
+    #[error(
+        "data directory {} is in use by another process (it holds {}/lock)",
+        path.display(),
+        path.display()
+    )]
+    DataDirInUse { path: std::path::PathBuf },
+    /// A commit may not have reached the disk; the store refuses changes until a restart.
+    #[error("the data directory refuses changes: {0}")]
+    StoreFailed(String),
+    /// What the data directory holds could not be brought back at start.
+    #[error("cannot restore {what} from the data directory: {source}")]
+    Restore {
+        what: String,
+        #[source]
+        source: Box<Error>,
+    },
     /// A setting with a value it cannot take.
     #[error("invalid setting: {0}")]
     InvalidSetting(String),

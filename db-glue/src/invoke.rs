@@ -94,7 +94,7 @@ pub(crate) fn invoke(
                 .ok()
                 .filter(|_| n >= placement.gpu_min_rows),
         };
-        overload.runs.record(gpu.is_some());
+        overload.runs.record(gpu.is_some(), n);
         let call = KernelCall {
             name,
             kernel: &overload.kernel,

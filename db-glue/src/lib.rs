@@ -15,6 +15,13 @@
 //! HeavyDB's `CREATE TABLE` storage clauses (`ENCODING DICT(32)`, `WITH (…)`) are accepted
 //! everywhere.
 //!
+//! With a data directory ([`EngineConfig::data_dir`]) tables, views, external tables,
+//! functions and users outlive the process: every change is written and fsync'd before it
+//! is acknowledged, and [`Engine::with_catalog`] brings everything back
+//! ([`Engine::restore_summary`]).
+//!
+//! **Architecture Invariant:** acknowledged ⇒ durable; `catalog.json` is the commit point.
+//!
 //! **API Boundary:** this is the only crate that knows DataFusion. It re-exports
 //! [`arrow`] so that callers can read results without depending on DataFusion.
 //!
@@ -27,7 +34,8 @@
 //! (overload resolution with HeavyDB's implicit casts), `udf` and `analyzer` (the DataFusion
 //! side of a function), `invoke` (Arrow arrays ⇄ kernel buffers), `dialect` (HeavyDB's
 //! storage clauses, positions in SQL text), `calcite` (HeavyDB's result and type names),
-//! `tables` (tables filled through the API).
+//! `tables` (tables filled through the API), `store` (the data directory: catalog, files,
+//! commits), `stored_table` (the table provider whose writes go through the store).
 
 mod analyzer;
 mod calcite;
@@ -37,8 +45,11 @@ mod device;
 mod dialect;
 mod engine;
 mod error;
+mod introspect;
 mod invoke;
 mod overload;
+mod store;
+mod stored_table;
 mod tables;
 mod udf;
 
@@ -52,8 +63,10 @@ pub use catalog::{
 pub use compiler::{CompilerOptions, FunctionSpec, ScalarType, Signature};
 pub use device::{DevicePreference, GpuBuild, GpuState, UdfOptions, parse_set_device};
 pub use engine::{
-    CallResult, ClientGpuModule, Engine, EngineConfig, QueryResult, ReplaceSummary, ResultNames,
-    StatementOptions,
+    CallResult, ClientGpuModule, Engine, EngineConfig, QueryResult, ReplaceSummary, RestoreSummary,
+    ResultNames, StatementOptions, TableStats,
 };
 pub use error::{Error, Result, SqlSpan};
+pub use introspect::{CodeInfo, DetailTexts, FunctionDetails};
+pub use store::UserRecord;
 pub use tables::TEXT_ENCODING_KEY;

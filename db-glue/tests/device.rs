@@ -54,6 +54,7 @@ fn on(device: DevicePreference) -> StatementOptions {
     StatementOptions {
         result_names: ResultNames::DataFusion,
         device: Some(device),
+        owner: None,
     }
 }
 

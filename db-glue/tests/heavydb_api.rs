@@ -32,6 +32,7 @@ fn engine() -> Engine {
 const CALCITE: StatementOptions = StatementOptions {
     result_names: ResultNames::Calcite,
     device: None,
+    owner: None,
 };
 
 fn names(schema: &SchemaRef) -> Vec<String> {
@@ -183,6 +184,7 @@ async fn calcite_result_names() {
                 ir: b"define i32 @incr(i32 %a) {\n  %r = add i32 %a, 1\n  ret i32 %r\n}\n".to_vec(),
                 overloads: vec![spec("incr", "int32(int32)")],
                 origin: "sql".into(),
+                owner: None,
             },
             false,
         )

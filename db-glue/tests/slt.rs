@@ -1,4 +1,6 @@
-//! Runs every `tests/slt/*.slt` file against a fresh [`Engine`] each.
+//! Runs every `tests/slt/*.slt` file against a fresh [`Engine`] each: once in memory, once
+//! with a data directory (tables and functions then go through the store: the same SQL
+//! must behave the same).
 //!
 //! `cargo test -p db-glue --test slt [-- SUBSTRING...]` runs the files whose name contains
 //! one of the substrings. `UDF_SLT_COMPLETE=1` rewrites the expected output of the selected
@@ -15,6 +17,8 @@ use sqllogictest::{DBOutput, DefaultColumnType};
 
 struct SltEngine {
     engine: Engine,
+    /// The data directory of a durable run, removed with the engine.
+    _data: Option<tempfile::TempDir>,
 }
 
 #[async_trait::async_trait]
@@ -173,10 +177,19 @@ fn filters() -> Vec<String> {
     filters
 }
 
-async fn run_file(path: &Path, complete: bool) -> Result<(), String> {
-    let mut runner = sqllogictest::Runner::new(|| async {
+async fn run_file(path: &Path, complete: bool, durable: bool) -> Result<(), String> {
+    let mut runner = sqllogictest::Runner::new(|| async move {
+        let data = if durable {
+            Some(tempfile::tempdir().map_err(|e| db_glue::Error::Internal(e.to_string()))?)
+        } else {
+            None
+        };
         Ok(SltEngine {
-            engine: Engine::new(EngineConfig::default())?,
+            engine: Engine::new(EngineConfig {
+                data_dir: data.as_ref().map(|d| d.path().to_path_buf()),
+                ..EngineConfig::default()
+            })?,
+            _data: data,
         })
     });
     if complete {
@@ -228,14 +241,18 @@ fn main() -> ExitCode {
             .file_name()
             .map(|n| n.to_string_lossy())
             .unwrap_or_default();
-        match runtime.block_on(run_file(path, complete)) {
-            Ok(()) => {
-                passed += 1;
-                println!("{} {name}", if complete { "completed" } else { "ok" });
-            }
-            Err(e) => {
-                failed += 1;
-                println!("FAILED {name}\n{e}");
+        let modes: &[bool] = if complete { &[false] } else { &[false, true] };
+        for &durable in modes {
+            let mode = if durable { " (data directory)" } else { "" };
+            match runtime.block_on(run_file(path, complete, durable)) {
+                Ok(()) => {
+                    passed += 1;
+                    println!("{} {name}{mode}", if complete { "completed" } else { "ok" });
+                }
+                Err(e) => {
+                    failed += 1;
+                    println!("FAILED {name}{mode}\n{e}");
+                }
             }
         }
     }

@@ -376,6 +376,93 @@ struct TUdfCallResult {
   3: string signature
 }
 
+// udf_server_status: what `udf-admin status` shows.
+struct TUdfServerStatus {
+  1: string version
+  2: i64 started_at_ms
+  3: i64 uptime_ms
+  4: string llvm_version
+  5: string host_triple
+  6: string host_cpu
+  7: list<string> devices
+  8: i32 sessions
+  9: i32 functions
+  10: i32 overloads
+  11: i32 tables
+  12: i64 table_rows
+  13: i64 table_bytes
+  14: i64 memory_rss_bytes
+  15: string data_dir
+  16: string code_cache_dir
+}
+
+// One live session; `id` is only the first 8 hex digits unless the caller is that session
+// (a prefix names a session for udf_kill_session without handing out its credential).
+struct TUdfSessionInfo {
+  1: string id
+  2: string user
+  3: string database
+  4: i64 started_at_ms
+  5: i64 idle_ms
+  6: string execution_mode
+  7: bool current
+}
+
+// One table of the catalog.
+struct TUdfTableInfo {
+  1: string name
+  2: string columns
+  3: i64 rows
+  4: i64 bytes
+  5: i32 batches
+}
+
+// What the compiler did for one overload on one target (`cpu`, `gpu`). Counts are of the
+// kernel as optimised (its own function and the range loops it calls); vector_width 0 =
+// the row loop did not vectorise. phase_us: parse, verify, optimise, codegen, link (of the
+// original compile when the code came from a cache). Text fields are filled only when
+// asked for in udf_function_details' `texts` (ir, opt_ir, asm, ptx).
+struct TUdfKernelDetails {
+  1: string name
+  2: string signature
+  3: string symbol
+  4: string target
+  5: string target_name
+  6: string origin
+  7: string owner
+  8: i64 created_at_ms
+  9: i64 instructions
+  10: i64 basic_blocks
+  11: i32 vector_width
+  12: i32 interleave
+  13: map<string, i64> phase_us
+  14: string code_source
+  15: i64 cache_hits
+  16: i64 invocations
+  17: i64 rows
+  18: string ir
+  19: string optimized_ir
+  20: string assembly
+  21: string ptx
+  22: string note
+}
+
+// The compiler's code cache.
+struct TUdfCacheStats {
+  1: string cache_dir
+  2: i64 compiles
+  3: i64 ptx_compiles
+  4: i64 memory_hits
+  5: i64 disk_hits
+  6: i64 disk_misses
+  7: i64 disk_rejected_foreign
+  8: i64 disk_corrupt
+  9: i64 disk_writes
+  10: i64 disk_entries
+  11: i64 disk_bytes
+  12: i64 memory_entries
+}
+
 service Heavy {
   TSessionId connect(1: string user, 2: string passwd, 3: string dbname) throws (1: TDBException e)
   void disconnect(1: TSessionId session) throws (1: TDBException e)
@@ -416,4 +503,17 @@ service Heavy {
   // `argument_types`: SQL type names, one per argument, or empty to type them as SQL literals
   // (int_val: the narrowest integer type holding it; real_val: DOUBLE).
   TUdfCallResult udf_call(1: TSessionId session, 2: string name, 3: list<TDatum> arguments, 4: list<string> argument_types) throws (1: TDBException e)
+  TUdfServerStatus udf_server_status(1: TSessionId session) throws (1: TDBException e)
+  // Superuser only: every session; others: their own.
+  list<TUdfSessionInfo> udf_list_sessions(1: TSessionId session) throws (1: TDBException e)
+  // Superuser only. `id`: a whole session id or a unique prefix of at least 8 hex digits.
+  void udf_kill_session(1: TSessionId session, 2: string id) throws (1: TDBException e)
+  list<TUdfTableInfo> udf_list_tables(1: TSessionId session) throws (1: TDBException e)
+  // `name` empty = every function; `texts`: any of "ir", "opt_ir", "asm", "ptx".
+  list<TUdfKernelDetails> udf_function_details(1: TSessionId session, 2: string name, 3: list<string> texts) throws (1: TDBException e)
+  TUdfCacheStats udf_cache_stats(1: TSessionId session) throws (1: TDBException e)
+  // Superuser only: forgets cached code (live functions keep theirs); returns the stats after.
+  TUdfCacheStats udf_cache_clear(1: TSessionId session) throws (1: TDBException e)
+  // The Prometheus text exposition (also served over HTTP with --metrics-port).
+  string udf_metrics(1: TSessionId session) throws (1: TDBException e)
 }

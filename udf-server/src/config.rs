@@ -13,6 +13,8 @@
 //! gpu = true                  # build and run UDFs on CUDA device 0 when present
 //! remotejit_port = 11532      # UDF_REMOTEJIT_PORT: rbc RemoteJIT listener (off if unset)
 //! remotejit_bind = "127.0.0.1" # UDF_REMOTEJIT_BIND: it has no authentication
+//! metrics_port = 9274         # UDF_METRICS_PORT: Prometheus `GET /metrics` (off if unset)
+//! metrics_bind = "127.0.0.1"  # UDF_METRICS_BIND
 //!
 //! [users.admin]               # the default user; password also from UDF_ADMIN_PASSWORD
 //! password = "…"
@@ -64,6 +66,10 @@ pub struct Config {
     /// Address of the RemoteJIT listener. Loopback by default: the protocol has no
     /// authentication, and whoever reaches it can run native code.
     pub remotejit_bind: IpAddr,
+    /// Port of the Prometheus endpoint (`GET /metrics`); `None` = not served.
+    pub metrics_port: Option<u16>,
+    /// Address of the metrics endpoint; loopback by default.
+    pub metrics_bind: IpAddr,
     /// Users by name. `admin` is always present after [`Config::resolve_admin`].
     pub users: BTreeMap<String, User>,
     /// Whether `admin`'s password is HeavyDB's public default (warned about at start).
@@ -84,6 +90,8 @@ impl Default for Config {
             gpu: true,
             remotejit_port: None,
             remotejit_bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            metrics_port: None,
+            metrics_bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             users: BTreeMap::new(),
             default_admin_password: false,
         }
@@ -102,6 +110,8 @@ pub struct Overrides {
     pub no_gpu: bool,
     pub remotejit_port: Option<u16>,
     pub remotejit_bind: Option<String>,
+    pub metrics_port: Option<u16>,
+    pub metrics_bind: Option<String>,
 }
 
 impl Config {
@@ -144,6 +154,15 @@ impl Config {
         if let Some(bind) = &overrides.remotejit_bind {
             config.remotejit_bind = parse_bind(bind).map_err(|message| Error::Setting {
                 name: "remotejit_bind".into(),
+                message,
+            })?;
+        }
+        if let Some(port) = overrides.metrics_port {
+            config.metrics_port = Some(port);
+        }
+        if let Some(bind) = &overrides.metrics_bind {
+            config.metrics_bind = parse_bind(bind).map_err(|message| Error::Setting {
+                name: "metrics_bind".into(),
                 message,
             })?;
         }
@@ -216,6 +235,18 @@ impl Config {
                 "remotejit_bind" => {
                     let text = value.as_str().ok_or_else(|| wrong("a string"))?;
                     self.remotejit_bind = parse_bind(text)?;
+                }
+                "metrics_port" => {
+                    self.metrics_port = Some(
+                        value
+                            .as_integer()
+                            .and_then(|n| u16::try_from(n).ok())
+                            .ok_or_else(|| wrong("a port number"))?,
+                    );
+                }
+                "metrics_bind" => {
+                    let text = value.as_str().ok_or_else(|| wrong("a string"))?;
+                    self.metrics_bind = parse_bind(text)?;
                 }
                 "users" => {
                     let users = value.as_table().ok_or_else(|| wrong("a table of users"))?;

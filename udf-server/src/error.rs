@@ -61,6 +61,13 @@ pub enum Error {
     RegistrationDisabled,
     #[error("Server is configured to require superuser privilege to register UDFs and UDTFs.")]
     RegistrationNeedsSuperuser,
+    #[error("`{0}` needs a superuser session")]
+    NeedsSuperuser(&'static str),
+    #[error("cannot end session `{id}`: {reason}")]
+    KillSession {
+        id: String,
+        reason: crate::sessions::KillError,
+    },
     #[error("internal error (a bug in udf-server): {0}")]
     Internal(String),
 
@@ -86,6 +93,28 @@ pub enum Error {
     RemoteJitArguments { function: String, message: String },
     #[error("remote python execution is disabled on udf-server")]
     RemotePythonDisabled,
+
+    // --- udf-sql: `LANGUAGE c`, compiled on the client -----------------------------------
+    #[error(
+        "LANGUAGE c needs clang on this machine (looked for {looked_for}); install clang \
+         (Debian: apt-get install clang-22) or send LANGUAGE llvm"
+    )]
+    ClangNotFound { looked_for: String },
+    #[error("cannot run {clang} for `{function}`: {source}")]
+    ClangRun {
+        clang: String,
+        function: String,
+        source: std::io::Error,
+    },
+    /// clang refused the C source; `diagnostics` is what it printed.
+    #[error("clang cannot compile the C source of `{function}`:\n{diagnostics}")]
+    CCompile {
+        function: String,
+        diagnostics: String,
+    },
+    /// A `LANGUAGE c` statement whose shape udf-sql cannot rewrite.
+    #[error("{0}")]
+    CFunction(String),
 }
 
 impl Error {

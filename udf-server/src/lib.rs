@@ -12,9 +12,12 @@
 //! **Architecture Invariant:** nothing here names DataFusion; engine types come through
 //! `db_glue` (Arrow through `db_glue::arrow`).
 
+pub mod admin;
+pub mod c_frontend;
 pub mod config;
 pub mod error;
 pub mod heavy;
+pub mod metrics;
 pub mod remote;
 pub mod remotejit;
 pub mod render;

@@ -23,6 +23,27 @@ pub struct Session {
     last_used: Instant,
 }
 
+/// The shortest session id prefix [`SessionStore::kill`] takes.
+pub const MIN_KILL_PREFIX: usize = 8;
+
+/// Why [`SessionStore::kill`] ended nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KillError {
+    TooShort,
+    NotFound,
+    Ambiguous,
+}
+
+impl std::fmt::Display for KillError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            KillError::TooShort => "a session id prefix needs at least 8 hex digits",
+            KillError::NotFound => "no live session has that id",
+            KillError::Ambiguous => "several sessions start with that prefix; give more digits",
+        })
+    }
+}
+
 /// Every live session.
 #[derive(Debug)]
 pub struct SessionStore {
@@ -93,6 +114,37 @@ impl SessionStore {
         before - sessions.len()
     }
 
+    /// Every live session with its id and how long it has been idle, oldest first.
+    pub fn list(&self) -> Vec<(String, Session, Duration)> {
+        let sessions = self.sessions.lock();
+        let mut live: Vec<_> = sessions
+            .iter()
+            .filter(|(_, s)| s.last_used.elapsed() <= self.idle_timeout)
+            .map(|(id, s)| (id.clone(), s.clone(), s.last_used.elapsed()))
+            .collect();
+        live.sort_by_key(|(_, s, _)| s.started);
+        live
+    }
+
+    /// Ends the session whose id is `id` or starts with it. A prefix must have at least
+    /// [`MIN_KILL_PREFIX`] characters and match exactly one session, so that a short
+    /// guess cannot end someone else's session by accident.
+    pub fn kill(&self, id: &str) -> Result<Session, KillError> {
+        let id = id.trim().to_ascii_lowercase();
+        if id.len() < MIN_KILL_PREFIX {
+            return Err(KillError::TooShort);
+        }
+        let mut sessions = self.sessions.lock();
+        let mut matching = sessions.keys().filter(|k| k.starts_with(&id));
+        let Some(found) = matching.next().cloned() else {
+            return Err(KillError::NotFound);
+        };
+        if matching.next().is_some() {
+            return Err(KillError::Ambiguous);
+        }
+        sessions.remove(&found).ok_or(KillError::NotFound)
+    }
+
     pub fn len(&self) -> usize {
         self.sessions.lock().len()
     }
@@ -118,6 +170,11 @@ mod tests {
         assert!(store.close(&a));
         assert!(store.touch(&a).is_none());
         assert!(store.touch("forged").is_none());
+        assert_eq!(store.list().len(), 1);
+        assert_eq!(store.kill(&b[..4]).unwrap_err(), KillError::TooShort);
+        assert_eq!(store.kill("00000000zz").unwrap_err(), KillError::NotFound);
+        assert_eq!(store.kill(&b[..8]).unwrap().user, "admin");
+        assert!(store.list().is_empty());
     }
 
     #[test]

@@ -3,13 +3,18 @@
 //! remote server ([`Backend`]) and prints results, timings and errors.
 //!
 //! Input sources differ only in where lines come from, so they all go through
-//! [`Shell::feed`]; the binary owns the prompt and the command line.
+//! [`Shell::feed`]; the binary owns the prompt and the command line. Every statement
+//! passes [`c_frontend::rewrite`] on its way to either backend, so `LANGUAGE c` works
+//! the same embedded and remote.
 
 use std::io::{self, Write};
 use std::time::Instant;
 
 use db_glue::Engine;
+use db_glue::arrow::array::RecordBatch;
+use db_glue::arrow::datatypes::SchemaRef;
 
+use crate::c_frontend;
 use crate::remote::RemoteSession;
 use crate::render::{OutputFormat, write_result};
 use crate::splitter::{LexState, StatementSplitter};
@@ -28,6 +33,9 @@ pub struct ShellOptions {
     /// statement (outside a prompt, Ctrl-C keeps its default: end the process).
     pub interactive: bool,
 }
+
+/// One result set of a statement: schema, batches, and a status message (`OK`, …).
+type StatementResult = (SchemaRef, Vec<RecordBatch>, Option<String>);
 
 /// Whether the caller should keep feeding input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +74,8 @@ Informational
 Settings
   \\timing [on|off]  toggle/set printing the time each statement takes
 Statements end with `;`; a `$$ ... $$` body (e.g. LLVM IR) may contain `;` and newlines.
+A LANGUAGE c body is compiled here by clang ($UDF_CLANG, clang-22 or clang) and sent as
+LANGUAGE llvm.
 ";
 
 impl<'a> Shell<'a> {
@@ -197,12 +207,53 @@ impl<'a> Shell<'a> {
         Ok(Flow::Continue)
     }
 
-    /// Runs one statement and prints its results (or its error) and timing.
+    /// Runs one statement and prints its results (or its error) and timing. The time
+    /// includes compiling a `LANGUAGE c` body, which is part of creating the function.
     pub fn run_statement(&mut self, sql: &str) -> io::Result<Flow> {
         tracing::debug!(sql, "executing statement");
         let start = Instant::now();
+        let result = match c_frontend::rewrite(sql) {
+            // Nothing reaches the backend: a half-compiled function must not exist.
+            Err(e) => Some(Err(e.to_string())),
+            Ok(None) => self.execute(sql),
+            Ok(Some(rewritten)) => {
+                if let Some(warnings) = &rewritten.warnings {
+                    self.out.flush()?;
+                    writeln!(self.err, "WARNING: clang: {warnings}")?;
+                }
+                tracing::debug!(sql = rewritten.sql, "LANGUAGE c rewritten to LANGUAGE llvm");
+                self.execute(&rewritten.sql)
+            }
+        };
+        let elapsed = start.elapsed();
+        let flow = match result {
+            Some(Ok(results)) => {
+                for (schema, batches, message) in &results {
+                    write_result(
+                        &mut self.out,
+                        self.options.format,
+                        &self.options.null,
+                        schema,
+                        batches,
+                        message.as_deref(),
+                    )?;
+                }
+                Flow::Continue
+            }
+            Some(Err(e)) => self.fail(&e)?,
+            None => self.fail("canceling statement due to user request")?,
+        };
+        if self.options.timing {
+            writeln!(self.out, "Time: {:.3} ms", elapsed.as_secs_f64() * 1e3)?;
+        }
+        self.out.flush()?;
+        Ok(flow)
+    }
+
+    /// Sends one statement to the backend; `None` when the user cancelled it.
+    fn execute(&mut self, sql: &str) -> Option<Result<Vec<StatementResult>, String>> {
         let interactive = self.options.interactive;
-        let result = match &mut self.backend {
+        match &mut self.backend {
             Backend::Embedded { engine, runtime } => {
                 let engine = *engine;
                 let results = if interactive {
@@ -233,30 +284,7 @@ impl<'a> Shell<'a> {
                     .execute(sql)
                     .map(|(schema, batches)| vec![(schema, batches, None)]),
             ),
-        };
-        let elapsed = start.elapsed();
-        let flow = match result {
-            Some(Ok(results)) => {
-                for (schema, batches, message) in &results {
-                    write_result(
-                        &mut self.out,
-                        self.options.format,
-                        &self.options.null,
-                        schema,
-                        batches,
-                        message.as_deref(),
-                    )?;
-                }
-                Flow::Continue
-            }
-            Some(Err(e)) => self.fail(&e)?,
-            None => self.fail("canceling statement due to user request")?,
-        };
-        if self.options.timing {
-            writeln!(self.out, "Time: {:.3} ms", elapsed.as_secs_f64() * 1e3)?;
         }
-        self.out.flush()?;
-        Ok(flow)
     }
 
     fn fail(&mut self, message: &str) -> io::Result<Flow> {

@@ -342,6 +342,22 @@ mod tests {
     }
 
     #[test]
+    fn c_bodies_stay_whole() {
+        let c = "create function f(bigint) returns bigint language c as $$\n\
+                 #include <stdint.h>\n\
+                 /* 'a quote; */ static int64_t g(int64_t x) { return x + ';'; }\n\
+                 int64_t f(int64_t x) { return g(x); } // \"$\" and -- no comment\n$$";
+        check(&format!("{c};select f(1);"), &[c, "select f(1)"]);
+        // C holding `$$` needs a tagged delimiter.
+        let tagged = "create function f() returns int language c as $c$\n\
+                      int f(void) { const char *s = \"$$;\"; return s[0]; }\n$c$";
+        check(&format!("{tagged};\nselect 2;"), &[tagged, "select 2"]);
+        let quoted = "create function f() returns int language c as \
+                      'int f(void) { return ''$''; }'";
+        check(&format!("{quoted}; select 3"), &[quoted, "select 3"]);
+    }
+
+    #[test]
     fn dollar_signs_that_open_no_quote() {
         check(
             "select $1; select a$b; select 3;",

@@ -4706,6 +4706,1151 @@ impl Default for TUdfCallResult {
 }
 
 //
+// TUdfServerStatus
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub struct TUdfServerStatus {
+  pub version: Option<String>,
+  pub started_at_ms: Option<i64>,
+  pub uptime_ms: Option<i64>,
+  pub llvm_version: Option<String>,
+  pub host_triple: Option<String>,
+  pub host_cpu: Option<String>,
+  pub devices: Option<Vec<String>>,
+  pub sessions: Option<i32>,
+  pub functions: Option<i32>,
+  pub overloads: Option<i32>,
+  pub tables: Option<i32>,
+  pub table_rows: Option<i64>,
+  pub table_bytes: Option<i64>,
+  pub memory_rss_bytes: Option<i64>,
+  pub data_dir: Option<String>,
+  pub code_cache_dir: Option<String>,
+}
+
+impl TUdfServerStatus {
+  pub fn new<F1, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, F12, F13, F14, F15, F16>(version: F1, started_at_ms: F2, uptime_ms: F3, llvm_version: F4, host_triple: F5, host_cpu: F6, devices: F7, sessions: F8, functions: F9, overloads: F10, tables: F11, table_rows: F12, table_bytes: F13, memory_rss_bytes: F14, data_dir: F15, code_cache_dir: F16) -> TUdfServerStatus where F1: Into<Option<String>>, F2: Into<Option<i64>>, F3: Into<Option<i64>>, F4: Into<Option<String>>, F5: Into<Option<String>>, F6: Into<Option<String>>, F7: Into<Option<Vec<String>>>, F8: Into<Option<i32>>, F9: Into<Option<i32>>, F10: Into<Option<i32>>, F11: Into<Option<i32>>, F12: Into<Option<i64>>, F13: Into<Option<i64>>, F14: Into<Option<i64>>, F15: Into<Option<String>>, F16: Into<Option<String>> {
+    TUdfServerStatus {
+      version: version.into(),
+      started_at_ms: started_at_ms.into(),
+      uptime_ms: uptime_ms.into(),
+      llvm_version: llvm_version.into(),
+      host_triple: host_triple.into(),
+      host_cpu: host_cpu.into(),
+      devices: devices.into(),
+      sessions: sessions.into(),
+      functions: functions.into(),
+      overloads: overloads.into(),
+      tables: tables.into(),
+      table_rows: table_rows.into(),
+      table_bytes: table_bytes.into(),
+      memory_rss_bytes: memory_rss_bytes.into(),
+      data_dir: data_dir.into(),
+      code_cache_dir: code_cache_dir.into(),
+    }
+  }
+}
+
+impl TSerializable for TUdfServerStatus {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<TUdfServerStatus> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_2: Option<i64> = Some(0);
+    let mut f_3: Option<i64> = Some(0);
+    let mut f_4: Option<String> = Some("".to_owned());
+    let mut f_5: Option<String> = Some("".to_owned());
+    let mut f_6: Option<String> = Some("".to_owned());
+    let mut f_7: Option<Vec<String>> = Some(Vec::new());
+    let mut f_8: Option<i32> = Some(0);
+    let mut f_9: Option<i32> = Some(0);
+    let mut f_10: Option<i32> = Some(0);
+    let mut f_11: Option<i32> = Some(0);
+    let mut f_12: Option<i64> = Some(0);
+    let mut f_13: Option<i64> = Some(0);
+    let mut f_14: Option<i64> = Some(0);
+    let mut f_15: Option<String> = Some("".to_owned());
+    let mut f_16: Option<String> = Some("".to_owned());
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        2 => {
+          let val = i_prot.read_i64()?;
+          f_2 = Some(val);
+        },
+        3 => {
+          let val = i_prot.read_i64()?;
+          f_3 = Some(val);
+        },
+        4 => {
+          let val = i_prot.read_string()?;
+          f_4 = Some(val);
+        },
+        5 => {
+          let val = i_prot.read_string()?;
+          f_5 = Some(val);
+        },
+        6 => {
+          let val = i_prot.read_string()?;
+          f_6 = Some(val);
+        },
+        7 => {
+          let list_ident = i_prot.read_list_begin()?;
+          let mut val: Vec<String> = Vec::new();
+          for _ in 0..list_ident.size {
+            let list_elem_27 = i_prot.read_string()?;
+            val.push(list_elem_27);
+          }
+          i_prot.read_list_end()?;
+          f_7 = Some(val);
+        },
+        8 => {
+          let val = i_prot.read_i32()?;
+          f_8 = Some(val);
+        },
+        9 => {
+          let val = i_prot.read_i32()?;
+          f_9 = Some(val);
+        },
+        10 => {
+          let val = i_prot.read_i32()?;
+          f_10 = Some(val);
+        },
+        11 => {
+          let val = i_prot.read_i32()?;
+          f_11 = Some(val);
+        },
+        12 => {
+          let val = i_prot.read_i64()?;
+          f_12 = Some(val);
+        },
+        13 => {
+          let val = i_prot.read_i64()?;
+          f_13 = Some(val);
+        },
+        14 => {
+          let val = i_prot.read_i64()?;
+          f_14 = Some(val);
+        },
+        15 => {
+          let val = i_prot.read_string()?;
+          f_15 = Some(val);
+        },
+        16 => {
+          let val = i_prot.read_string()?;
+          f_16 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = TUdfServerStatus {
+      version: f_1,
+      started_at_ms: f_2,
+      uptime_ms: f_3,
+      llvm_version: f_4,
+      host_triple: f_5,
+      host_cpu: f_6,
+      devices: f_7,
+      sessions: f_8,
+      functions: f_9,
+      overloads: f_10,
+      tables: f_11,
+      table_rows: f_12,
+      table_bytes: f_13,
+      memory_rss_bytes: f_14,
+      data_dir: f_15,
+      code_cache_dir: f_16,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("TUdfServerStatus");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.version {
+      o_prot.write_field_begin(&TFieldIdentifier::new("version", TType::String, 1))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.started_at_ms {
+      o_prot.write_field_begin(&TFieldIdentifier::new("started_at_ms", TType::I64, 2))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.uptime_ms {
+      o_prot.write_field_begin(&TFieldIdentifier::new("uptime_ms", TType::I64, 3))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.llvm_version {
+      o_prot.write_field_begin(&TFieldIdentifier::new("llvm_version", TType::String, 4))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.host_triple {
+      o_prot.write_field_begin(&TFieldIdentifier::new("host_triple", TType::String, 5))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.host_cpu {
+      o_prot.write_field_begin(&TFieldIdentifier::new("host_cpu", TType::String, 6))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.devices {
+      o_prot.write_field_begin(&TFieldIdentifier::new("devices", TType::List, 7))?;
+      o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
+      for e in fld_var {
+        o_prot.write_string(e)?;
+      }
+      o_prot.write_list_end()?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.sessions {
+      o_prot.write_field_begin(&TFieldIdentifier::new("sessions", TType::I32, 8))?;
+      o_prot.write_i32(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.functions {
+      o_prot.write_field_begin(&TFieldIdentifier::new("functions", TType::I32, 9))?;
+      o_prot.write_i32(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.overloads {
+      o_prot.write_field_begin(&TFieldIdentifier::new("overloads", TType::I32, 10))?;
+      o_prot.write_i32(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.tables {
+      o_prot.write_field_begin(&TFieldIdentifier::new("tables", TType::I32, 11))?;
+      o_prot.write_i32(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.table_rows {
+      o_prot.write_field_begin(&TFieldIdentifier::new("table_rows", TType::I64, 12))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.table_bytes {
+      o_prot.write_field_begin(&TFieldIdentifier::new("table_bytes", TType::I64, 13))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.memory_rss_bytes {
+      o_prot.write_field_begin(&TFieldIdentifier::new("memory_rss_bytes", TType::I64, 14))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.data_dir {
+      o_prot.write_field_begin(&TFieldIdentifier::new("data_dir", TType::String, 15))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.code_cache_dir {
+      o_prot.write_field_begin(&TFieldIdentifier::new("code_cache_dir", TType::String, 16))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+impl Default for TUdfServerStatus {
+  fn default() -> Self {
+    TUdfServerStatus{
+      version: Some("".to_owned()),
+      started_at_ms: Some(0),
+      uptime_ms: Some(0),
+      llvm_version: Some("".to_owned()),
+      host_triple: Some("".to_owned()),
+      host_cpu: Some("".to_owned()),
+      devices: Some(Vec::new()),
+      sessions: Some(0),
+      functions: Some(0),
+      overloads: Some(0),
+      tables: Some(0),
+      table_rows: Some(0),
+      table_bytes: Some(0),
+      memory_rss_bytes: Some(0),
+      data_dir: Some("".to_owned()),
+      code_cache_dir: Some("".to_owned()),
+    }
+  }
+}
+
+//
+// TUdfSessionInfo
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub struct TUdfSessionInfo {
+  pub id: Option<String>,
+  pub user: Option<String>,
+  pub database: Option<String>,
+  pub started_at_ms: Option<i64>,
+  pub idle_ms: Option<i64>,
+  pub execution_mode: Option<String>,
+  pub current: Option<bool>,
+}
+
+impl TUdfSessionInfo {
+  pub fn new<F1, F2, F3, F4, F5, F6, F7>(id: F1, user: F2, database: F3, started_at_ms: F4, idle_ms: F5, execution_mode: F6, current: F7) -> TUdfSessionInfo where F1: Into<Option<String>>, F2: Into<Option<String>>, F3: Into<Option<String>>, F4: Into<Option<i64>>, F5: Into<Option<i64>>, F6: Into<Option<String>>, F7: Into<Option<bool>> {
+    TUdfSessionInfo {
+      id: id.into(),
+      user: user.into(),
+      database: database.into(),
+      started_at_ms: started_at_ms.into(),
+      idle_ms: idle_ms.into(),
+      execution_mode: execution_mode.into(),
+      current: current.into(),
+    }
+  }
+}
+
+impl TSerializable for TUdfSessionInfo {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<TUdfSessionInfo> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_2: Option<String> = Some("".to_owned());
+    let mut f_3: Option<String> = Some("".to_owned());
+    let mut f_4: Option<i64> = Some(0);
+    let mut f_5: Option<i64> = Some(0);
+    let mut f_6: Option<String> = Some("".to_owned());
+    let mut f_7: Option<bool> = Some(false);
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        2 => {
+          let val = i_prot.read_string()?;
+          f_2 = Some(val);
+        },
+        3 => {
+          let val = i_prot.read_string()?;
+          f_3 = Some(val);
+        },
+        4 => {
+          let val = i_prot.read_i64()?;
+          f_4 = Some(val);
+        },
+        5 => {
+          let val = i_prot.read_i64()?;
+          f_5 = Some(val);
+        },
+        6 => {
+          let val = i_prot.read_string()?;
+          f_6 = Some(val);
+        },
+        7 => {
+          let val = i_prot.read_bool()?;
+          f_7 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = TUdfSessionInfo {
+      id: f_1,
+      user: f_2,
+      database: f_3,
+      started_at_ms: f_4,
+      idle_ms: f_5,
+      execution_mode: f_6,
+      current: f_7,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("TUdfSessionInfo");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.id {
+      o_prot.write_field_begin(&TFieldIdentifier::new("id", TType::String, 1))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.user {
+      o_prot.write_field_begin(&TFieldIdentifier::new("user", TType::String, 2))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.database {
+      o_prot.write_field_begin(&TFieldIdentifier::new("database", TType::String, 3))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.started_at_ms {
+      o_prot.write_field_begin(&TFieldIdentifier::new("started_at_ms", TType::I64, 4))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.idle_ms {
+      o_prot.write_field_begin(&TFieldIdentifier::new("idle_ms", TType::I64, 5))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.execution_mode {
+      o_prot.write_field_begin(&TFieldIdentifier::new("execution_mode", TType::String, 6))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.current {
+      o_prot.write_field_begin(&TFieldIdentifier::new("current", TType::Bool, 7))?;
+      o_prot.write_bool(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+impl Default for TUdfSessionInfo {
+  fn default() -> Self {
+    TUdfSessionInfo{
+      id: Some("".to_owned()),
+      user: Some("".to_owned()),
+      database: Some("".to_owned()),
+      started_at_ms: Some(0),
+      idle_ms: Some(0),
+      execution_mode: Some("".to_owned()),
+      current: Some(false),
+    }
+  }
+}
+
+//
+// TUdfTableInfo
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub struct TUdfTableInfo {
+  pub name: Option<String>,
+  pub columns: Option<String>,
+  pub rows: Option<i64>,
+  pub bytes: Option<i64>,
+  pub batches: Option<i32>,
+}
+
+impl TUdfTableInfo {
+  pub fn new<F1, F2, F3, F4, F5>(name: F1, columns: F2, rows: F3, bytes: F4, batches: F5) -> TUdfTableInfo where F1: Into<Option<String>>, F2: Into<Option<String>>, F3: Into<Option<i64>>, F4: Into<Option<i64>>, F5: Into<Option<i32>> {
+    TUdfTableInfo {
+      name: name.into(),
+      columns: columns.into(),
+      rows: rows.into(),
+      bytes: bytes.into(),
+      batches: batches.into(),
+    }
+  }
+}
+
+impl TSerializable for TUdfTableInfo {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<TUdfTableInfo> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_2: Option<String> = Some("".to_owned());
+    let mut f_3: Option<i64> = Some(0);
+    let mut f_4: Option<i64> = Some(0);
+    let mut f_5: Option<i32> = Some(0);
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        2 => {
+          let val = i_prot.read_string()?;
+          f_2 = Some(val);
+        },
+        3 => {
+          let val = i_prot.read_i64()?;
+          f_3 = Some(val);
+        },
+        4 => {
+          let val = i_prot.read_i64()?;
+          f_4 = Some(val);
+        },
+        5 => {
+          let val = i_prot.read_i32()?;
+          f_5 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = TUdfTableInfo {
+      name: f_1,
+      columns: f_2,
+      rows: f_3,
+      bytes: f_4,
+      batches: f_5,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("TUdfTableInfo");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.name {
+      o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 1))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.columns {
+      o_prot.write_field_begin(&TFieldIdentifier::new("columns", TType::String, 2))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.rows {
+      o_prot.write_field_begin(&TFieldIdentifier::new("rows", TType::I64, 3))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.bytes {
+      o_prot.write_field_begin(&TFieldIdentifier::new("bytes", TType::I64, 4))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.batches {
+      o_prot.write_field_begin(&TFieldIdentifier::new("batches", TType::I32, 5))?;
+      o_prot.write_i32(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+impl Default for TUdfTableInfo {
+  fn default() -> Self {
+    TUdfTableInfo{
+      name: Some("".to_owned()),
+      columns: Some("".to_owned()),
+      rows: Some(0),
+      bytes: Some(0),
+      batches: Some(0),
+    }
+  }
+}
+
+//
+// TUdfKernelDetails
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub struct TUdfKernelDetails {
+  pub name: Option<String>,
+  pub signature: Option<String>,
+  pub symbol: Option<String>,
+  pub target: Option<String>,
+  pub target_name: Option<String>,
+  pub origin: Option<String>,
+  pub owner: Option<String>,
+  pub created_at_ms: Option<i64>,
+  pub instructions: Option<i64>,
+  pub basic_blocks: Option<i64>,
+  pub vector_width: Option<i32>,
+  pub interleave: Option<i32>,
+  pub phase_us: Option<BTreeMap<String, i64>>,
+  pub code_source: Option<String>,
+  pub cache_hits: Option<i64>,
+  pub invocations: Option<i64>,
+  pub rows: Option<i64>,
+  pub ir: Option<String>,
+  pub optimized_ir: Option<String>,
+  pub assembly: Option<String>,
+  pub ptx: Option<String>,
+  pub note: Option<String>,
+}
+
+impl TUdfKernelDetails {
+  pub fn new<F1, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, F12, F13, F14, F15, F16, F17, F18, F19, F20, F21, F22>(name: F1, signature: F2, symbol: F3, target: F4, target_name: F5, origin: F6, owner: F7, created_at_ms: F8, instructions: F9, basic_blocks: F10, vector_width: F11, interleave: F12, phase_us: F13, code_source: F14, cache_hits: F15, invocations: F16, rows: F17, ir: F18, optimized_ir: F19, assembly: F20, ptx: F21, note: F22) -> TUdfKernelDetails where F1: Into<Option<String>>, F2: Into<Option<String>>, F3: Into<Option<String>>, F4: Into<Option<String>>, F5: Into<Option<String>>, F6: Into<Option<String>>, F7: Into<Option<String>>, F8: Into<Option<i64>>, F9: Into<Option<i64>>, F10: Into<Option<i64>>, F11: Into<Option<i32>>, F12: Into<Option<i32>>, F13: Into<Option<BTreeMap<String, i64>>>, F14: Into<Option<String>>, F15: Into<Option<i64>>, F16: Into<Option<i64>>, F17: Into<Option<i64>>, F18: Into<Option<String>>, F19: Into<Option<String>>, F20: Into<Option<String>>, F21: Into<Option<String>>, F22: Into<Option<String>> {
+    TUdfKernelDetails {
+      name: name.into(),
+      signature: signature.into(),
+      symbol: symbol.into(),
+      target: target.into(),
+      target_name: target_name.into(),
+      origin: origin.into(),
+      owner: owner.into(),
+      created_at_ms: created_at_ms.into(),
+      instructions: instructions.into(),
+      basic_blocks: basic_blocks.into(),
+      vector_width: vector_width.into(),
+      interleave: interleave.into(),
+      phase_us: phase_us.into(),
+      code_source: code_source.into(),
+      cache_hits: cache_hits.into(),
+      invocations: invocations.into(),
+      rows: rows.into(),
+      ir: ir.into(),
+      optimized_ir: optimized_ir.into(),
+      assembly: assembly.into(),
+      ptx: ptx.into(),
+      note: note.into(),
+    }
+  }
+}
+
+impl TSerializable for TUdfKernelDetails {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<TUdfKernelDetails> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_2: Option<String> = Some("".to_owned());
+    let mut f_3: Option<String> = Some("".to_owned());
+    let mut f_4: Option<String> = Some("".to_owned());
+    let mut f_5: Option<String> = Some("".to_owned());
+    let mut f_6: Option<String> = Some("".to_owned());
+    let mut f_7: Option<String> = Some("".to_owned());
+    let mut f_8: Option<i64> = Some(0);
+    let mut f_9: Option<i64> = Some(0);
+    let mut f_10: Option<i64> = Some(0);
+    let mut f_11: Option<i32> = Some(0);
+    let mut f_12: Option<i32> = Some(0);
+    let mut f_13: Option<BTreeMap<String, i64>> = Some(BTreeMap::new());
+    let mut f_14: Option<String> = Some("".to_owned());
+    let mut f_15: Option<i64> = Some(0);
+    let mut f_16: Option<i64> = Some(0);
+    let mut f_17: Option<i64> = Some(0);
+    let mut f_18: Option<String> = Some("".to_owned());
+    let mut f_19: Option<String> = Some("".to_owned());
+    let mut f_20: Option<String> = Some("".to_owned());
+    let mut f_21: Option<String> = Some("".to_owned());
+    let mut f_22: Option<String> = Some("".to_owned());
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        2 => {
+          let val = i_prot.read_string()?;
+          f_2 = Some(val);
+        },
+        3 => {
+          let val = i_prot.read_string()?;
+          f_3 = Some(val);
+        },
+        4 => {
+          let val = i_prot.read_string()?;
+          f_4 = Some(val);
+        },
+        5 => {
+          let val = i_prot.read_string()?;
+          f_5 = Some(val);
+        },
+        6 => {
+          let val = i_prot.read_string()?;
+          f_6 = Some(val);
+        },
+        7 => {
+          let val = i_prot.read_string()?;
+          f_7 = Some(val);
+        },
+        8 => {
+          let val = i_prot.read_i64()?;
+          f_8 = Some(val);
+        },
+        9 => {
+          let val = i_prot.read_i64()?;
+          f_9 = Some(val);
+        },
+        10 => {
+          let val = i_prot.read_i64()?;
+          f_10 = Some(val);
+        },
+        11 => {
+          let val = i_prot.read_i32()?;
+          f_11 = Some(val);
+        },
+        12 => {
+          let val = i_prot.read_i32()?;
+          f_12 = Some(val);
+        },
+        13 => {
+          let map_ident = i_prot.read_map_begin()?;
+          let mut val: BTreeMap<String, i64> = BTreeMap::new();
+          for _ in 0..map_ident.size {
+            let map_key_28 = i_prot.read_string()?;
+            let map_val_29 = i_prot.read_i64()?;
+            val.insert(map_key_28, map_val_29);
+          }
+          i_prot.read_map_end()?;
+          f_13 = Some(val);
+        },
+        14 => {
+          let val = i_prot.read_string()?;
+          f_14 = Some(val);
+        },
+        15 => {
+          let val = i_prot.read_i64()?;
+          f_15 = Some(val);
+        },
+        16 => {
+          let val = i_prot.read_i64()?;
+          f_16 = Some(val);
+        },
+        17 => {
+          let val = i_prot.read_i64()?;
+          f_17 = Some(val);
+        },
+        18 => {
+          let val = i_prot.read_string()?;
+          f_18 = Some(val);
+        },
+        19 => {
+          let val = i_prot.read_string()?;
+          f_19 = Some(val);
+        },
+        20 => {
+          let val = i_prot.read_string()?;
+          f_20 = Some(val);
+        },
+        21 => {
+          let val = i_prot.read_string()?;
+          f_21 = Some(val);
+        },
+        22 => {
+          let val = i_prot.read_string()?;
+          f_22 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = TUdfKernelDetails {
+      name: f_1,
+      signature: f_2,
+      symbol: f_3,
+      target: f_4,
+      target_name: f_5,
+      origin: f_6,
+      owner: f_7,
+      created_at_ms: f_8,
+      instructions: f_9,
+      basic_blocks: f_10,
+      vector_width: f_11,
+      interleave: f_12,
+      phase_us: f_13,
+      code_source: f_14,
+      cache_hits: f_15,
+      invocations: f_16,
+      rows: f_17,
+      ir: f_18,
+      optimized_ir: f_19,
+      assembly: f_20,
+      ptx: f_21,
+      note: f_22,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("TUdfKernelDetails");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.name {
+      o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 1))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.signature {
+      o_prot.write_field_begin(&TFieldIdentifier::new("signature", TType::String, 2))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.symbol {
+      o_prot.write_field_begin(&TFieldIdentifier::new("symbol", TType::String, 3))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.target {
+      o_prot.write_field_begin(&TFieldIdentifier::new("target", TType::String, 4))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.target_name {
+      o_prot.write_field_begin(&TFieldIdentifier::new("target_name", TType::String, 5))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.origin {
+      o_prot.write_field_begin(&TFieldIdentifier::new("origin", TType::String, 6))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.owner {
+      o_prot.write_field_begin(&TFieldIdentifier::new("owner", TType::String, 7))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.created_at_ms {
+      o_prot.write_field_begin(&TFieldIdentifier::new("created_at_ms", TType::I64, 8))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.instructions {
+      o_prot.write_field_begin(&TFieldIdentifier::new("instructions", TType::I64, 9))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.basic_blocks {
+      o_prot.write_field_begin(&TFieldIdentifier::new("basic_blocks", TType::I64, 10))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.vector_width {
+      o_prot.write_field_begin(&TFieldIdentifier::new("vector_width", TType::I32, 11))?;
+      o_prot.write_i32(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.interleave {
+      o_prot.write_field_begin(&TFieldIdentifier::new("interleave", TType::I32, 12))?;
+      o_prot.write_i32(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.phase_us {
+      o_prot.write_field_begin(&TFieldIdentifier::new("phase_us", TType::Map, 13))?;
+      o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::I64, fld_var.len() as i32))?;
+      for (k, v) in fld_var {
+        o_prot.write_string(k)?;
+        o_prot.write_i64(*v)?;
+      }
+      o_prot.write_map_end()?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.code_source {
+      o_prot.write_field_begin(&TFieldIdentifier::new("code_source", TType::String, 14))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.cache_hits {
+      o_prot.write_field_begin(&TFieldIdentifier::new("cache_hits", TType::I64, 15))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.invocations {
+      o_prot.write_field_begin(&TFieldIdentifier::new("invocations", TType::I64, 16))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.rows {
+      o_prot.write_field_begin(&TFieldIdentifier::new("rows", TType::I64, 17))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.ir {
+      o_prot.write_field_begin(&TFieldIdentifier::new("ir", TType::String, 18))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.optimized_ir {
+      o_prot.write_field_begin(&TFieldIdentifier::new("optimized_ir", TType::String, 19))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.assembly {
+      o_prot.write_field_begin(&TFieldIdentifier::new("assembly", TType::String, 20))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.ptx {
+      o_prot.write_field_begin(&TFieldIdentifier::new("ptx", TType::String, 21))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.note {
+      o_prot.write_field_begin(&TFieldIdentifier::new("note", TType::String, 22))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+impl Default for TUdfKernelDetails {
+  fn default() -> Self {
+    TUdfKernelDetails{
+      name: Some("".to_owned()),
+      signature: Some("".to_owned()),
+      symbol: Some("".to_owned()),
+      target: Some("".to_owned()),
+      target_name: Some("".to_owned()),
+      origin: Some("".to_owned()),
+      owner: Some("".to_owned()),
+      created_at_ms: Some(0),
+      instructions: Some(0),
+      basic_blocks: Some(0),
+      vector_width: Some(0),
+      interleave: Some(0),
+      phase_us: Some(BTreeMap::new()),
+      code_source: Some("".to_owned()),
+      cache_hits: Some(0),
+      invocations: Some(0),
+      rows: Some(0),
+      ir: Some("".to_owned()),
+      optimized_ir: Some("".to_owned()),
+      assembly: Some("".to_owned()),
+      ptx: Some("".to_owned()),
+      note: Some("".to_owned()),
+    }
+  }
+}
+
+//
+// TUdfCacheStats
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+pub struct TUdfCacheStats {
+  pub cache_dir: Option<String>,
+  pub compiles: Option<i64>,
+  pub ptx_compiles: Option<i64>,
+  pub memory_hits: Option<i64>,
+  pub disk_hits: Option<i64>,
+  pub disk_misses: Option<i64>,
+  pub disk_rejected_foreign: Option<i64>,
+  pub disk_corrupt: Option<i64>,
+  pub disk_writes: Option<i64>,
+  pub disk_entries: Option<i64>,
+  pub disk_bytes: Option<i64>,
+  pub memory_entries: Option<i64>,
+}
+
+impl TUdfCacheStats {
+  pub fn new<F1, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, F12>(cache_dir: F1, compiles: F2, ptx_compiles: F3, memory_hits: F4, disk_hits: F5, disk_misses: F6, disk_rejected_foreign: F7, disk_corrupt: F8, disk_writes: F9, disk_entries: F10, disk_bytes: F11, memory_entries: F12) -> TUdfCacheStats where F1: Into<Option<String>>, F2: Into<Option<i64>>, F3: Into<Option<i64>>, F4: Into<Option<i64>>, F5: Into<Option<i64>>, F6: Into<Option<i64>>, F7: Into<Option<i64>>, F8: Into<Option<i64>>, F9: Into<Option<i64>>, F10: Into<Option<i64>>, F11: Into<Option<i64>>, F12: Into<Option<i64>> {
+    TUdfCacheStats {
+      cache_dir: cache_dir.into(),
+      compiles: compiles.into(),
+      ptx_compiles: ptx_compiles.into(),
+      memory_hits: memory_hits.into(),
+      disk_hits: disk_hits.into(),
+      disk_misses: disk_misses.into(),
+      disk_rejected_foreign: disk_rejected_foreign.into(),
+      disk_corrupt: disk_corrupt.into(),
+      disk_writes: disk_writes.into(),
+      disk_entries: disk_entries.into(),
+      disk_bytes: disk_bytes.into(),
+      memory_entries: memory_entries.into(),
+    }
+  }
+}
+
+impl TSerializable for TUdfCacheStats {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<TUdfCacheStats> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_2: Option<i64> = Some(0);
+    let mut f_3: Option<i64> = Some(0);
+    let mut f_4: Option<i64> = Some(0);
+    let mut f_5: Option<i64> = Some(0);
+    let mut f_6: Option<i64> = Some(0);
+    let mut f_7: Option<i64> = Some(0);
+    let mut f_8: Option<i64> = Some(0);
+    let mut f_9: Option<i64> = Some(0);
+    let mut f_10: Option<i64> = Some(0);
+    let mut f_11: Option<i64> = Some(0);
+    let mut f_12: Option<i64> = Some(0);
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        2 => {
+          let val = i_prot.read_i64()?;
+          f_2 = Some(val);
+        },
+        3 => {
+          let val = i_prot.read_i64()?;
+          f_3 = Some(val);
+        },
+        4 => {
+          let val = i_prot.read_i64()?;
+          f_4 = Some(val);
+        },
+        5 => {
+          let val = i_prot.read_i64()?;
+          f_5 = Some(val);
+        },
+        6 => {
+          let val = i_prot.read_i64()?;
+          f_6 = Some(val);
+        },
+        7 => {
+          let val = i_prot.read_i64()?;
+          f_7 = Some(val);
+        },
+        8 => {
+          let val = i_prot.read_i64()?;
+          f_8 = Some(val);
+        },
+        9 => {
+          let val = i_prot.read_i64()?;
+          f_9 = Some(val);
+        },
+        10 => {
+          let val = i_prot.read_i64()?;
+          f_10 = Some(val);
+        },
+        11 => {
+          let val = i_prot.read_i64()?;
+          f_11 = Some(val);
+        },
+        12 => {
+          let val = i_prot.read_i64()?;
+          f_12 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = TUdfCacheStats {
+      cache_dir: f_1,
+      compiles: f_2,
+      ptx_compiles: f_3,
+      memory_hits: f_4,
+      disk_hits: f_5,
+      disk_misses: f_6,
+      disk_rejected_foreign: f_7,
+      disk_corrupt: f_8,
+      disk_writes: f_9,
+      disk_entries: f_10,
+      disk_bytes: f_11,
+      memory_entries: f_12,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("TUdfCacheStats");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.cache_dir {
+      o_prot.write_field_begin(&TFieldIdentifier::new("cache_dir", TType::String, 1))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.compiles {
+      o_prot.write_field_begin(&TFieldIdentifier::new("compiles", TType::I64, 2))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.ptx_compiles {
+      o_prot.write_field_begin(&TFieldIdentifier::new("ptx_compiles", TType::I64, 3))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.memory_hits {
+      o_prot.write_field_begin(&TFieldIdentifier::new("memory_hits", TType::I64, 4))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.disk_hits {
+      o_prot.write_field_begin(&TFieldIdentifier::new("disk_hits", TType::I64, 5))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.disk_misses {
+      o_prot.write_field_begin(&TFieldIdentifier::new("disk_misses", TType::I64, 6))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.disk_rejected_foreign {
+      o_prot.write_field_begin(&TFieldIdentifier::new("disk_rejected_foreign", TType::I64, 7))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.disk_corrupt {
+      o_prot.write_field_begin(&TFieldIdentifier::new("disk_corrupt", TType::I64, 8))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.disk_writes {
+      o_prot.write_field_begin(&TFieldIdentifier::new("disk_writes", TType::I64, 9))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.disk_entries {
+      o_prot.write_field_begin(&TFieldIdentifier::new("disk_entries", TType::I64, 10))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.disk_bytes {
+      o_prot.write_field_begin(&TFieldIdentifier::new("disk_bytes", TType::I64, 11))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(fld_var) = self.memory_entries {
+      o_prot.write_field_begin(&TFieldIdentifier::new("memory_entries", TType::I64, 12))?;
+      o_prot.write_i64(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+impl Default for TUdfCacheStats {
+  fn default() -> Self {
+    TUdfCacheStats{
+      cache_dir: Some("".to_owned()),
+      compiles: Some(0),
+      ptx_compiles: Some(0),
+      memory_hits: Some(0),
+      disk_hits: Some(0),
+      disk_misses: Some(0),
+      disk_rejected_foreign: Some(0),
+      disk_corrupt: Some(0),
+      disk_writes: Some(0),
+      disk_entries: Some(0),
+      disk_bytes: Some(0),
+      memory_entries: Some(0),
+    }
+  }
+}
+
+//
 // Heavy service client
 //
 
@@ -4745,6 +5890,14 @@ pub trait THeavySyncClient {
   fn get_table_function_details(&mut self, session: TSessionId, udtf_names: Vec<String>) -> thrift::Result<Vec<TUserDefinedTableFunction>>;
   fn udf_list_functions(&mut self, session: TSessionId) -> thrift::Result<Vec<TUdfFunctionInfo>>;
   fn udf_call(&mut self, session: TSessionId, name: String, arguments: Vec<TDatum>, argument_types: Vec<String>) -> thrift::Result<TUdfCallResult>;
+  fn udf_server_status(&mut self, session: TSessionId) -> thrift::Result<TUdfServerStatus>;
+  fn udf_list_sessions(&mut self, session: TSessionId) -> thrift::Result<Vec<TUdfSessionInfo>>;
+  fn udf_kill_session(&mut self, session: TSessionId, id: String) -> thrift::Result<()>;
+  fn udf_list_tables(&mut self, session: TSessionId) -> thrift::Result<Vec<TUdfTableInfo>>;
+  fn udf_function_details(&mut self, session: TSessionId, name: String, texts: Vec<String>) -> thrift::Result<Vec<TUdfKernelDetails>>;
+  fn udf_cache_stats(&mut self, session: TSessionId) -> thrift::Result<TUdfCacheStats>;
+  fn udf_cache_clear(&mut self, session: TSessionId) -> thrift::Result<TUdfCacheStats>;
+  fn udf_metrics(&mut self, session: TSessionId) -> thrift::Result<String>;
 }
 
 pub trait THeavySyncClientMarker {}
@@ -5716,6 +6869,222 @@ impl <C: TThriftClient + THeavySyncClientMarker> THeavySyncClient for C {
       result.ok_or()
     }
   }
+  fn udf_server_status(&mut self, session: TSessionId) -> thrift::Result<TUdfServerStatus> {
+    (
+      {
+        self.increment_sequence_number();
+        let message_ident = TMessageIdentifier::new("udf_server_status", TMessageType::Call, self.sequence_number());
+        let call_args = HeavyUdfServerStatusArgs { session };
+        self.o_prot_mut().write_message_begin(&message_ident)?;
+        call_args.write_to_out_protocol(self.o_prot_mut())?;
+        self.o_prot_mut().write_message_end()?;
+        self.o_prot_mut().flush()
+      }
+    )?;
+    {
+      let message_ident = self.i_prot_mut().read_message_begin()?;
+      verify_expected_sequence_number(self.sequence_number(), message_ident.sequence_number)?;
+      verify_expected_service_call("udf_server_status", &message_ident.name)?;
+      if message_ident.message_type == TMessageType::Exception {
+        let remote_error = thrift::Error::read_application_error_from_in_protocol(self.i_prot_mut())?;
+        self.i_prot_mut().read_message_end()?;
+        return Err(thrift::Error::Application(remote_error))
+      }
+      verify_expected_message_type(TMessageType::Reply, message_ident.message_type)?;
+      let result = HeavyUdfServerStatusResult::read_from_in_protocol(self.i_prot_mut())?;
+      self.i_prot_mut().read_message_end()?;
+      result.ok_or()
+    }
+  }
+  fn udf_list_sessions(&mut self, session: TSessionId) -> thrift::Result<Vec<TUdfSessionInfo>> {
+    (
+      {
+        self.increment_sequence_number();
+        let message_ident = TMessageIdentifier::new("udf_list_sessions", TMessageType::Call, self.sequence_number());
+        let call_args = HeavyUdfListSessionsArgs { session };
+        self.o_prot_mut().write_message_begin(&message_ident)?;
+        call_args.write_to_out_protocol(self.o_prot_mut())?;
+        self.o_prot_mut().write_message_end()?;
+        self.o_prot_mut().flush()
+      }
+    )?;
+    {
+      let message_ident = self.i_prot_mut().read_message_begin()?;
+      verify_expected_sequence_number(self.sequence_number(), message_ident.sequence_number)?;
+      verify_expected_service_call("udf_list_sessions", &message_ident.name)?;
+      if message_ident.message_type == TMessageType::Exception {
+        let remote_error = thrift::Error::read_application_error_from_in_protocol(self.i_prot_mut())?;
+        self.i_prot_mut().read_message_end()?;
+        return Err(thrift::Error::Application(remote_error))
+      }
+      verify_expected_message_type(TMessageType::Reply, message_ident.message_type)?;
+      let result = HeavyUdfListSessionsResult::read_from_in_protocol(self.i_prot_mut())?;
+      self.i_prot_mut().read_message_end()?;
+      result.ok_or()
+    }
+  }
+  fn udf_kill_session(&mut self, session: TSessionId, id: String) -> thrift::Result<()> {
+    (
+      {
+        self.increment_sequence_number();
+        let message_ident = TMessageIdentifier::new("udf_kill_session", TMessageType::Call, self.sequence_number());
+        let call_args = HeavyUdfKillSessionArgs { session, id };
+        self.o_prot_mut().write_message_begin(&message_ident)?;
+        call_args.write_to_out_protocol(self.o_prot_mut())?;
+        self.o_prot_mut().write_message_end()?;
+        self.o_prot_mut().flush()
+      }
+    )?;
+    {
+      let message_ident = self.i_prot_mut().read_message_begin()?;
+      verify_expected_sequence_number(self.sequence_number(), message_ident.sequence_number)?;
+      verify_expected_service_call("udf_kill_session", &message_ident.name)?;
+      if message_ident.message_type == TMessageType::Exception {
+        let remote_error = thrift::Error::read_application_error_from_in_protocol(self.i_prot_mut())?;
+        self.i_prot_mut().read_message_end()?;
+        return Err(thrift::Error::Application(remote_error))
+      }
+      verify_expected_message_type(TMessageType::Reply, message_ident.message_type)?;
+      let result = HeavyUdfKillSessionResult::read_from_in_protocol(self.i_prot_mut())?;
+      self.i_prot_mut().read_message_end()?;
+      result.ok_or()
+    }
+  }
+  fn udf_list_tables(&mut self, session: TSessionId) -> thrift::Result<Vec<TUdfTableInfo>> {
+    (
+      {
+        self.increment_sequence_number();
+        let message_ident = TMessageIdentifier::new("udf_list_tables", TMessageType::Call, self.sequence_number());
+        let call_args = HeavyUdfListTablesArgs { session };
+        self.o_prot_mut().write_message_begin(&message_ident)?;
+        call_args.write_to_out_protocol(self.o_prot_mut())?;
+        self.o_prot_mut().write_message_end()?;
+        self.o_prot_mut().flush()
+      }
+    )?;
+    {
+      let message_ident = self.i_prot_mut().read_message_begin()?;
+      verify_expected_sequence_number(self.sequence_number(), message_ident.sequence_number)?;
+      verify_expected_service_call("udf_list_tables", &message_ident.name)?;
+      if message_ident.message_type == TMessageType::Exception {
+        let remote_error = thrift::Error::read_application_error_from_in_protocol(self.i_prot_mut())?;
+        self.i_prot_mut().read_message_end()?;
+        return Err(thrift::Error::Application(remote_error))
+      }
+      verify_expected_message_type(TMessageType::Reply, message_ident.message_type)?;
+      let result = HeavyUdfListTablesResult::read_from_in_protocol(self.i_prot_mut())?;
+      self.i_prot_mut().read_message_end()?;
+      result.ok_or()
+    }
+  }
+  fn udf_function_details(&mut self, session: TSessionId, name: String, texts: Vec<String>) -> thrift::Result<Vec<TUdfKernelDetails>> {
+    (
+      {
+        self.increment_sequence_number();
+        let message_ident = TMessageIdentifier::new("udf_function_details", TMessageType::Call, self.sequence_number());
+        let call_args = HeavyUdfFunctionDetailsArgs { session, name, texts };
+        self.o_prot_mut().write_message_begin(&message_ident)?;
+        call_args.write_to_out_protocol(self.o_prot_mut())?;
+        self.o_prot_mut().write_message_end()?;
+        self.o_prot_mut().flush()
+      }
+    )?;
+    {
+      let message_ident = self.i_prot_mut().read_message_begin()?;
+      verify_expected_sequence_number(self.sequence_number(), message_ident.sequence_number)?;
+      verify_expected_service_call("udf_function_details", &message_ident.name)?;
+      if message_ident.message_type == TMessageType::Exception {
+        let remote_error = thrift::Error::read_application_error_from_in_protocol(self.i_prot_mut())?;
+        self.i_prot_mut().read_message_end()?;
+        return Err(thrift::Error::Application(remote_error))
+      }
+      verify_expected_message_type(TMessageType::Reply, message_ident.message_type)?;
+      let result = HeavyUdfFunctionDetailsResult::read_from_in_protocol(self.i_prot_mut())?;
+      self.i_prot_mut().read_message_end()?;
+      result.ok_or()
+    }
+  }
+  fn udf_cache_stats(&mut self, session: TSessionId) -> thrift::Result<TUdfCacheStats> {
+    (
+      {
+        self.increment_sequence_number();
+        let message_ident = TMessageIdentifier::new("udf_cache_stats", TMessageType::Call, self.sequence_number());
+        let call_args = HeavyUdfCacheStatsArgs { session };
+        self.o_prot_mut().write_message_begin(&message_ident)?;
+        call_args.write_to_out_protocol(self.o_prot_mut())?;
+        self.o_prot_mut().write_message_end()?;
+        self.o_prot_mut().flush()
+      }
+    )?;
+    {
+      let message_ident = self.i_prot_mut().read_message_begin()?;
+      verify_expected_sequence_number(self.sequence_number(), message_ident.sequence_number)?;
+      verify_expected_service_call("udf_cache_stats", &message_ident.name)?;
+      if message_ident.message_type == TMessageType::Exception {
+        let remote_error = thrift::Error::read_application_error_from_in_protocol(self.i_prot_mut())?;
+        self.i_prot_mut().read_message_end()?;
+        return Err(thrift::Error::Application(remote_error))
+      }
+      verify_expected_message_type(TMessageType::Reply, message_ident.message_type)?;
+      let result = HeavyUdfCacheStatsResult::read_from_in_protocol(self.i_prot_mut())?;
+      self.i_prot_mut().read_message_end()?;
+      result.ok_or()
+    }
+  }
+  fn udf_cache_clear(&mut self, session: TSessionId) -> thrift::Result<TUdfCacheStats> {
+    (
+      {
+        self.increment_sequence_number();
+        let message_ident = TMessageIdentifier::new("udf_cache_clear", TMessageType::Call, self.sequence_number());
+        let call_args = HeavyUdfCacheClearArgs { session };
+        self.o_prot_mut().write_message_begin(&message_ident)?;
+        call_args.write_to_out_protocol(self.o_prot_mut())?;
+        self.o_prot_mut().write_message_end()?;
+        self.o_prot_mut().flush()
+      }
+    )?;
+    {
+      let message_ident = self.i_prot_mut().read_message_begin()?;
+      verify_expected_sequence_number(self.sequence_number(), message_ident.sequence_number)?;
+      verify_expected_service_call("udf_cache_clear", &message_ident.name)?;
+      if message_ident.message_type == TMessageType::Exception {
+        let remote_error = thrift::Error::read_application_error_from_in_protocol(self.i_prot_mut())?;
+        self.i_prot_mut().read_message_end()?;
+        return Err(thrift::Error::Application(remote_error))
+      }
+      verify_expected_message_type(TMessageType::Reply, message_ident.message_type)?;
+      let result = HeavyUdfCacheClearResult::read_from_in_protocol(self.i_prot_mut())?;
+      self.i_prot_mut().read_message_end()?;
+      result.ok_or()
+    }
+  }
+  fn udf_metrics(&mut self, session: TSessionId) -> thrift::Result<String> {
+    (
+      {
+        self.increment_sequence_number();
+        let message_ident = TMessageIdentifier::new("udf_metrics", TMessageType::Call, self.sequence_number());
+        let call_args = HeavyUdfMetricsArgs { session };
+        self.o_prot_mut().write_message_begin(&message_ident)?;
+        call_args.write_to_out_protocol(self.o_prot_mut())?;
+        self.o_prot_mut().write_message_end()?;
+        self.o_prot_mut().flush()
+      }
+    )?;
+    {
+      let message_ident = self.i_prot_mut().read_message_begin()?;
+      verify_expected_sequence_number(self.sequence_number(), message_ident.sequence_number)?;
+      verify_expected_service_call("udf_metrics", &message_ident.name)?;
+      if message_ident.message_type == TMessageType::Exception {
+        let remote_error = thrift::Error::read_application_error_from_in_protocol(self.i_prot_mut())?;
+        self.i_prot_mut().read_message_end()?;
+        return Err(thrift::Error::Application(remote_error))
+      }
+      verify_expected_message_type(TMessageType::Reply, message_ident.message_type)?;
+      let result = HeavyUdfMetricsResult::read_from_in_protocol(self.i_prot_mut())?;
+      self.i_prot_mut().read_message_end()?;
+      result.ok_or()
+    }
+  }
 }
 
 //
@@ -5758,6 +7127,14 @@ pub trait HeavySyncHandler {
   fn handle_get_table_function_details(&self, session: TSessionId, udtf_names: Vec<String>) -> thrift::Result<Vec<TUserDefinedTableFunction>>;
   fn handle_udf_list_functions(&self, session: TSessionId) -> thrift::Result<Vec<TUdfFunctionInfo>>;
   fn handle_udf_call(&self, session: TSessionId, name: String, arguments: Vec<TDatum>, argument_types: Vec<String>) -> thrift::Result<TUdfCallResult>;
+  fn handle_udf_server_status(&self, session: TSessionId) -> thrift::Result<TUdfServerStatus>;
+  fn handle_udf_list_sessions(&self, session: TSessionId) -> thrift::Result<Vec<TUdfSessionInfo>>;
+  fn handle_udf_kill_session(&self, session: TSessionId, id: String) -> thrift::Result<()>;
+  fn handle_udf_list_tables(&self, session: TSessionId) -> thrift::Result<Vec<TUdfTableInfo>>;
+  fn handle_udf_function_details(&self, session: TSessionId, name: String, texts: Vec<String>) -> thrift::Result<Vec<TUdfKernelDetails>>;
+  fn handle_udf_cache_stats(&self, session: TSessionId) -> thrift::Result<TUdfCacheStats>;
+  fn handle_udf_cache_clear(&self, session: TSessionId) -> thrift::Result<TUdfCacheStats>;
+  fn handle_udf_metrics(&self, session: TSessionId) -> thrift::Result<String>;
 }
 
 pub struct HeavySyncProcessor<H: HeavySyncHandler> {
@@ -5874,6 +7251,30 @@ impl <H: HeavySyncHandler> HeavySyncProcessor<H> {
   }
   fn process_udf_call(&self, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
     THeavyProcessFunctions::process_udf_call(&self.handler, incoming_sequence_number, i_prot, o_prot)
+  }
+  fn process_udf_server_status(&self, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    THeavyProcessFunctions::process_udf_server_status(&self.handler, incoming_sequence_number, i_prot, o_prot)
+  }
+  fn process_udf_list_sessions(&self, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    THeavyProcessFunctions::process_udf_list_sessions(&self.handler, incoming_sequence_number, i_prot, o_prot)
+  }
+  fn process_udf_kill_session(&self, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    THeavyProcessFunctions::process_udf_kill_session(&self.handler, incoming_sequence_number, i_prot, o_prot)
+  }
+  fn process_udf_list_tables(&self, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    THeavyProcessFunctions::process_udf_list_tables(&self.handler, incoming_sequence_number, i_prot, o_prot)
+  }
+  fn process_udf_function_details(&self, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    THeavyProcessFunctions::process_udf_function_details(&self.handler, incoming_sequence_number, i_prot, o_prot)
+  }
+  fn process_udf_cache_stats(&self, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    THeavyProcessFunctions::process_udf_cache_stats(&self.handler, incoming_sequence_number, i_prot, o_prot)
+  }
+  fn process_udf_cache_clear(&self, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    THeavyProcessFunctions::process_udf_cache_clear(&self.handler, incoming_sequence_number, i_prot, o_prot)
+  }
+  fn process_udf_metrics(&self, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    THeavyProcessFunctions::process_udf_metrics(&self.handler, incoming_sequence_number, i_prot, o_prot)
   }
 }
 
@@ -7980,6 +9381,486 @@ impl THeavyProcessFunctions {
       },
     }
   }
+  pub fn process_udf_server_status<H: HeavySyncHandler>(handler: &H, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let args = HeavyUdfServerStatusArgs::read_from_in_protocol(i_prot)?;
+    match handler.handle_udf_server_status(args.session) {
+      Ok(handler_return) => {
+        let message_ident = TMessageIdentifier::new("udf_server_status", TMessageType::Reply, incoming_sequence_number);
+        o_prot.write_message_begin(&message_ident)?;
+        let ret = HeavyUdfServerStatusResult { result_value: Some(handler_return), e: None };
+        ret.write_to_out_protocol(o_prot)?;
+        o_prot.write_message_end()?;
+        o_prot.flush()
+      },
+      Err(e) => {
+        match e {
+          thrift::Error::User(usr_err) => {
+            if usr_err.downcast_ref::<TDBException>().is_some() {
+              let err = usr_err.downcast::<TDBException>().expect("downcast already checked");
+              let ret_err = HeavyUdfServerStatusResult{ result_value: None, e: Some(*err) };
+              let message_ident = TMessageIdentifier::new("udf_server_status", TMessageType::Reply, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              ret_err.write_to_out_protocol(o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            } else {
+              let ret_err = {
+                ApplicationError::new(
+                  ApplicationErrorKind::Unknown,
+                  usr_err.to_string()
+                )
+              };
+              let message_ident = TMessageIdentifier::new("udf_server_status", TMessageType::Exception, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            }
+          },
+          thrift::Error::Application(app_err) => {
+            let message_ident = TMessageIdentifier::new("udf_server_status", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&app_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+          _ => {
+            let ret_err = {
+              ApplicationError::new(
+                ApplicationErrorKind::Unknown,
+                e.to_string()
+              )
+            };
+            let message_ident = TMessageIdentifier::new("udf_server_status", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+        }
+      },
+    }
+  }
+  pub fn process_udf_list_sessions<H: HeavySyncHandler>(handler: &H, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let args = HeavyUdfListSessionsArgs::read_from_in_protocol(i_prot)?;
+    match handler.handle_udf_list_sessions(args.session) {
+      Ok(handler_return) => {
+        let message_ident = TMessageIdentifier::new("udf_list_sessions", TMessageType::Reply, incoming_sequence_number);
+        o_prot.write_message_begin(&message_ident)?;
+        let ret = HeavyUdfListSessionsResult { result_value: Some(handler_return), e: None };
+        ret.write_to_out_protocol(o_prot)?;
+        o_prot.write_message_end()?;
+        o_prot.flush()
+      },
+      Err(e) => {
+        match e {
+          thrift::Error::User(usr_err) => {
+            if usr_err.downcast_ref::<TDBException>().is_some() {
+              let err = usr_err.downcast::<TDBException>().expect("downcast already checked");
+              let ret_err = HeavyUdfListSessionsResult{ result_value: None, e: Some(*err) };
+              let message_ident = TMessageIdentifier::new("udf_list_sessions", TMessageType::Reply, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              ret_err.write_to_out_protocol(o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            } else {
+              let ret_err = {
+                ApplicationError::new(
+                  ApplicationErrorKind::Unknown,
+                  usr_err.to_string()
+                )
+              };
+              let message_ident = TMessageIdentifier::new("udf_list_sessions", TMessageType::Exception, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            }
+          },
+          thrift::Error::Application(app_err) => {
+            let message_ident = TMessageIdentifier::new("udf_list_sessions", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&app_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+          _ => {
+            let ret_err = {
+              ApplicationError::new(
+                ApplicationErrorKind::Unknown,
+                e.to_string()
+              )
+            };
+            let message_ident = TMessageIdentifier::new("udf_list_sessions", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+        }
+      },
+    }
+  }
+  pub fn process_udf_kill_session<H: HeavySyncHandler>(handler: &H, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let args = HeavyUdfKillSessionArgs::read_from_in_protocol(i_prot)?;
+    match handler.handle_udf_kill_session(args.session, args.id) {
+      Ok(_) => {
+        let message_ident = TMessageIdentifier::new("udf_kill_session", TMessageType::Reply, incoming_sequence_number);
+        o_prot.write_message_begin(&message_ident)?;
+        let ret = HeavyUdfKillSessionResult { e: None };
+        ret.write_to_out_protocol(o_prot)?;
+        o_prot.write_message_end()?;
+        o_prot.flush()
+      },
+      Err(e) => {
+        match e {
+          thrift::Error::User(usr_err) => {
+            if usr_err.downcast_ref::<TDBException>().is_some() {
+              let err = usr_err.downcast::<TDBException>().expect("downcast already checked");
+              let ret_err = HeavyUdfKillSessionResult{ e: Some(*err) };
+              let message_ident = TMessageIdentifier::new("udf_kill_session", TMessageType::Reply, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              ret_err.write_to_out_protocol(o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            } else {
+              let ret_err = {
+                ApplicationError::new(
+                  ApplicationErrorKind::Unknown,
+                  usr_err.to_string()
+                )
+              };
+              let message_ident = TMessageIdentifier::new("udf_kill_session", TMessageType::Exception, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            }
+          },
+          thrift::Error::Application(app_err) => {
+            let message_ident = TMessageIdentifier::new("udf_kill_session", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&app_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+          _ => {
+            let ret_err = {
+              ApplicationError::new(
+                ApplicationErrorKind::Unknown,
+                e.to_string()
+              )
+            };
+            let message_ident = TMessageIdentifier::new("udf_kill_session", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+        }
+      },
+    }
+  }
+  pub fn process_udf_list_tables<H: HeavySyncHandler>(handler: &H, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let args = HeavyUdfListTablesArgs::read_from_in_protocol(i_prot)?;
+    match handler.handle_udf_list_tables(args.session) {
+      Ok(handler_return) => {
+        let message_ident = TMessageIdentifier::new("udf_list_tables", TMessageType::Reply, incoming_sequence_number);
+        o_prot.write_message_begin(&message_ident)?;
+        let ret = HeavyUdfListTablesResult { result_value: Some(handler_return), e: None };
+        ret.write_to_out_protocol(o_prot)?;
+        o_prot.write_message_end()?;
+        o_prot.flush()
+      },
+      Err(e) => {
+        match e {
+          thrift::Error::User(usr_err) => {
+            if usr_err.downcast_ref::<TDBException>().is_some() {
+              let err = usr_err.downcast::<TDBException>().expect("downcast already checked");
+              let ret_err = HeavyUdfListTablesResult{ result_value: None, e: Some(*err) };
+              let message_ident = TMessageIdentifier::new("udf_list_tables", TMessageType::Reply, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              ret_err.write_to_out_protocol(o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            } else {
+              let ret_err = {
+                ApplicationError::new(
+                  ApplicationErrorKind::Unknown,
+                  usr_err.to_string()
+                )
+              };
+              let message_ident = TMessageIdentifier::new("udf_list_tables", TMessageType::Exception, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            }
+          },
+          thrift::Error::Application(app_err) => {
+            let message_ident = TMessageIdentifier::new("udf_list_tables", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&app_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+          _ => {
+            let ret_err = {
+              ApplicationError::new(
+                ApplicationErrorKind::Unknown,
+                e.to_string()
+              )
+            };
+            let message_ident = TMessageIdentifier::new("udf_list_tables", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+        }
+      },
+    }
+  }
+  pub fn process_udf_function_details<H: HeavySyncHandler>(handler: &H, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let args = HeavyUdfFunctionDetailsArgs::read_from_in_protocol(i_prot)?;
+    match handler.handle_udf_function_details(args.session, args.name, args.texts) {
+      Ok(handler_return) => {
+        let message_ident = TMessageIdentifier::new("udf_function_details", TMessageType::Reply, incoming_sequence_number);
+        o_prot.write_message_begin(&message_ident)?;
+        let ret = HeavyUdfFunctionDetailsResult { result_value: Some(handler_return), e: None };
+        ret.write_to_out_protocol(o_prot)?;
+        o_prot.write_message_end()?;
+        o_prot.flush()
+      },
+      Err(e) => {
+        match e {
+          thrift::Error::User(usr_err) => {
+            if usr_err.downcast_ref::<TDBException>().is_some() {
+              let err = usr_err.downcast::<TDBException>().expect("downcast already checked");
+              let ret_err = HeavyUdfFunctionDetailsResult{ result_value: None, e: Some(*err) };
+              let message_ident = TMessageIdentifier::new("udf_function_details", TMessageType::Reply, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              ret_err.write_to_out_protocol(o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            } else {
+              let ret_err = {
+                ApplicationError::new(
+                  ApplicationErrorKind::Unknown,
+                  usr_err.to_string()
+                )
+              };
+              let message_ident = TMessageIdentifier::new("udf_function_details", TMessageType::Exception, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            }
+          },
+          thrift::Error::Application(app_err) => {
+            let message_ident = TMessageIdentifier::new("udf_function_details", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&app_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+          _ => {
+            let ret_err = {
+              ApplicationError::new(
+                ApplicationErrorKind::Unknown,
+                e.to_string()
+              )
+            };
+            let message_ident = TMessageIdentifier::new("udf_function_details", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+        }
+      },
+    }
+  }
+  pub fn process_udf_cache_stats<H: HeavySyncHandler>(handler: &H, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let args = HeavyUdfCacheStatsArgs::read_from_in_protocol(i_prot)?;
+    match handler.handle_udf_cache_stats(args.session) {
+      Ok(handler_return) => {
+        let message_ident = TMessageIdentifier::new("udf_cache_stats", TMessageType::Reply, incoming_sequence_number);
+        o_prot.write_message_begin(&message_ident)?;
+        let ret = HeavyUdfCacheStatsResult { result_value: Some(handler_return), e: None };
+        ret.write_to_out_protocol(o_prot)?;
+        o_prot.write_message_end()?;
+        o_prot.flush()
+      },
+      Err(e) => {
+        match e {
+          thrift::Error::User(usr_err) => {
+            if usr_err.downcast_ref::<TDBException>().is_some() {
+              let err = usr_err.downcast::<TDBException>().expect("downcast already checked");
+              let ret_err = HeavyUdfCacheStatsResult{ result_value: None, e: Some(*err) };
+              let message_ident = TMessageIdentifier::new("udf_cache_stats", TMessageType::Reply, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              ret_err.write_to_out_protocol(o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            } else {
+              let ret_err = {
+                ApplicationError::new(
+                  ApplicationErrorKind::Unknown,
+                  usr_err.to_string()
+                )
+              };
+              let message_ident = TMessageIdentifier::new("udf_cache_stats", TMessageType::Exception, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            }
+          },
+          thrift::Error::Application(app_err) => {
+            let message_ident = TMessageIdentifier::new("udf_cache_stats", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&app_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+          _ => {
+            let ret_err = {
+              ApplicationError::new(
+                ApplicationErrorKind::Unknown,
+                e.to_string()
+              )
+            };
+            let message_ident = TMessageIdentifier::new("udf_cache_stats", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+        }
+      },
+    }
+  }
+  pub fn process_udf_cache_clear<H: HeavySyncHandler>(handler: &H, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let args = HeavyUdfCacheClearArgs::read_from_in_protocol(i_prot)?;
+    match handler.handle_udf_cache_clear(args.session) {
+      Ok(handler_return) => {
+        let message_ident = TMessageIdentifier::new("udf_cache_clear", TMessageType::Reply, incoming_sequence_number);
+        o_prot.write_message_begin(&message_ident)?;
+        let ret = HeavyUdfCacheClearResult { result_value: Some(handler_return), e: None };
+        ret.write_to_out_protocol(o_prot)?;
+        o_prot.write_message_end()?;
+        o_prot.flush()
+      },
+      Err(e) => {
+        match e {
+          thrift::Error::User(usr_err) => {
+            if usr_err.downcast_ref::<TDBException>().is_some() {
+              let err = usr_err.downcast::<TDBException>().expect("downcast already checked");
+              let ret_err = HeavyUdfCacheClearResult{ result_value: None, e: Some(*err) };
+              let message_ident = TMessageIdentifier::new("udf_cache_clear", TMessageType::Reply, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              ret_err.write_to_out_protocol(o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            } else {
+              let ret_err = {
+                ApplicationError::new(
+                  ApplicationErrorKind::Unknown,
+                  usr_err.to_string()
+                )
+              };
+              let message_ident = TMessageIdentifier::new("udf_cache_clear", TMessageType::Exception, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            }
+          },
+          thrift::Error::Application(app_err) => {
+            let message_ident = TMessageIdentifier::new("udf_cache_clear", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&app_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+          _ => {
+            let ret_err = {
+              ApplicationError::new(
+                ApplicationErrorKind::Unknown,
+                e.to_string()
+              )
+            };
+            let message_ident = TMessageIdentifier::new("udf_cache_clear", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+        }
+      },
+    }
+  }
+  pub fn process_udf_metrics<H: HeavySyncHandler>(handler: &H, incoming_sequence_number: i32, i_prot: &mut dyn TInputProtocol, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let args = HeavyUdfMetricsArgs::read_from_in_protocol(i_prot)?;
+    match handler.handle_udf_metrics(args.session) {
+      Ok(handler_return) => {
+        let message_ident = TMessageIdentifier::new("udf_metrics", TMessageType::Reply, incoming_sequence_number);
+        o_prot.write_message_begin(&message_ident)?;
+        let ret = HeavyUdfMetricsResult { result_value: Some(handler_return), e: None };
+        ret.write_to_out_protocol(o_prot)?;
+        o_prot.write_message_end()?;
+        o_prot.flush()
+      },
+      Err(e) => {
+        match e {
+          thrift::Error::User(usr_err) => {
+            if usr_err.downcast_ref::<TDBException>().is_some() {
+              let err = usr_err.downcast::<TDBException>().expect("downcast already checked");
+              let ret_err = HeavyUdfMetricsResult{ result_value: None, e: Some(*err) };
+              let message_ident = TMessageIdentifier::new("udf_metrics", TMessageType::Reply, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              ret_err.write_to_out_protocol(o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            } else {
+              let ret_err = {
+                ApplicationError::new(
+                  ApplicationErrorKind::Unknown,
+                  usr_err.to_string()
+                )
+              };
+              let message_ident = TMessageIdentifier::new("udf_metrics", TMessageType::Exception, incoming_sequence_number);
+              o_prot.write_message_begin(&message_ident)?;
+              thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+              o_prot.write_message_end()?;
+              o_prot.flush()
+            }
+          },
+          thrift::Error::Application(app_err) => {
+            let message_ident = TMessageIdentifier::new("udf_metrics", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&app_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+          _ => {
+            let ret_err = {
+              ApplicationError::new(
+                ApplicationErrorKind::Unknown,
+                e.to_string()
+              )
+            };
+            let message_ident = TMessageIdentifier::new("udf_metrics", TMessageType::Exception, incoming_sequence_number);
+            o_prot.write_message_begin(&message_ident)?;
+            thrift::Error::write_application_error_to_out_protocol(&ret_err, o_prot)?;
+            o_prot.write_message_end()?;
+            o_prot.flush()
+          },
+        }
+      },
+    }
+  }
 }
 
 impl <H: HeavySyncHandler> TProcessor for HeavySyncProcessor<H> {
@@ -8090,6 +9971,30 @@ impl <H: HeavySyncHandler> TProcessor for HeavySyncProcessor<H> {
       },
       "udf_call" => {
         self.process_udf_call(message_ident.sequence_number, i_prot, o_prot)
+      },
+      "udf_server_status" => {
+        self.process_udf_server_status(message_ident.sequence_number, i_prot, o_prot)
+      },
+      "udf_list_sessions" => {
+        self.process_udf_list_sessions(message_ident.sequence_number, i_prot, o_prot)
+      },
+      "udf_kill_session" => {
+        self.process_udf_kill_session(message_ident.sequence_number, i_prot, o_prot)
+      },
+      "udf_list_tables" => {
+        self.process_udf_list_tables(message_ident.sequence_number, i_prot, o_prot)
+      },
+      "udf_function_details" => {
+        self.process_udf_function_details(message_ident.sequence_number, i_prot, o_prot)
+      },
+      "udf_cache_stats" => {
+        self.process_udf_cache_stats(message_ident.sequence_number, i_prot, o_prot)
+      },
+      "udf_cache_clear" => {
+        self.process_udf_cache_clear(message_ident.sequence_number, i_prot, o_prot)
+      },
+      "udf_metrics" => {
+        self.process_udf_metrics(message_ident.sequence_number, i_prot, o_prot)
       },
       method => {
         Err(
@@ -8679,8 +10584,8 @@ impl HeavyGetStatusResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TServerStatus> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_27 = TServerStatus::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_27);
+            let list_elem_30 = TServerStatus::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_30);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -8937,8 +10842,8 @@ impl HeavyGetDatabasesResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TDBInfo> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_28 = TDBInfo::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_28);
+            let list_elem_31 = TDBInfo::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_31);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -9071,8 +10976,8 @@ impl HeavyGetTablesResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_29 = i_prot.read_string()?;
-            val.push(list_elem_29);
+            let list_elem_32 = i_prot.read_string()?;
+            val.push(list_elem_32);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -9205,8 +11110,8 @@ impl HeavyGetPhysicalTablesResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_30 = i_prot.read_string()?;
-            val.push(list_elem_30);
+            let list_elem_33 = i_prot.read_string()?;
+            val.push(list_elem_33);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -9339,8 +11244,8 @@ impl HeavyGetViewsResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_31 = i_prot.read_string()?;
-            val.push(list_elem_31);
+            let list_elem_34 = i_prot.read_string()?;
+            val.push(list_elem_34);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -9473,8 +11378,8 @@ impl HeavyGetTablesMetaResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TTableMeta> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_32 = TTableMeta::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_32);
+            let list_elem_35 = TTableMeta::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_35);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -10623,8 +12528,8 @@ impl HeavySqlValidateResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TColumnType> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_33 = TColumnType::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_33);
+            let list_elem_36 = TColumnType::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_36);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -10819,8 +12724,8 @@ impl HeavyCreateTableArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TColumnType> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_34 = TColumnType::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_34);
+            let list_elem_37 = TColumnType::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_37);
           }
           i_prot.read_list_end()?;
           f_3 = Some(val);
@@ -10962,8 +12867,8 @@ impl HeavyLoadTableArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TStringRow> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_35 = TStringRow::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_35);
+            let list_elem_38 = TStringRow::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_38);
           }
           i_prot.read_list_end()?;
           f_3 = Some(val);
@@ -10972,8 +12877,8 @@ impl HeavyLoadTableArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_36 = i_prot.read_string()?;
-            val.push(list_elem_36);
+            let list_elem_39 = i_prot.read_string()?;
+            val.push(list_elem_39);
           }
           i_prot.read_list_end()?;
           f_4 = Some(val);
@@ -11115,8 +13020,8 @@ impl HeavyLoadTableBinaryArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TRow> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_37 = TRow::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_37);
+            let list_elem_40 = TRow::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_40);
           }
           i_prot.read_list_end()?;
           f_3 = Some(val);
@@ -11125,8 +13030,8 @@ impl HeavyLoadTableBinaryArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_38 = i_prot.read_string()?;
-            val.push(list_elem_38);
+            let list_elem_41 = i_prot.read_string()?;
+            val.push(list_elem_41);
           }
           i_prot.read_list_end()?;
           f_4 = Some(val);
@@ -11268,8 +13173,8 @@ impl HeavyLoadTableBinaryColumnarArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TColumn> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_39 = TColumn::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_39);
+            let list_elem_42 = TColumn::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_42);
           }
           i_prot.read_list_end()?;
           f_3 = Some(val);
@@ -11278,8 +13183,8 @@ impl HeavyLoadTableBinaryColumnarArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_40 = i_prot.read_string()?;
-            val.push(list_elem_40);
+            let list_elem_43 = i_prot.read_string()?;
+            val.push(list_elem_43);
           }
           i_prot.read_list_end()?;
           f_4 = Some(val);
@@ -11605,9 +13510,9 @@ impl HeavyGetDeviceParametersResult {
           let map_ident = i_prot.read_map_begin()?;
           let mut val: BTreeMap<String, String> = BTreeMap::new();
           for _ in 0..map_ident.size {
-            let map_key_41 = i_prot.read_string()?;
-            let map_val_42 = i_prot.read_string()?;
-            val.insert(map_key_41, map_val_42);
+            let map_key_44 = i_prot.read_string()?;
+            let map_val_45 = i_prot.read_string()?;
+            val.insert(map_key_44, map_val_45);
           }
           i_prot.read_map_end()?;
           f_0 = Some(val);
@@ -11686,8 +13591,8 @@ impl HeavyRegisterRuntimeExtensionFunctionsArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TUserDefinedFunction> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_43 = TUserDefinedFunction::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_43);
+            let list_elem_46 = TUserDefinedFunction::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_46);
           }
           i_prot.read_list_end()?;
           f_2 = Some(val);
@@ -11696,8 +13601,8 @@ impl HeavyRegisterRuntimeExtensionFunctionsArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TUserDefinedTableFunction> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_44 = TUserDefinedTableFunction::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_44);
+            let list_elem_47 = TUserDefinedTableFunction::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_47);
           }
           i_prot.read_list_end()?;
           f_3 = Some(val);
@@ -11706,9 +13611,9 @@ impl HeavyRegisterRuntimeExtensionFunctionsArgs {
           let map_ident = i_prot.read_map_begin()?;
           let mut val: BTreeMap<String, String> = BTreeMap::new();
           for _ in 0..map_ident.size {
-            let map_key_45 = i_prot.read_string()?;
-            let map_val_46 = i_prot.read_string()?;
-            val.insert(map_key_45, map_val_46);
+            let map_key_48 = i_prot.read_string()?;
+            let map_val_49 = i_prot.read_string()?;
+            val.insert(map_key_48, map_val_49);
           }
           i_prot.read_map_end()?;
           f_4 = Some(val);
@@ -11906,8 +13811,8 @@ impl HeavyGetFunctionNamesResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_47 = i_prot.read_string()?;
-            val.push(list_elem_47);
+            let list_elem_50 = i_prot.read_string()?;
+            val.push(list_elem_50);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -12040,8 +13945,8 @@ impl HeavyGetRuntimeFunctionNamesResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_48 = i_prot.read_string()?;
-            val.push(list_elem_48);
+            let list_elem_51 = i_prot.read_string()?;
+            val.push(list_elem_51);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -12115,8 +14020,8 @@ impl HeavyGetFunctionDetailsArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_49 = i_prot.read_string()?;
-            val.push(list_elem_49);
+            let list_elem_52 = i_prot.read_string()?;
+            val.push(list_elem_52);
           }
           i_prot.read_list_end()?;
           f_2 = Some(val);
@@ -12194,8 +14099,8 @@ impl HeavyGetFunctionDetailsResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TUserDefinedFunction> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_50 = TUserDefinedFunction::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_50);
+            let list_elem_53 = TUserDefinedFunction::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_53);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -12328,8 +14233,8 @@ impl HeavyGetTableFunctionNamesResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_51 = i_prot.read_string()?;
-            val.push(list_elem_51);
+            let list_elem_54 = i_prot.read_string()?;
+            val.push(list_elem_54);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -12462,8 +14367,8 @@ impl HeavyGetRuntimeTableFunctionNamesResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_52 = i_prot.read_string()?;
-            val.push(list_elem_52);
+            let list_elem_55 = i_prot.read_string()?;
+            val.push(list_elem_55);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -12537,8 +14442,8 @@ impl HeavyGetTableFunctionDetailsArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_53 = i_prot.read_string()?;
-            val.push(list_elem_53);
+            let list_elem_56 = i_prot.read_string()?;
+            val.push(list_elem_56);
           }
           i_prot.read_list_end()?;
           f_2 = Some(val);
@@ -12616,8 +14521,8 @@ impl HeavyGetTableFunctionDetailsResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TUserDefinedTableFunction> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_54 = TUserDefinedTableFunction::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_54);
+            let list_elem_57 = TUserDefinedTableFunction::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_57);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -12750,8 +14655,8 @@ impl HeavyUdfListFunctionsResult {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TUdfFunctionInfo> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_55 = TUdfFunctionInfo::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_55);
+            let list_elem_58 = TUdfFunctionInfo::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_58);
           }
           i_prot.read_list_end()?;
           f_0 = Some(val);
@@ -12833,8 +14738,8 @@ impl HeavyUdfCallArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<TDatum> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_56 = TDatum::read_from_in_protocol(i_prot)?;
-            val.push(list_elem_56);
+            let list_elem_59 = TDatum::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_59);
           }
           i_prot.read_list_end()?;
           f_3 = Some(val);
@@ -12843,8 +14748,8 @@ impl HeavyUdfCallArgs {
           let list_ident = i_prot.read_list_begin()?;
           let mut val: Vec<String> = Vec::new();
           for _ in 0..list_ident.size {
-            let list_elem_57 = i_prot.read_string()?;
-            val.push(list_elem_57);
+            let list_elem_60 = i_prot.read_string()?;
+            val.push(list_elem_60);
           }
           i_prot.read_list_end()?;
           f_4 = Some(val);
@@ -12969,6 +14874,1047 @@ impl HeavyUdfCallResult {
   }
 }
 
+//
+// HeavyUdfServerStatusArgs
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfServerStatusArgs {
+  session: TSessionId,
+}
+
+impl HeavyUdfServerStatusArgs {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfServerStatusArgs> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<TSessionId> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfServerStatusArgs {
+      session: f_1.unwrap_or_default(),
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("udf_server_status_args");
+    o_prot.write_struct_begin(&struct_ident)?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("session", TType::String, 1))?;
+    o_prot.write_string(&self.session)?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfServerStatusResult
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfServerStatusResult {
+  result_value: Option<TUdfServerStatus>,
+  e: Option<TDBException>,
+}
+
+impl HeavyUdfServerStatusResult {
+  fn ok_or(self) -> thrift::Result<TUdfServerStatus> {
+    if self.e.is_some() {
+      Err(thrift::Error::User(Box::new(self.e.unwrap())))
+    } else if self.result_value.is_some() {
+      Ok(self.result_value.unwrap())
+    } else {
+      Err(
+        thrift::Error::Application(
+          ApplicationError::new(
+            ApplicationErrorKind::MissingResult,
+            "no result received for HeavyUdfServerStatus"
+          )
+        )
+      )
+    }
+  }
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfServerStatusResult> {
+    i_prot.read_struct_begin()?;
+    let mut f_0: Option<TUdfServerStatus> = None;
+    let mut f_1: Option<TDBException> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        0 => {
+          let val = TUdfServerStatus::read_from_in_protocol(i_prot)?;
+          f_0 = Some(val);
+        },
+        1 => {
+          let val = TDBException::read_from_in_protocol(i_prot)?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfServerStatusResult {
+      result_value: f_0,
+      e: f_1,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("HeavyUdfServerStatusResult");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.result_value {
+      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.e {
+      o_prot.write_field_begin(&TFieldIdentifier::new("e", TType::Struct, 1))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfListSessionsArgs
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfListSessionsArgs {
+  session: TSessionId,
+}
+
+impl HeavyUdfListSessionsArgs {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfListSessionsArgs> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<TSessionId> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfListSessionsArgs {
+      session: f_1.unwrap_or_default(),
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("udf_list_sessions_args");
+    o_prot.write_struct_begin(&struct_ident)?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("session", TType::String, 1))?;
+    o_prot.write_string(&self.session)?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfListSessionsResult
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfListSessionsResult {
+  result_value: Option<Vec<TUdfSessionInfo>>,
+  e: Option<TDBException>,
+}
+
+impl HeavyUdfListSessionsResult {
+  fn ok_or(self) -> thrift::Result<Vec<TUdfSessionInfo>> {
+    if self.e.is_some() {
+      Err(thrift::Error::User(Box::new(self.e.unwrap())))
+    } else if self.result_value.is_some() {
+      Ok(self.result_value.unwrap())
+    } else {
+      Err(
+        thrift::Error::Application(
+          ApplicationError::new(
+            ApplicationErrorKind::MissingResult,
+            "no result received for HeavyUdfListSessions"
+          )
+        )
+      )
+    }
+  }
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfListSessionsResult> {
+    i_prot.read_struct_begin()?;
+    let mut f_0: Option<Vec<TUdfSessionInfo>> = None;
+    let mut f_1: Option<TDBException> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        0 => {
+          let list_ident = i_prot.read_list_begin()?;
+          let mut val: Vec<TUdfSessionInfo> = Vec::new();
+          for _ in 0..list_ident.size {
+            let list_elem_61 = TUdfSessionInfo::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_61);
+          }
+          i_prot.read_list_end()?;
+          f_0 = Some(val);
+        },
+        1 => {
+          let val = TDBException::read_from_in_protocol(i_prot)?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfListSessionsResult {
+      result_value: f_0,
+      e: f_1,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("HeavyUdfListSessionsResult");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.result_value {
+      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
+      for e in fld_var {
+        e.write_to_out_protocol(o_prot)?;
+      }
+      o_prot.write_list_end()?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.e {
+      o_prot.write_field_begin(&TFieldIdentifier::new("e", TType::Struct, 1))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfKillSessionArgs
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfKillSessionArgs {
+  session: TSessionId,
+  id: String,
+}
+
+impl HeavyUdfKillSessionArgs {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfKillSessionArgs> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<TSessionId> = None;
+    let mut f_2: Option<String> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        2 => {
+          let val = i_prot.read_string()?;
+          f_2 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfKillSessionArgs {
+      session: f_1.unwrap_or_default(),
+      id: f_2.unwrap_or_default(),
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("udf_kill_session_args");
+    o_prot.write_struct_begin(&struct_ident)?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("session", TType::String, 1))?;
+    o_prot.write_string(&self.session)?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("id", TType::String, 2))?;
+    o_prot.write_string(&self.id)?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfKillSessionResult
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfKillSessionResult {
+  e: Option<TDBException>,
+}
+
+impl HeavyUdfKillSessionResult {
+  fn ok_or(self) -> thrift::Result<()> {
+    if self.e.is_some() {
+      Err(thrift::Error::User(Box::new(self.e.unwrap())))
+    } else {
+      Ok(())
+    }
+  }
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfKillSessionResult> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<TDBException> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = TDBException::read_from_in_protocol(i_prot)?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfKillSessionResult {
+      e: f_1,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("HeavyUdfKillSessionResult");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.e {
+      o_prot.write_field_begin(&TFieldIdentifier::new("e", TType::Struct, 1))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfListTablesArgs
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfListTablesArgs {
+  session: TSessionId,
+}
+
+impl HeavyUdfListTablesArgs {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfListTablesArgs> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<TSessionId> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfListTablesArgs {
+      session: f_1.unwrap_or_default(),
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("udf_list_tables_args");
+    o_prot.write_struct_begin(&struct_ident)?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("session", TType::String, 1))?;
+    o_prot.write_string(&self.session)?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfListTablesResult
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfListTablesResult {
+  result_value: Option<Vec<TUdfTableInfo>>,
+  e: Option<TDBException>,
+}
+
+impl HeavyUdfListTablesResult {
+  fn ok_or(self) -> thrift::Result<Vec<TUdfTableInfo>> {
+    if self.e.is_some() {
+      Err(thrift::Error::User(Box::new(self.e.unwrap())))
+    } else if self.result_value.is_some() {
+      Ok(self.result_value.unwrap())
+    } else {
+      Err(
+        thrift::Error::Application(
+          ApplicationError::new(
+            ApplicationErrorKind::MissingResult,
+            "no result received for HeavyUdfListTables"
+          )
+        )
+      )
+    }
+  }
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfListTablesResult> {
+    i_prot.read_struct_begin()?;
+    let mut f_0: Option<Vec<TUdfTableInfo>> = None;
+    let mut f_1: Option<TDBException> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        0 => {
+          let list_ident = i_prot.read_list_begin()?;
+          let mut val: Vec<TUdfTableInfo> = Vec::new();
+          for _ in 0..list_ident.size {
+            let list_elem_62 = TUdfTableInfo::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_62);
+          }
+          i_prot.read_list_end()?;
+          f_0 = Some(val);
+        },
+        1 => {
+          let val = TDBException::read_from_in_protocol(i_prot)?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfListTablesResult {
+      result_value: f_0,
+      e: f_1,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("HeavyUdfListTablesResult");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.result_value {
+      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
+      for e in fld_var {
+        e.write_to_out_protocol(o_prot)?;
+      }
+      o_prot.write_list_end()?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.e {
+      o_prot.write_field_begin(&TFieldIdentifier::new("e", TType::Struct, 1))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfFunctionDetailsArgs
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfFunctionDetailsArgs {
+  session: TSessionId,
+  name: String,
+  texts: Vec<String>,
+}
+
+impl HeavyUdfFunctionDetailsArgs {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfFunctionDetailsArgs> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<TSessionId> = None;
+    let mut f_2: Option<String> = None;
+    let mut f_3: Option<Vec<String>> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        2 => {
+          let val = i_prot.read_string()?;
+          f_2 = Some(val);
+        },
+        3 => {
+          let list_ident = i_prot.read_list_begin()?;
+          let mut val: Vec<String> = Vec::new();
+          for _ in 0..list_ident.size {
+            let list_elem_63 = i_prot.read_string()?;
+            val.push(list_elem_63);
+          }
+          i_prot.read_list_end()?;
+          f_3 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfFunctionDetailsArgs {
+      session: f_1.unwrap_or_default(),
+      name: f_2.unwrap_or_default(),
+      texts: f_3.unwrap_or_default(),
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("udf_function_details_args");
+    o_prot.write_struct_begin(&struct_ident)?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("session", TType::String, 1))?;
+    o_prot.write_string(&self.session)?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 2))?;
+    o_prot.write_string(&self.name)?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("texts", TType::List, 3))?;
+    o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.texts.len() as i32))?;
+    for e in &self.texts {
+      o_prot.write_string(e)?;
+    }
+    o_prot.write_list_end()?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfFunctionDetailsResult
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfFunctionDetailsResult {
+  result_value: Option<Vec<TUdfKernelDetails>>,
+  e: Option<TDBException>,
+}
+
+impl HeavyUdfFunctionDetailsResult {
+  fn ok_or(self) -> thrift::Result<Vec<TUdfKernelDetails>> {
+    if self.e.is_some() {
+      Err(thrift::Error::User(Box::new(self.e.unwrap())))
+    } else if self.result_value.is_some() {
+      Ok(self.result_value.unwrap())
+    } else {
+      Err(
+        thrift::Error::Application(
+          ApplicationError::new(
+            ApplicationErrorKind::MissingResult,
+            "no result received for HeavyUdfFunctionDetails"
+          )
+        )
+      )
+    }
+  }
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfFunctionDetailsResult> {
+    i_prot.read_struct_begin()?;
+    let mut f_0: Option<Vec<TUdfKernelDetails>> = None;
+    let mut f_1: Option<TDBException> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        0 => {
+          let list_ident = i_prot.read_list_begin()?;
+          let mut val: Vec<TUdfKernelDetails> = Vec::new();
+          for _ in 0..list_ident.size {
+            let list_elem_64 = TUdfKernelDetails::read_from_in_protocol(i_prot)?;
+            val.push(list_elem_64);
+          }
+          i_prot.read_list_end()?;
+          f_0 = Some(val);
+        },
+        1 => {
+          let val = TDBException::read_from_in_protocol(i_prot)?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfFunctionDetailsResult {
+      result_value: f_0,
+      e: f_1,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("HeavyUdfFunctionDetailsResult");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.result_value {
+      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
+      for e in fld_var {
+        e.write_to_out_protocol(o_prot)?;
+      }
+      o_prot.write_list_end()?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.e {
+      o_prot.write_field_begin(&TFieldIdentifier::new("e", TType::Struct, 1))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfCacheStatsArgs
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfCacheStatsArgs {
+  session: TSessionId,
+}
+
+impl HeavyUdfCacheStatsArgs {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfCacheStatsArgs> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<TSessionId> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfCacheStatsArgs {
+      session: f_1.unwrap_or_default(),
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("udf_cache_stats_args");
+    o_prot.write_struct_begin(&struct_ident)?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("session", TType::String, 1))?;
+    o_prot.write_string(&self.session)?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfCacheStatsResult
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfCacheStatsResult {
+  result_value: Option<TUdfCacheStats>,
+  e: Option<TDBException>,
+}
+
+impl HeavyUdfCacheStatsResult {
+  fn ok_or(self) -> thrift::Result<TUdfCacheStats> {
+    if self.e.is_some() {
+      Err(thrift::Error::User(Box::new(self.e.unwrap())))
+    } else if self.result_value.is_some() {
+      Ok(self.result_value.unwrap())
+    } else {
+      Err(
+        thrift::Error::Application(
+          ApplicationError::new(
+            ApplicationErrorKind::MissingResult,
+            "no result received for HeavyUdfCacheStats"
+          )
+        )
+      )
+    }
+  }
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfCacheStatsResult> {
+    i_prot.read_struct_begin()?;
+    let mut f_0: Option<TUdfCacheStats> = None;
+    let mut f_1: Option<TDBException> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        0 => {
+          let val = TUdfCacheStats::read_from_in_protocol(i_prot)?;
+          f_0 = Some(val);
+        },
+        1 => {
+          let val = TDBException::read_from_in_protocol(i_prot)?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfCacheStatsResult {
+      result_value: f_0,
+      e: f_1,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("HeavyUdfCacheStatsResult");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.result_value {
+      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.e {
+      o_prot.write_field_begin(&TFieldIdentifier::new("e", TType::Struct, 1))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfCacheClearArgs
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfCacheClearArgs {
+  session: TSessionId,
+}
+
+impl HeavyUdfCacheClearArgs {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfCacheClearArgs> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<TSessionId> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfCacheClearArgs {
+      session: f_1.unwrap_or_default(),
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("udf_cache_clear_args");
+    o_prot.write_struct_begin(&struct_ident)?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("session", TType::String, 1))?;
+    o_prot.write_string(&self.session)?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfCacheClearResult
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfCacheClearResult {
+  result_value: Option<TUdfCacheStats>,
+  e: Option<TDBException>,
+}
+
+impl HeavyUdfCacheClearResult {
+  fn ok_or(self) -> thrift::Result<TUdfCacheStats> {
+    if self.e.is_some() {
+      Err(thrift::Error::User(Box::new(self.e.unwrap())))
+    } else if self.result_value.is_some() {
+      Ok(self.result_value.unwrap())
+    } else {
+      Err(
+        thrift::Error::Application(
+          ApplicationError::new(
+            ApplicationErrorKind::MissingResult,
+            "no result received for HeavyUdfCacheClear"
+          )
+        )
+      )
+    }
+  }
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfCacheClearResult> {
+    i_prot.read_struct_begin()?;
+    let mut f_0: Option<TUdfCacheStats> = None;
+    let mut f_1: Option<TDBException> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        0 => {
+          let val = TUdfCacheStats::read_from_in_protocol(i_prot)?;
+          f_0 = Some(val);
+        },
+        1 => {
+          let val = TDBException::read_from_in_protocol(i_prot)?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfCacheClearResult {
+      result_value: f_0,
+      e: f_1,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("HeavyUdfCacheClearResult");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.result_value {
+      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.e {
+      o_prot.write_field_begin(&TFieldIdentifier::new("e", TType::Struct, 1))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfMetricsArgs
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfMetricsArgs {
+  session: TSessionId,
+}
+
+impl HeavyUdfMetricsArgs {
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfMetricsArgs> {
+    i_prot.read_struct_begin()?;
+    let mut f_1: Option<TSessionId> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        1 => {
+          let val = i_prot.read_string()?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfMetricsArgs {
+      session: f_1.unwrap_or_default(),
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("udf_metrics_args");
+    o_prot.write_struct_begin(&struct_ident)?;
+    o_prot.write_field_begin(&TFieldIdentifier::new("session", TType::String, 1))?;
+    o_prot.write_string(&self.session)?;
+    o_prot.write_field_end()?;
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
+//
+// HeavyUdfMetricsResult
+//
+
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+struct HeavyUdfMetricsResult {
+  result_value: Option<String>,
+  e: Option<TDBException>,
+}
+
+impl HeavyUdfMetricsResult {
+  fn ok_or(self) -> thrift::Result<String> {
+    if self.e.is_some() {
+      Err(thrift::Error::User(Box::new(self.e.unwrap())))
+    } else if self.result_value.is_some() {
+      Ok(self.result_value.unwrap())
+    } else {
+      Err(
+        thrift::Error::Application(
+          ApplicationError::new(
+            ApplicationErrorKind::MissingResult,
+            "no result received for HeavyUdfMetrics"
+          )
+        )
+      )
+    }
+  }
+  fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<HeavyUdfMetricsResult> {
+    i_prot.read_struct_begin()?;
+    let mut f_0: Option<String> = None;
+    let mut f_1: Option<TDBException> = None;
+    loop {
+      let field_ident = i_prot.read_field_begin()?;
+      if field_ident.field_type == TType::Stop {
+        break;
+      }
+      let field_id = field_id(&field_ident)?;
+      match field_id {
+        0 => {
+          let val = i_prot.read_string()?;
+          f_0 = Some(val);
+        },
+        1 => {
+          let val = TDBException::read_from_in_protocol(i_prot)?;
+          f_1 = Some(val);
+        },
+        _ => {
+          i_prot.skip(field_ident.field_type)?;
+        },
+      };
+      i_prot.read_field_end()?;
+    }
+    i_prot.read_struct_end()?;
+    let ret = HeavyUdfMetricsResult {
+      result_value: f_0,
+      e: f_1,
+    };
+    Ok(ret)
+  }
+  fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
+    let struct_ident = TStructIdentifier::new("HeavyUdfMetricsResult");
+    o_prot.write_struct_begin(&struct_ident)?;
+    if let Some(ref fld_var) = self.result_value {
+      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::String, 0))?;
+      o_prot.write_string(fld_var)?;
+      o_prot.write_field_end()?
+    }
+    if let Some(ref fld_var) = self.e {
+      o_prot.write_field_begin(&TFieldIdentifier::new("e", TType::Struct, 1))?;
+      fld_var.write_to_out_protocol(o_prot)?;
+      o_prot.write_field_end()?
+    }
+    o_prot.write_field_stop()?;
+    o_prot.write_struct_end()
+  }
+}
+
 
 /// Every method of the `Heavy` service, in IDL order.
 pub const HEAVY_METHODS: &[&str] = &[
@@ -13007,6 +15953,14 @@ pub const HEAVY_METHODS: &[&str] = &[
     "get_table_function_details",
     "udf_list_functions",
     "udf_call",
+    "udf_server_status",
+    "udf_list_sessions",
+    "udf_kill_session",
+    "udf_list_tables",
+    "udf_function_details",
+    "udf_cache_stats",
+    "udf_cache_clear",
+    "udf_metrics",
 ];
 
 /// Every enum's members as (name, value), in IDL order.

@@ -14,6 +14,7 @@ use db_glue::{Engine, EngineConfig};
 use tracing_subscriber::EnvFilter;
 use udf_server::config::{Config, Overrides};
 use udf_server::heavy::{HeavyService, version_string};
+use udf_server::metrics::MetricsEndpoint;
 use udf_server::remotejit::RemoteJit;
 use udf_server::server::{Server, ServerLimits};
 use udf_server::sessions::SessionStore;
@@ -67,6 +68,14 @@ struct Args {
     /// can run native code on this machine.
     #[arg(long, value_name = "ADDR", env = "UDF_REMOTEJIT_BIND")]
     remotejit_bind: Option<String>,
+
+    /// Serve Prometheus metrics at http://ADDR:PORT/metrics [default: off].
+    #[arg(long, value_name = "PORT", env = "UDF_METRICS_PORT")]
+    metrics_port: Option<u16>,
+
+    /// Address of the metrics endpoint [default: 127.0.0.1].
+    #[arg(long, value_name = "ADDR", env = "UDF_METRICS_BIND")]
+    metrics_bind: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -98,6 +107,8 @@ fn run(args: Args) -> Result<()> {
         no_gpu: args.no_gpu,
         remotejit_port: args.remotejit_port,
         remotejit_bind: args.remotejit_bind,
+        metrics_port: args.metrics_port,
+        metrics_bind: args.metrics_bind,
     };
     let config = Arc::new(Config::load(args.config.as_deref(), &overrides)?);
     if config.default_admin_password {
@@ -116,6 +127,22 @@ fn run(args: Args) -> Result<()> {
         no_gpu: !config.gpu,
         ..EngineConfig::default()
     })?;
+    let restored = engine.restore_summary();
+    tracing::info!(
+        data_dir = %config.data_dir.display(),
+        tables = restored.tables,
+        rows = restored.rows,
+        views_and_external_tables = restored.definitions,
+        functions = restored.functions,
+        overloads = restored.overloads,
+        users = restored.users,
+        leftovers_removed = restored.garbage_removed,
+        elapsed_ms = u64::try_from(restored.elapsed.as_millis()).unwrap_or(u64::MAX),
+        "data directory restored"
+    );
+    for failure in &restored.unrestored {
+        tracing::warn!(failure, "not restored; kept in the data directory");
+    }
     match engine.gpu() {
         db_glue::GpuState::Present(device) => {
             let info = device.info();
@@ -132,6 +159,15 @@ fn run(args: Args) -> Result<()> {
         Arc::clone(&config),
         runtime.handle().clone(),
     );
+    if let Some(port) = config.metrics_port {
+        let addr = SocketAddr::new(config.metrics_bind, port);
+        let endpoint = MetricsEndpoint::bind(addr)
+            .with_context(|| format!("cannot listen for metrics on {addr}"))?;
+        tracing::info!(address = %endpoint.local_addr()?, "metrics at /metrics");
+        endpoint
+            .spawn(service.metrics_renderer())
+            .context("cannot start the metrics endpoint")?;
+    }
     let limits = ServerLimits {
         max_connections: config.max_connections,
         call_timeout: config.call_timeout,

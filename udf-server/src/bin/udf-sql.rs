@@ -1,5 +1,6 @@
-//! `udf-sql`: run SQL — including `CREATE FUNCTION … LANGUAGE llvm` — on an engine
-//! embedded in this process, like `psql` or `duckdb FILE`.
+//! `udf-sql`: run SQL — including `CREATE FUNCTION … LANGUAGE llvm`, and `LANGUAGE c`
+//! compiled here by clang — on an engine embedded in this process, like `psql` or
+//! `duckdb FILE`, or on a server (`--host`).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal};
@@ -22,6 +23,9 @@ const HISTORY_FILE: &str = ".udf_sql_history";
 /// Statements come from -c and -f in the order given; with neither, from an interactive
 /// prompt (or from standard input when it is not a terminal). Statements end with `;`; a
 /// `$$ … $$` body (LLVM IR) may contain `;` and newlines.
+///
+/// `CREATE FUNCTION … LANGUAGE c AS $$<C source>$$` compiles the C here with clang
+/// ($UDF_CLANG, else clang-22, else clang) and sends the IR as LANGUAGE llvm.
 ///
 /// Exit status: 0 when every statement succeeded, 1 when any failed (the rest still run
 /// unless --stop-on-error) or udf-sql itself could not run.

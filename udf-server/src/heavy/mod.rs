@@ -4,6 +4,7 @@
 //! panic guard, and answers failures with a `TDBException` whose first line is what the
 //! real clients match on. Sessions are global (see `sessions`).
 
+mod admin;
 mod call;
 pub mod functions;
 pub mod load;
@@ -22,6 +23,7 @@ use udf_thrift::*;
 
 use crate::config::{Config, RuntimeUdfPolicy};
 use crate::error::{Error, Result};
+use crate::metrics::Metrics;
 use crate::sessions::{ExecutionMode, Session, SessionStore};
 
 /// The one database this server has; HeavyDB's default name.
@@ -38,6 +40,7 @@ pub fn version_string() -> String {
 const CALCITE_NAMES: StatementOptions = StatementOptions {
     result_names: ResultNames::Calcite,
     device: None,
+    owner: None,
 };
 
 /// Arrow type of a TEXT column (what the engine's `CREATE TABLE … TEXT` makes).
@@ -50,12 +53,15 @@ pub struct HeavyService {
     runtime: tokio::runtime::Handle,
     started: SystemTime,
     host_name: String,
+    metrics: Arc<Metrics>,
 }
 
-/// Who runs a statement: the session and its device preference.
+/// Who runs a statement: the session, its user (who owns the functions it creates) and
+/// its device preference.
 #[derive(Clone, Copy)]
 struct Caller<'a> {
     session: &'a str,
+    user: &'a str,
     mode: ExecutionMode,
 }
 
@@ -96,13 +102,21 @@ impl HeavyService {
             runtime,
             started: SystemTime::now(),
             host_name,
+            metrics: Arc::new(Metrics::new()),
         }
+    }
+
+    /// The daemon's counters (shared with the metrics endpoint).
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Runs `f` as the body of `method`: errors become `TDBException`s, a panic becomes an
     /// internal error reply instead of taking the connection down.
     fn call<T>(&self, method: &str, f: impl FnOnce() -> Result<T>) -> udf_thrift::Result<T> {
-        match catch_unwind(AssertUnwindSafe(f)) {
+        let outcome = catch_unwind(AssertUnwindSafe(f));
+        self.metrics.call(method, !matches!(outcome, Ok(Ok(_))));
+        match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
                 tracing::info!(method, %error, "call failed");
@@ -136,11 +150,15 @@ impl HeavyService {
         }
         let options = StatementOptions {
             device: Some(caller.mode),
+            owner: Some(caller.user.to_string()),
             ..CALCITE_NAMES
         };
-        self.runtime
-            .block_on(self.engine.execute_one_with(sql, options))
-            .map_err(sql_error)
+        let started = Instant::now();
+        let result = self
+            .runtime
+            .block_on(self.engine.execute_one_with(sql, options));
+        self.metrics.query(started.elapsed(), result.is_err());
+        result.map_err(sql_error)
     }
 
     fn table_schema(&self, table: &str) -> Result<SchemaRef> {
@@ -303,6 +321,7 @@ impl HeavySyncHandler for HeavyService {
             });
             let Some(account) = known.filter(|_| ok) else {
                 tracing::warn!(user, "authentication failed");
+                self.metrics.authentication_failed();
                 return Err(Error::Authentication(user));
             };
             if !dbname.is_empty() && !dbname.eq_ignore_ascii_case(DATABASE) {
@@ -312,6 +331,7 @@ impl HeavySyncHandler for HeavyService {
                 .sessions
                 .open(&user, DATABASE, account.superuser)
                 .map_err(|e| Error::Internal(format!("no randomness for a session id: {e}")))?;
+            self.metrics.session_opened();
             tracing::info!(user, sessions = self.sessions.len(), "session opened");
             Ok(id)
         })
@@ -489,9 +509,11 @@ impl HeavySyncHandler for HeavyService {
         at_most_n: i32,
     ) -> udf_thrift::Result<TQueryResult> {
         self.call("sql_execute", || {
+            let s = self.session(&session)?;
             let caller = Caller {
                 session: &session,
-                mode: self.session(&session)?.mode,
+                user: &s.user,
+                mode: s.mode,
             };
             self.query_result(caller, &query, column_format, nonce, first_n, at_most_n)
         })
@@ -507,9 +529,11 @@ impl HeavySyncHandler for HeavyService {
         transport_method: TArrowTransport,
     ) -> udf_thrift::Result<TDataFrame> {
         self.call("sql_execute_df", || {
+            let s = self.session(&session)?;
             let caller = Caller {
                 session: &session,
-                mode: self.session(&session)?.mode,
+                user: &s.user,
+                mode: s.mode,
             };
             if device_type == TDeviceType::GPU {
                 return Err(Error::Unsupported(
@@ -879,6 +903,76 @@ impl HeavySyncHandler for HeavyService {
                     ),
                 })
                 .collect())
+        })
+    }
+
+    fn handle_udf_server_status(
+        &self,
+        session: TSessionId,
+    ) -> udf_thrift::Result<TUdfServerStatus> {
+        self.call("udf_server_status", || {
+            self.session(&session)?;
+            self.udf_server_status()
+        })
+    }
+
+    fn handle_udf_list_sessions(
+        &self,
+        session: TSessionId,
+    ) -> udf_thrift::Result<Vec<TUdfSessionInfo>> {
+        self.call("udf_list_sessions", || {
+            let caller = self.session(&session)?;
+            Ok(self.udf_list_sessions(&session, &caller))
+        })
+    }
+
+    fn handle_udf_kill_session(&self, session: TSessionId, id: String) -> udf_thrift::Result<()> {
+        self.call("udf_kill_session", || {
+            self.superuser(&session, "udf_kill_session")?;
+            self.udf_kill_session(&id)
+        })
+    }
+
+    fn handle_udf_list_tables(
+        &self,
+        session: TSessionId,
+    ) -> udf_thrift::Result<Vec<TUdfTableInfo>> {
+        self.call("udf_list_tables", || {
+            self.session(&session)?;
+            self.udf_list_tables()
+        })
+    }
+
+    fn handle_udf_function_details(
+        &self,
+        session: TSessionId,
+        name: String,
+        texts: Vec<String>,
+    ) -> udf_thrift::Result<Vec<TUdfKernelDetails>> {
+        self.call("udf_function_details", || {
+            self.session(&session)?;
+            self.udf_function_details(&name, &texts)
+        })
+    }
+
+    fn handle_udf_cache_stats(&self, session: TSessionId) -> udf_thrift::Result<TUdfCacheStats> {
+        self.call("udf_cache_stats", || {
+            self.session(&session)?;
+            Ok(self.udf_cache_stats())
+        })
+    }
+
+    fn handle_udf_cache_clear(&self, session: TSessionId) -> udf_thrift::Result<TUdfCacheStats> {
+        self.call("udf_cache_clear", || {
+            self.superuser(&session, "udf_cache_clear")?;
+            self.udf_cache_clear()
+        })
+    }
+
+    fn handle_udf_metrics(&self, session: TSessionId) -> udf_thrift::Result<String> {
+        self.call("udf_metrics", || {
+            self.session(&session)?;
+            Ok(self.render_metrics())
         })
     }
 }

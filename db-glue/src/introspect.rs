@@ -1,0 +1,318 @@
+//! What the compiler did for each registered function: per overload and target, the code's
+//! origin (compiled, or which cache), phase times, kernel size, vectorisation, how often it
+//! ran, and on request the IR, optimised IR, assembly and PTX. Served by
+//! [`crate::Engine::function_details`] and, in SQL, by the table functions
+//! `udf_function_details([name])` and `udf_function_code(name, kind)`.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
+
+use compiler::{CodeSource, CompileRequest, Compiler, FunctionSpec, KernelStats, ModuleStats};
+
+use crate::catalog::RegisteredFunction;
+use crate::error::{Error, Result};
+
+/// How a function's code was produced, kept with it for introspection.
+#[derive(Debug, Clone)]
+pub struct CodeInfo {
+    pub source: CodeSource,
+    pub module: Arc<ModuleStats>,
+    /// This overload's kernel in `module.kernels`.
+    pub kernel: KernelStats,
+}
+
+impl CodeInfo {
+    pub(crate) fn new(source: CodeSource, module: &ModuleStats, symbol: &str) -> CodeInfo {
+        let kernel = module
+            .kernels
+            .iter()
+            .find(|k| k.symbol == symbol)
+            .cloned()
+            .unwrap_or_default();
+        CodeInfo {
+            source,
+            module: Arc::new(module.clone()),
+            kernel,
+        }
+    }
+}
+
+/// Which texts [`crate::Engine::function_details`] adds (each may take a compile).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DetailTexts {
+    pub ir: bool,
+    pub optimized_ir: bool,
+    pub assembly: bool,
+    pub ptx: bool,
+}
+
+/// One overload on one target (`cpu`, `gpu`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionDetails {
+    pub name: String,
+    /// `hypexp(float64, float64) -> float64`.
+    pub signature: String,
+    pub symbol: String,
+    pub target: String,
+    /// Triple and CPU (`x86_64-unknown-linux-gnu znver4`) or `nvptx64-nvidia-cuda sm_90`.
+    pub target_name: String,
+    pub origin: String,
+    pub owner: String,
+    pub created_at: SystemTime,
+    pub instructions: usize,
+    pub basic_blocks: usize,
+    pub vector_width: Option<u32>,
+    pub interleave: Option<u32>,
+    /// parse, verify, generate, optimise, codegen, link — of the compile that made the
+    /// code (a cache hit reports that compile's, with its own link).
+    pub phases: Vec<(&'static str, Duration)>,
+    /// `compiled`, `memory cache` or `disk cache`.
+    pub code_source: String,
+    /// 1 when this overload's code came from a cache.
+    pub cache_hits: u64,
+    /// Batches this overload ran on this target, and their rows.
+    pub invocations: u64,
+    pub rows: u64,
+    pub ir: Option<String>,
+    pub optimized_ir: Option<String>,
+    pub assembly: Option<String>,
+    pub ptx: Option<String>,
+    /// Why a target has no build, or other remarks.
+    pub note: Option<String>,
+}
+
+fn phases(stats: &ModuleStats) -> Vec<(&'static str, Duration)> {
+    vec![
+        ("parse", stats.parse),
+        ("verify", stats.verify),
+        ("generate", stats.generate),
+        ("optimise", stats.optimise),
+        ("codegen", stats.codegen),
+        ("link", stats.link),
+    ]
+}
+
+/// The details of `f` on the CPU and, when it has a GPU build, on the GPU.
+pub(crate) fn details(
+    compiler: &Compiler,
+    f: &RegisteredFunction,
+    texts: DetailTexts,
+) -> Result<Vec<FunctionDetails>> {
+    let host = compiler.host_target();
+    let spec = [FunctionSpec::new(f.symbol.clone(), f.signature.clone())];
+    let request = CompileRequest {
+        ir: &f.ir,
+        functions: &spec,
+    };
+    let compile_error = |source| Error::Compile {
+        function: f.name.clone(),
+        source,
+    };
+    let ir_text = texts.ir.then(|| ir_as_text(&f.ir));
+    let cpu_code = &f.code;
+    let mut cpu = FunctionDetails {
+        name: f.name.clone(),
+        signature: f.signature.to_string(),
+        symbol: f.symbol.clone(),
+        target: "cpu".into(),
+        target_name: format!("{} {}", host.triple, host.cpu),
+        origin: f.origin.clone(),
+        owner: f.owner.clone(),
+        created_at: f.created_at,
+        instructions: cpu_code.kernel.instructions,
+        basic_blocks: cpu_code.kernel.basic_blocks,
+        vector_width: cpu_code.kernel.vector_width,
+        interleave: cpu_code.kernel.interleave,
+        phases: phases(&cpu_code.module),
+        code_source: cpu_code.source.to_string(),
+        cache_hits: u64::from(cpu_code.source.is_cache_hit()),
+        invocations: f.runs.cpu.load(Ordering::Relaxed),
+        rows: f.runs.cpu_rows.load(Ordering::Relaxed),
+        ir: ir_text.clone(),
+        optimized_ir: None,
+        assembly: None,
+        ptx: None,
+        note: None,
+    };
+    if texts.optimized_ir {
+        cpu.optimized_ir = Some(compiler.kernel_ir(request, None).map_err(compile_error)?);
+    }
+    if texts.assembly {
+        cpu.assembly = Some(compiler.kernel_asm(request, None).map_err(compile_error)?);
+    }
+    let mut out = vec![cpu];
+    match &f.gpu {
+        Ok(build) => out.push(FunctionDetails {
+            target: "gpu".into(),
+            target_name: build.target.clone(),
+            instructions: build.code.kernel.instructions,
+            basic_blocks: build.code.kernel.basic_blocks,
+            vector_width: None,
+            interleave: None,
+            phases: phases(&build.code.module),
+            code_source: build.code.source.to_string(),
+            cache_hits: u64::from(build.code.source.is_cache_hit()),
+            invocations: f.runs.gpu.load(Ordering::Relaxed),
+            rows: f.runs.gpu_rows.load(Ordering::Relaxed),
+            ir: ir_text,
+            optimized_ir: None,
+            assembly: None,
+            ptx: texts.ptx.then(|| build.ptx.to_string()),
+            note: None,
+            ..out[0].clone()
+        }),
+        Err(reason) if texts.ptx => {
+            out[0].note = Some(format!("no PTX: {reason}"));
+        }
+        Err(_) => {}
+    }
+    Ok(out)
+}
+
+/// The IR as received: text as is; bitcode is only described (it has no text form here).
+fn ir_as_text(ir: &[u8]) -> String {
+    match std::str::from_utf8(ir) {
+        Ok(text) if !ir.starts_with(b"BC") => text.to_string(),
+        _ => format!("; LLVM bitcode, {} bytes\n", ir.len()),
+    }
+}
+
+/// `udf_function_details([name [, text]])` in SQL: one row per overload and target; with
+/// `text` (`ir`, `opt_ir`, `asm`, `ptx`) a `code` column holds that text.
+#[derive(Debug)]
+pub(crate) struct DetailsTableFunction {
+    pub catalog: Arc<dyn crate::catalog::FunctionCatalog>,
+    pub compiler: Arc<Compiler>,
+}
+
+/// The SQL name of [`DetailsTableFunction`].
+pub(crate) const DETAILS_FUNCTION: &str = "udf_function_details";
+
+impl datafusion::catalog::TableFunctionImpl for DetailsTableFunction {
+    fn call_with_args(
+        &self,
+        args: datafusion::catalog::TableFunctionArgs,
+    ) -> datafusion::error::Result<Arc<dyn datafusion::catalog::TableProvider>> {
+        use datafusion::arrow::array::{
+            ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
+        };
+        use datafusion::arrow::datatypes::{DataType, Field, Schema};
+        use datafusion::common::ScalarValue;
+        use datafusion::logical_expr::Expr;
+
+        let usage = || {
+            datafusion::error::DataFusionError::Plan(format!(
+                "{DETAILS_FUNCTION}([name [, text]]): name and text are string literals; \
+                 text is one of ir, opt_ir, asm, ptx"
+            ))
+        };
+        let mut strings = Vec::new();
+        for expr in args.exprs() {
+            match expr {
+                Expr::Literal(ScalarValue::Utf8(Some(s)), _)
+                | Expr::Literal(ScalarValue::Utf8View(Some(s)), _)
+                | Expr::Literal(ScalarValue::LargeUtf8(Some(s)), _) => strings.push(s.clone()),
+                _ => return Err(usage()),
+            }
+        }
+        if strings.len() > 2 {
+            return Err(usage());
+        }
+        let name = strings.first().filter(|n| !n.trim().is_empty());
+        let mut texts = DetailTexts::default();
+        let kind = strings.get(1).map(|k| k.trim().to_ascii_lowercase());
+        match kind.as_deref() {
+            None => {}
+            Some("ir") => texts.ir = true,
+            Some("opt_ir") => texts.optimized_ir = true,
+            Some("asm") => texts.assembly = true,
+            Some("ptx") => texts.ptx = true,
+            Some(_) => return Err(usage()),
+        }
+        let functions = match name {
+            Some(n) => self.catalog.get(&n.trim().to_lowercase()),
+            None => self.catalog.list(),
+        };
+        let mut rows = Vec::new();
+        for f in &functions {
+            rows.extend(
+                details(&self.compiler, f, texts)
+                    .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?,
+            );
+        }
+        let text_col = |get: fn(&FunctionDetails) -> &str| -> ArrayRef {
+            Arc::new(StringArray::from_iter_values(rows.iter().map(get)))
+        };
+        let ms = |phase: &str| -> ArrayRef {
+            Arc::new(Float64Array::from_iter_values(rows.iter().map(|d| {
+                d.phases
+                    .iter()
+                    .find(|(p, _)| *p == phase)
+                    .map_or(0.0, |(_, t)| t.as_secs_f64() * 1e3)
+            })))
+        };
+        let mut fields = vec![
+            Field::new("name", DataType::Utf8, false),
+            Field::new("signature", DataType::Utf8, false),
+            Field::new("target", DataType::Utf8, false),
+            Field::new("target_name", DataType::Utf8, false),
+            Field::new("owner", DataType::Utf8, false),
+            Field::new("instructions", DataType::Int64, false),
+            Field::new("basic_blocks", DataType::Int64, false),
+            Field::new("vector_width", DataType::UInt32, true),
+            Field::new("parse_ms", DataType::Float64, false),
+            Field::new("verify_ms", DataType::Float64, false),
+            Field::new("generate_ms", DataType::Float64, false),
+            Field::new("optimise_ms", DataType::Float64, false),
+            Field::new("codegen_ms", DataType::Float64, false),
+            Field::new("link_ms", DataType::Float64, false),
+            Field::new("code_source", DataType::Utf8, false),
+            Field::new("invocations", DataType::Int64, false),
+            Field::new("rows", DataType::Int64, false),
+        ];
+        let mut columns: Vec<ArrayRef> = vec![
+            text_col(|d| &d.name),
+            text_col(|d| &d.signature),
+            text_col(|d| &d.target),
+            text_col(|d| &d.target_name),
+            text_col(|d| &d.owner),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|d| d.instructions as i64),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|d| d.basic_blocks as i64),
+            )),
+            Arc::new(UInt32Array::from_iter(rows.iter().map(|d| d.vector_width))),
+            ms("parse"),
+            ms("verify"),
+            ms("generate"),
+            ms("optimise"),
+            ms("codegen"),
+            ms("link"),
+            text_col(|d| &d.code_source),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|d| d.invocations as i64),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                rows.iter().map(|d| d.rows as i64),
+            )),
+        ];
+        if kind.is_some() {
+            fields.push(Field::new("code", DataType::Utf8, true));
+            columns.push(Arc::new(StringArray::from_iter(rows.iter().map(|d| {
+                d.ir.as_deref()
+                    .or(d.optimized_ir.as_deref())
+                    .or(d.assembly.as_deref())
+                    .or(d.ptx.as_deref())
+                    .or(d.note.as_deref())
+            }))));
+        }
+        let schema = Arc::new(Schema::new(fields));
+        let batch = RecordBatch::try_new(Arc::clone(&schema), columns)?;
+        Ok(Arc::new(datafusion::datasource::MemTable::try_new(
+            schema,
+            vec![vec![batch]],
+        )?))
+    }
+}

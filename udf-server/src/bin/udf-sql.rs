@@ -32,9 +32,9 @@ const HISTORY_FILE: &str = ".udf_sql_history";
 #[derive(Debug, Parser)]
 #[command(name = "udf-sql", version)]
 struct Args {
-    /// Directory for udf-sql's files, created if missing; the prompt history is kept in
-    /// DIR/.udf_sql_history. Tables are held in memory for now and are lost when udf-sql
-    /// exits: durable tables will be stored here in a later version.
+    /// The database directory, created if missing: tables, functions and compiled code
+    /// are kept here (as a server keeps its data directory) and found again next time;
+    /// the prompt history is DIR/.udf_sql_history. One process at a time may open it.
     /// Required in embedded mode (without --host).
     #[arg(long, short = 'D', value_name = "DIR", env = "UDF_DATA_DIR")]
     data_dir: Option<PathBuf>,

@@ -47,6 +47,25 @@ pub struct DetailTexts {
     pub ptx: bool,
 }
 
+impl DetailTexts {
+    /// The names of the texts, as SQL and the Thrift method take them.
+    pub const KINDS: [&'static str; 4] = ["ir", "opt_ir", "asm", "ptx"];
+
+    /// Asks for the text named `kind` (one of [`DetailTexts::KINDS`], any case); false
+    /// when there is no such text.
+    pub fn add(&mut self, kind: &str) -> bool {
+        let flag = match kind.trim().to_ascii_lowercase().as_str() {
+            "ir" => &mut self.ir,
+            "opt_ir" => &mut self.optimized_ir,
+            "asm" => &mut self.assembly,
+            "ptx" => &mut self.ptx,
+            _ => return false,
+        };
+        *flag = true;
+        true
+    }
+}
+
 /// One overload on one target (`cpu`, `gpu`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FunctionDetails {
@@ -221,14 +240,9 @@ impl datafusion::catalog::TableFunctionImpl for DetailsTableFunction {
         }
         let name = strings.first().filter(|n| !n.trim().is_empty());
         let mut texts = DetailTexts::default();
-        let kind = strings.get(1).map(|k| k.trim().to_ascii_lowercase());
-        match kind.as_deref() {
-            None => {}
-            Some("ir") => texts.ir = true,
-            Some("opt_ir") => texts.optimized_ir = true,
-            Some("asm") => texts.assembly = true,
-            Some("ptx") => texts.ptx = true,
-            Some(_) => return Err(usage()),
+        let kind = strings.get(1);
+        if kind.is_some_and(|k| !texts.add(k)) {
+            return Err(usage());
         }
         let functions = match name {
             Some(n) => self.catalog.get(&n.trim().to_lowercase()),

@@ -68,5 +68,5 @@ pub use engine::{
 };
 pub use error::{Error, Result, SqlSpan};
 pub use introspect::{CodeInfo, DetailTexts, FunctionDetails};
-pub use store::UserRecord;
+pub use store::{UserRecord, UtcTime};
 pub use tables::TEXT_ENCODING_KEY;

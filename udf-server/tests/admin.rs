@@ -2,11 +2,11 @@
 //! `UDF_BLESS=1`), every command against a real `udf-server` process, the metrics
 //! endpoint, and a restart with a warm code cache compiling nothing.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
 
 use udf_server::admin::{self, ShowTexts};
 use udf_thrift::{
@@ -14,67 +14,32 @@ use udf_thrift::{
     TUdfTableInfo,
 };
 
-const PASSWORD: &str = "HyperInteractive";
+mod common;
+use common::{PASSWORD, free_port};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A running daemon on `data`, killed when dropped.
+/// A running daemon on `data` with its metrics endpoint, killed when dropped.
 struct Daemon {
-    child: Child,
-    port: u16,
+    server: common::Daemon,
     metrics_port: u16,
-    /// From spawning the process to its "listening" line.
-    started_in: Duration,
 }
 
 impl Daemon {
     fn start(data: &Path, config: Option<&Path>) -> Daemon {
-        let port = free_port();
         let metrics_port = free_port();
-        let spawned = Instant::now();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_udf-server"));
-        cmd.args(["--bind", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--metrics-port", &metrics_port.to_string(), "--data-dir"])
-            .arg(data)
-            .env_remove("UDF_ADMIN_PASSWORD")
-            .env("RUST_LOG", "info")
-            .stderr(Stdio::piped());
+        let metrics = metrics_port.to_string();
+        let mut extra = vec!["--metrics-port", metrics.as_str()];
+        let config = config.map(|c| c.to_str().unwrap());
         if let Some(config) = config {
-            cmd.arg("--config").arg(config);
+            extra.extend(["--config", config]);
         }
-        let mut child = cmd.spawn().expect("start udf-server");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("udf-server listening") {
-                    let _ = tx.send(());
-                }
-            }
-        });
-        rx.recv_timeout(Duration::from_secs(120))
-            .expect("udf-server did not start listening within 120 s");
         Daemon {
-            child,
-            port,
+            server: common::Daemon::start(data, &extra),
             metrics_port,
-            started_in: spawned.elapsed(),
         }
     }
 
     fn client(&self, user: &str, password: &str) -> (udf_thrift::client::Client, String) {
-        let mut c =
-            udf_thrift::client::connect("127.0.0.1", self.port, Duration::from_secs(10)).unwrap();
-        let session = c
-            .connect(user.into(), password.into(), String::new())
-            .unwrap();
-        (c, session)
+        self.server.login(user, password)
     }
 
     fn sql(&self, statement: &str) {
@@ -89,7 +54,7 @@ impl Daemon {
                 "--host",
                 "127.0.0.1",
                 "--port",
-                &self.port.to_string(),
+                &self.server.port.to_string(),
                 "--user",
                 user,
             ])
@@ -127,13 +92,6 @@ impl Daemon {
         s.read_to_string(&mut reply).unwrap();
         assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
         reply
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -496,7 +454,7 @@ fn restart_with_a_warm_cache_compiles_nothing() {
     println!(
         "warm restart: listening after {:.0} ms, first query answered {:.0} ms after start, \
          0 compilations",
-        daemon.started_in.as_secs_f64() * 1e3,
+        daemon.server.started_in.as_secs_f64() * 1e3,
         to_first_answer.as_secs_f64() * 1e3
     );
 }

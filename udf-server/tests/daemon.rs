@@ -2,100 +2,41 @@
 //! connection limit, graceful stop, and `udf-sql --host` against it. (The real Python
 //! clients are driven by the pytest suite in `tests/clients/`.)
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::process::{Child, Command, Output, Stdio};
+use std::ops::{Deref, DerefMut};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use udf_thrift::THeavySyncClient;
 
-const PASSWORD: &str = "HyperInteractive";
+mod common;
+use common::{PASSWORD, free_port};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A running daemon, stopped (SIGTERM) when dropped.
+/// A daemon on a data directory of its own, removed after the daemon stops.
 struct Daemon {
-    child: Child,
-    port: u16,
+    server: common::Daemon,
     _data: tempfile::TempDir,
 }
 
 impl Daemon {
     fn start(extra: &[&str]) -> Daemon {
         let data = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_udf-server"))
-            .args([
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--data-dir",
-            ])
-            .arg(data.path().join("data"))
-            .args(extra)
-            .env_remove("UDF_ADMIN_PASSWORD")
-            .env("RUST_LOG", "info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start udf-server");
-        // Ready when it says it listens.
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("udf-server listening") {
-                    let _ = tx.send(());
-                }
-            }
-        });
-        rx.recv_timeout(Duration::from_secs(60))
-            .expect("udf-server did not start listening within 60 s");
         Daemon {
-            child,
-            port,
+            server: common::Daemon::start(&data.path().join("data"), extra),
             _data: data,
-        }
-    }
-
-    fn client(&self) -> (udf_thrift::client::Client, String) {
-        let mut c =
-            udf_thrift::client::connect("127.0.0.1", self.port, Duration::from_secs(5)).unwrap();
-        let session = c
-            .connect("admin".into(), PASSWORD.into(), String::new())
-            .unwrap();
-        (c, session)
-    }
-
-    fn terminate(&mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "udf-server did not stop within 20 s of SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
         }
     }
 }
 
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+impl Deref for Daemon {
+    type Target = common::Daemon;
+    fn deref(&self) -> &common::Daemon {
+        &self.server
+    }
+}
+
+impl DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut common::Daemon {
+        &mut self.server
     }
 }
 

@@ -8,11 +8,6 @@
 //! changes the number of rounds (default 24). `--nocapture` shows per-round statistics.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,7 +16,8 @@ use db_glue::arrow::ipc::writer::StreamWriter;
 use udf_thrift::client::Client;
 use udf_thrift::{THeavySyncClient, TQueryResult, TStringRow, TStringValue, ThriftError};
 
-const PASSWORD: &str = "HyperInteractive";
+mod common;
+use common::{Daemon, PASSWORD};
 
 /// xorshift64*: enough randomness for delays and choices, and replayable from a seed.
 struct Rng(u64);
@@ -37,63 +33,6 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts the daemon on `data`; returns it, its port and how long it took to listen.
-fn start(data: &Path) -> (Child, u16, Duration) {
-    let started = Instant::now();
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_udf-server"))
-        .args([
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--data-dir",
-        ])
-        .arg(data)
-        .arg("--no-gpu")
-        .env_remove("UDF_ADMIN_PASSWORD")
-        .env_remove("UDF_CONFIG")
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start udf-server");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut log = Vec::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("udf-server listening") {
-                let _ = tx.send(Ok(()));
-            }
-            log.push(line);
-        }
-        // The process ended before it listened: say why.
-        let _ = tx.send(Err(log.join("\n")));
-    });
-    match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(Ok(())) => {}
-        Ok(Err(log)) => panic!("udf-server stopped before listening:\n{log}"),
-        Err(_) => panic!("udf-server did not listen within 120 s"),
-    }
-    (child, port, started.elapsed())
-}
-
-fn login(port: u16) -> (Client, String) {
-    let mut c = udf_thrift::client::connect("127.0.0.1", port, Duration::from_secs(5)).unwrap();
-    let session = c
-        .connect("admin".into(), PASSWORD.into(), String::new())
-        .unwrap();
-    (c, session)
 }
 
 /// One change the client sends.
@@ -379,9 +318,9 @@ fn integers(result: &TQueryResult, column: usize) -> Vec<Option<i64>> {
 
 /// Checks the restarted server against `model`, accepting `in_flight` done or not done
 /// (whole, and then added to `model`); returns whether it was done.
-fn verify(port: u16, model: &mut Model, in_flight: Option<&Change>, round: usize) -> bool {
+fn verify(server: &Daemon, model: &mut Model, in_flight: Option<&Change>, round: usize) -> bool {
     let mut in_flight_done = false;
-    let (mut c, session) = login(port);
+    let (mut c, session) = server.client();
     let listed = c.udf_list_functions(session.clone()).unwrap();
     let present: BTreeSet<String> = listed.into_iter().filter_map(|f| f.name).collect();
     // The change in flight: done or not, but never half.
@@ -479,18 +418,20 @@ fn acknowledged_changes_survive_sigkill() {
     let (mut acknowledged, mut in_flight_done, mut in_flight_total) = (0usize, 0usize, 0usize);
     let mut restarts = Vec::new();
     let started = Instant::now();
-    let (mut server, mut port, first_start) = start(&data);
-    println!("first start {first_start:?}");
+    // No GPU: the rounds measure the data directory, not device start-up.
+    let start = || Daemon::start(&data, &["--no-gpu"]);
+    let mut server = start();
+    println!("first start {:?}", server.started_in);
     for round in 0..rounds {
         let delay = Duration::from_millis(5 + rng.below(300));
         let client_seed = rng.next();
         let log = Mutex::new(Log::default());
+        let port = server.port;
         std::thread::scope(|scope| {
             let client = scope.spawn(|| client(port, round, client_seed, &model, &log));
             std::thread::sleep(delay);
             // SIGKILL: no chance to finish anything.
-            server.kill().unwrap();
-            server.wait().unwrap();
+            server.kill();
             client.join().unwrap();
         });
         let log = log.into_inner().unwrap();
@@ -502,11 +443,10 @@ fn acknowledged_changes_survive_sigkill() {
         for change in &log.acknowledged {
             model.apply(change);
         }
-        let (restarted, new_port, took) = start(&data);
-        server = restarted;
-        port = new_port;
+        server = start();
+        let took = server.started_in;
         restarts.push(took);
-        let done = verify(port, &mut model, log.in_flight.as_ref(), round);
+        let done = verify(&server, &mut model, log.in_flight.as_ref(), round);
         acknowledged += log.acknowledged.len();
         let in_flight = match &log.in_flight {
             Some(change) => {
@@ -533,8 +473,7 @@ fn acknowledged_changes_survive_sigkill() {
             model.tables.len(),
         );
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     restarts.sort();
     let total: Duration = restarts.iter().sum();
     println!(

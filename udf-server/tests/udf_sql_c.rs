@@ -4,14 +4,13 @@
 //! These tests need clang (`scripts/setup.sh` installs `clang-22`); without it they fail
 //! rather than pass unnoticed, since CI installs it.
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output, Stdio};
+
+mod common;
+use common::PASSWORD;
 
 const EXAMPLES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/c");
-const PASSWORD: &str = "HyperInteractive";
 
 /// Fails the test unless udf-sql will find a clang, so a missing one reads as a setup
 /// problem rather than as a bug in udf-sql.
@@ -308,69 +307,35 @@ fn boolean_results_are_int8_t() {
     assert_eq!(last_rows(&stdout(&out)), [["true", "false"]]);
 }
 
-/// A `udf-server` process on a free port, killed when dropped.
+/// A `udf-server` process on a data directory of its own, killed when dropped.
 struct Daemon {
-    child: Child,
-    port: u16,
+    server: common::Daemon,
     _data: tempfile::TempDir,
 }
 
 impl Daemon {
     fn start() -> Daemon {
         let data = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_udf-server"))
-            .args([
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--data-dir",
-            ])
-            .arg(data.path().join("data"))
-            .env_remove("UDF_ADMIN_PASSWORD")
-            .env("RUST_LOG", "info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start udf-server");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("udf-server listening") {
-                    let _ = tx.send(());
-                }
-            }
-        });
-        rx.recv_timeout(Duration::from_secs(60))
-            .expect("udf-server did not start listening within 60 s");
         Daemon {
-            child,
-            port,
+            server: common::Daemon::start(&data.path().join("data"), &[]),
             _data: data,
         }
     }
 
     fn udf_sql(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_udf-sql"))
-            .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &self.server.port.to_string(),
+            ])
             .args(args)
             .env("UDF_PASSWORD", PASSWORD)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .output()
             .expect("run udf-sql")
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -13,9 +13,6 @@ use crate::error::{Error, Result};
 use crate::metrics::{self, Gauges};
 use crate::sessions::{Session, SessionStore};
 
-/// Which texts `udf_function_details` can add, as clients name them.
-pub const TEXT_KINDS: [&str; 4] = ["ir", "opt_ir", "asm", "ptx"];
-
 fn unix_millis(time: std::time::SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -142,17 +139,12 @@ impl HeavyService {
     ) -> Result<Vec<TUdfKernelDetails>> {
         let mut wanted = db_glue::DetailTexts::default();
         for text in texts {
-            match text.trim().to_ascii_lowercase().as_str() {
-                "ir" => wanted.ir = true,
-                "opt_ir" | "opt-ir" => wanted.optimized_ir = true,
-                "asm" => wanted.assembly = true,
-                "ptx" => wanted.ptx = true,
-                other => {
-                    return Err(Error::InvalidArgument(format!(
-                        "unknown text `{other}`: ask for any of {}",
-                        TEXT_KINDS.join(", ")
-                    )));
-                }
+            // `opt-ir` as the command line spells it.
+            if !wanted.add(&text.replace('-', "_")) {
+                return Err(Error::InvalidArgument(format!(
+                    "unknown text `{text}`: ask for any of {}",
+                    db_glue::DetailTexts::KINDS.join(", ")
+                )));
             }
         }
         let name = name.trim();

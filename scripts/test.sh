@@ -19,6 +19,10 @@ step "python venv"
 source scripts/setup-python.sh
 step "cargo test"
 cargo test --workspace 2>&1 | tee /tmp/udf-test.log
+step "fuzz (bounded)"
+# libFuzzer on the Thrift request path and the IR intake, 30 s each on the committed
+# corpus, plus the inputs of fixed crashes (fuzz/README.md).
+scripts/fuzz.sh ci
 step "client protocol tests (pytest)"
 # `cargo test` built the daemon (udf-server's integration tests need its binaries).
 UDF_SERVER_BIN="$CARGO_TARGET_DIR/debug/udf-server" \

@@ -8,7 +8,7 @@ use std::sync::{Arc, Weak};
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
 
-use crate::compiler::{FunctionSpec, TargetSpec};
+use crate::compiler::{FunctionSpec, IrLimits, TargetSpec};
 use crate::jit::LinkedObject;
 use crate::stats::ModuleStats;
 
@@ -18,7 +18,33 @@ pub(crate) type CacheKey = [u8; 32];
 /// entry header: bump it whenever generated code (kernel ABI, range functions, passes,
 /// vector math mapping) or the entry layout changes, so that no cached code from an
 /// older generator is ever loaded.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+///
+/// 2: kernels take a fifth parameter (the interrupt cell), user code is inlined and
+/// guarded (interrupt checks, trap-free division).
+pub(crate) const FORMAT_VERSION: u32 = 2;
+
+/// The settings besides the target that change what a module compiles to, or whether it
+/// is accepted at all (a cache hit skips the checks).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Guards {
+    pub interrupt_checks: bool,
+    pub limits: IrLimits,
+}
+
+impl Guards {
+    fn hash_into(&self, h: &mut KeyHasher) {
+        let l = &self.limits;
+        h.field(&[self.interrupt_checks as u8]);
+        for v in [
+            l.max_ir_bytes as u64,
+            l.max_functions as u64,
+            l.max_instructions as u64,
+            l.max_stack_bytes,
+        ] {
+            h.field(&v.to_le_bytes());
+        }
+    }
+}
 
 /// What a cache hit needs to hand out kernels again without LLVM work.
 #[derive(Clone)]
@@ -84,10 +110,12 @@ impl CompileCache {
         target: &TargetSpec,
         llvm_version: &str,
         vector_math: bool,
+        guards: &Guards,
     ) -> CacheKey {
         let mut h = KeyHasher::new("cpu");
         h.common(ir, functions, target, llvm_version);
         h.field(&[vector_math as u8]);
+        guards.hash_into(&mut h);
         h.finish()
     }
 
@@ -99,10 +127,17 @@ impl CompileCache {
         target: &TargetSpec,
         llvm_version: &str,
         libdevice: &str,
+        limits: &IrLimits,
     ) -> CacheKey {
         let mut h = KeyHasher::new("ptx");
         h.common(ir, functions, target, llvm_version);
         h.field(libdevice.as_bytes());
+        // GPU kernels are not instrumented: only the limits matter.
+        Guards {
+            interrupt_checks: false,
+            limits: *limits,
+        }
+        .hash_into(&mut h);
         h.finish()
     }
 
@@ -158,22 +193,27 @@ mod tests {
             features: "+avx2".into(),
         };
         let f = |s: &str| vec![FunctionSpec::new(s, Signature::parse("i64(i64)").unwrap())];
-        let base = CompileCache::key(b"ir", &f("a"), &target, "22.1.0", true);
+        let limits = IrLimits::default();
+        let g = Guards {
+            interrupt_checks: true,
+            limits,
+        };
+        let base = CompileCache::key(b"ir", &f("a"), &target, "22.1.0", true, &g);
         assert_ne!(
             base,
-            CompileCache::key(b"ir", &f("b"), &target, "22.1.0", true)
+            CompileCache::key(b"ir", &f("b"), &target, "22.1.0", true, &g)
         );
         assert_ne!(
             base,
-            CompileCache::key(b"ir2", &f("a"), &target, "22.1.0", true)
+            CompileCache::key(b"ir2", &f("a"), &target, "22.1.0", true, &g)
         );
         assert_ne!(
             base,
-            CompileCache::key(b"ir", &f("a"), &target, "22.1.1", true)
+            CompileCache::key(b"ir", &f("a"), &target, "22.1.1", true, &g)
         );
         assert_ne!(
             base,
-            CompileCache::key(b"ir", &f("a"), &target, "22.1.0", false)
+            CompileCache::key(b"ir", &f("a"), &target, "22.1.0", false, &g)
         );
         let other_cpu = TargetSpec {
             cpu: "skylake".into(),
@@ -181,13 +221,32 @@ mod tests {
         };
         assert_ne!(
             base,
-            CompileCache::key(b"ir", &f("a"), &other_cpu, "22.1.0", true)
+            CompileCache::key(b"ir", &f("a"), &other_cpu, "22.1.0", true, &g)
         );
-        let ptx = CompileCache::ptx_key(b"ir", &f("a"), &target, "22.1.0", "none");
+        let unchecked = Guards {
+            interrupt_checks: false,
+            ..g
+        };
+        assert_ne!(
+            base,
+            CompileCache::key(b"ir", &f("a"), &target, "22.1.0", true, &unchecked)
+        );
+        let smaller = Guards {
+            limits: IrLimits {
+                max_stack_bytes: 1024,
+                ..limits
+            },
+            ..g
+        };
+        assert_ne!(
+            base,
+            CompileCache::key(b"ir", &f("a"), &target, "22.1.0", true, &smaller)
+        );
+        let ptx = CompileCache::ptx_key(b"ir", &f("a"), &target, "22.1.0", "none", &limits);
         assert_ne!(base, ptx);
         assert_ne!(
             ptx,
-            CompileCache::ptx_key(b"ir", &f("a"), &target, "22.1.0", "sha256:00")
+            CompileCache::ptx_key(b"ir", &f("a"), &target, "22.1.0", "sha256:00", &limits)
         );
     }
 }

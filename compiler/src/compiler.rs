@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::cache::{CacheKey, CachedModule, CompileCache};
+use crate::cache::{CacheKey, CachedModule, CompileCache, Guards};
 use crate::disk_cache::{CpuEntry, DiskCache, EntryKind, EntryTarget, Lookup, PtxEntry};
 use crate::error::{Error, Result};
 use crate::jit::{self, LinkedObject};
@@ -71,6 +71,36 @@ pub struct CompilerOptions {
     /// instead of compiling. `None`: in-memory cache only. Whoever can write the folder
     /// can run code in the server: keep it private to the server's user.
     pub cache_dir: Option<PathBuf>,
+    /// Size limits checked on every module before it is compiled.
+    pub limits: IrLimits,
+    /// Poll the kernel's [`crate::Interrupt`] on every loop back edge in user code. Turn off
+    /// only to measure what the checks cost: without them a looping UDF cannot be stopped.
+    pub interrupt_checks: bool,
+}
+
+/// Size limits for client IR, so that a module cannot make the compiler (or a kernel's
+/// stack) arbitrarily large.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IrLimits {
+    /// Bytes of IR (text or bitcode), checked before parsing.
+    pub max_ir_bytes: usize,
+    /// Functions defined or declared in the module.
+    pub max_functions: usize,
+    /// Instructions in the module, and in each kernel once user code is inlined into it.
+    pub max_instructions: usize,
+    /// Bytes of static `alloca`s per function.
+    pub max_stack_bytes: u64,
+}
+
+impl Default for IrLimits {
+    fn default() -> Self {
+        IrLimits {
+            max_ir_bytes: 16 << 20,
+            max_functions: 10_000,
+            max_instructions: 1_000_000,
+            max_stack_bytes: 256 << 10,
+        }
+    }
 }
 
 impl Default for CompilerOptions {
@@ -81,6 +111,8 @@ impl Default for CompilerOptions {
             libdevice: None,
             libdevice_discovery: true,
             cache_dir: None,
+            limits: IrLimits::default(),
+            interrupt_checks: true,
         }
     }
 }
@@ -313,6 +345,7 @@ impl Compiler {
                 &target,
                 &self.llvm_version,
                 self.libdevice.identity(),
+                &self.options.limits,
             );
             (disk, key)
         });
@@ -341,6 +374,7 @@ impl Compiler {
             request.functions,
             request.compute_capability,
             &self.libdevice,
+            &self.options.limits,
         )?;
         let elapsed = start.elapsed();
         Counters::bump(&self.counters.ptx_compiles);
@@ -386,6 +420,10 @@ impl Compiler {
             &self.host,
             &self.llvm_version,
             self.options.vector_math,
+            &Guards {
+                interrupt_checks: self.options.interrupt_checks,
+                limits: self.options.limits,
+            },
         );
         if let Some((code, cached)) = self.cache.get(&key) {
             Counters::bump(&self.counters.memory_hits);
@@ -422,6 +460,8 @@ impl Compiler {
                 emit_ir: false,
                 emit_asm: false,
                 vector_math: self.options.vector_math,
+                interrupt_checks: self.options.interrupt_checks,
+                limits: self.options.limits,
             },
         )?;
         let object = built
@@ -643,6 +683,8 @@ impl Compiler {
                 emit_ir: false,
                 emit_asm: false,
                 vector_math: self.options.vector_math,
+                interrupt_checks: self.options.interrupt_checks,
+                limits: self.options.limits,
             },
         )?
         .stats;
@@ -665,6 +707,8 @@ impl Compiler {
                 emit_ir: !asm,
                 emit_asm: asm,
                 vector_math: self.options.vector_math,
+                interrupt_checks: self.options.interrupt_checks,
+                limits: self.options.limits,
             },
         )?;
         built
@@ -678,6 +722,15 @@ impl Compiler {
 /// name refers to. Parsing only: nothing is checked or compiled.
 pub fn defined_functions(ir: &[u8]) -> Result<Vec<String>> {
     llvm::defined_functions(ir)
+}
+
+/// Checks `ir` (LLVM text or bitcode) the way registration does — size limits, parse,
+/// verify, and the whole-module policy (externals, intrinsics, inline asm, aliases, host
+/// symbol definitions, `inttoptr` of constants, dynamic or oversized `alloca`, indirect
+/// calls, recursion) — without optimising or generating code. Returns the defined
+/// function names. Never panics, whatever the bytes.
+pub fn check_ir(ir: &[u8], limits: &IrLimits) -> Result<Vec<String>> {
+    llvm::check_ir(ir, limits)
 }
 
 fn make_kernels(

@@ -43,9 +43,39 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The IR is over a size limit of [`crate::IrLimits`] (`what` names which).
+    #[error("{what} over the limit: {actual} > {limit}")]
+    Limit {
+        what: String,
+        limit: u64,
+        actual: u64,
+    },
+    /// The kernel stopped because its [`crate::Interrupt`] was set.
+    #[error("interrupted")]
+    Interrupted,
+    /// An integer division or remainder by zero in the UDF (no row result is kept).
+    #[error("division by zero")]
+    DivisionByZero,
+    /// A signed integer division or remainder of the type's minimum by -1.
+    #[error("integer overflow: MIN / -1")]
+    DivisionOverflow,
+    /// The UDF's machine code faulted (an out-of-bounds or null access, a stack overflow,
+    /// a trap); `signal` names the signal (`SIGSEGV`). Only that call failed.
+    #[error("{} ({signal}) in UDF code", fault_kind(signal))]
+    MemoryFault { signal: String },
     /// A bug in udf-server, not in the input.
     #[error("internal error (a bug in udf-server): {0}")]
     Internal(String),
+}
+
+/// What a fault signal means, for [`Error::MemoryFault`]'s message.
+fn fault_kind(signal: &str) -> &'static str {
+    match signal {
+        "SIGILL" => "illegal instruction",
+        "SIGFPE" => "arithmetic exception",
+        "SIGTRAP" => "trap",
+        _ => "memory access violation",
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

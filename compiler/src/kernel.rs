@@ -2,6 +2,7 @@
 
 use std::mem::MaybeUninit;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -10,11 +11,71 @@ use crate::stats::{CodeSource, ModuleStats};
 use crate::types::Signature;
 
 /// The machine signature every generated kernel has:
-/// `i64 kernel(i64 n, ptr args, ptr out, ptr validity)`, where `args` points at one
-/// column base pointer per argument and `validity` is null when no row is NULL. It
-/// returns how many non-NULL rows produced the return type's NULL sentinel.
+/// `i64 kernel(i64 n, ptr args, ptr out, ptr validity, ptr interrupt)`, where `args`
+/// points at one column base pointer per argument, `validity` is null when no row is
+/// NULL, and `interrupt` is an [`Interrupt`]'s cell. It returns how many non-NULL rows
+/// produced the return type's NULL sentinel, or a negative value when it stopped early
+/// (the cell says why).
 pub(crate) type RawKernelFn =
-    unsafe extern "C" fn(i64, *const *const u8, *mut u8, *const u8) -> i64;
+    unsafe extern "C" fn(i64, *const *const u8, *mut u8, *const u8, *mut u32) -> i64;
+
+/// Value of an [`Interrupt`] cell while the kernel may run.
+pub(crate) const CELL_RUN: u32 = 0;
+/// Set by [`Interrupt::interrupt`]: generated code leaves at its next loop back edge.
+pub(crate) const CELL_INTERRUPTED: u32 = 1;
+/// Written by generated code: an integer division or remainder by zero.
+pub(crate) const CELL_DIVISION_BY_ZERO: u32 = 2;
+/// Written by generated code: a signed `MIN / -1` division or remainder.
+pub(crate) const CELL_DIVISION_OVERFLOW: u32 = 3;
+
+/// A stop request that running kernel code polls. [`Interrupt::interrupt`] may be called
+/// from any thread; a kernel started with [`Kernel::run_interruptible`] sees it at its next
+/// loop back edge inside user code and returns [`Error::Interrupted`]. The generated code
+/// also writes fault codes (division by zero, `MIN / -1`) into the same cell, so one load
+/// per back edge covers both. Once set it stays set: use a fresh one per run.
+#[derive(Debug, Default)]
+pub struct Interrupt {
+    cell: AtomicU32,
+}
+
+impl Interrupt {
+    pub fn new() -> Self {
+        Interrupt {
+            cell: AtomicU32::new(CELL_RUN),
+        }
+    }
+
+    /// Asks running code to stop. Does not overwrite a fault code a kernel already wrote.
+    pub fn interrupt(&self) {
+        let _ = self.cell.compare_exchange(
+            CELL_RUN,
+            CELL_INTERRUPTED,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Whether [`Interrupt::interrupt`] was called (or a kernel recorded a fault in it).
+    pub fn is_interrupted(&self) -> bool {
+        self.cell.load(Ordering::Relaxed) != CELL_RUN
+    }
+
+    /// The cell's address, handed to generated code as the kernel's fifth argument.
+    pub(crate) fn as_ptr(&self) -> *mut u32 {
+        self.cell.as_ptr()
+    }
+
+    /// The error the cell holds, if any.
+    fn check(&self) -> Result<()> {
+        match self.cell.load(Ordering::Acquire) {
+            CELL_RUN => Ok(()),
+            CELL_INTERRUPTED => Err(Error::Interrupted),
+            CELL_DIVISION_BY_ZERO => Err(Error::DivisionByZero),
+            CELL_DIVISION_OVERFLOW => Err(Error::DivisionOverflow),
+            other => Err(Error::Internal(format!("interrupt cell holds {other}"))),
+        }
+    }
+}
 
 /// One module's kernels, linked into the JIT. Dropping the last reference frees the
 /// machine code (its ORC resource tracker is removed).
@@ -111,6 +172,23 @@ impl Kernel {
         validity: Option<&[u8]>,
         out: &mut [MaybeUninit<u8>],
     ) -> Result<usize> {
+        self.run_interruptible(n, args, validity, out, &Interrupt::new())
+    }
+
+    /// [`Kernel::run`] that stops early when `interrupt` is set (from any thread) while the
+    /// kernel runs, with [`Error::Interrupted`]; a division by zero or `MIN / -1` in the
+    /// UDF ends the run with [`Error::DivisionByZero`] / [`Error::DivisionOverflow`]. After
+    /// an error `out` holds no meaningful values. An interrupt set before the call
+    /// returns [`Error::Interrupted`] without running anything; one set while it runs, but
+    /// after its last back edge, still makes the run an [`Error::Interrupted`].
+    pub fn run_interruptible(
+        &self,
+        n: usize,
+        args: &[&[u8]],
+        validity: Option<&[u8]>,
+        out: &mut [MaybeUninit<u8>],
+        interrupt: &Interrupt,
+    ) -> Result<usize> {
         if args.len() != self.signature.args.len() {
             return Err(Error::Call(format!(
                 "{} takes {} arguments, got {}",
@@ -151,6 +229,7 @@ impl Kernel {
                 n.div_ceil(8)
             )));
         }
+        interrupt.check()?;
         if n == 0 {
             return Ok(0);
         }
@@ -159,15 +238,21 @@ impl Kernel {
         // SAFETY: `entry` was looked up from the linked object that `_code` keeps alive and
         // has the `RawKernelFn` shape by construction (kernel generator). Every buffer was
         // checked above to hold `n` values of its type (and `ceil(n/8)` validity bytes);
-        // the kernel reads exactly those and writes `n` values into `out`.
+        // the kernel reads exactly those and writes at most `n` values into `out`. The
+        // interrupt cell is an `AtomicU32` that outlives the call; the kernel only
+        // accesses it atomically. A fault in the kernel ends only this call
+        // (`Error::MemoryFault`, see `guard`).
         let hits = unsafe {
-            (self.entry)(
+            crate::guard::call(
+                self.entry,
                 n as i64,
                 ptrs.as_ptr(),
                 out.as_mut_ptr().cast::<u8>(),
                 validity_ptr,
+                interrupt.as_ptr(),
             )
-        };
+        }?;
+        interrupt.check()?;
         usize::try_from(hits).map_err(|_| Error::Internal(format!("kernel returned {hits}")))
     }
 }

@@ -9,6 +9,12 @@
 //! [`Compiler::compile_ptx`] does the same for NVIDIA GPUs: one `ptx_kernel` per function
 //! (a grid-stride loop over device column buffers), libdevice linked for math, PTX text out.
 //!
+//! Client IR is treated as hostile: the IR policy ([`check_ir`] applies it alone) refuses
+//! what could crash or take over the server (trap intrinsics, host symbol definitions,
+//! constant addresses, recursion, indirect calls, unbounded stack, oversized modules), and
+//! CPU kernels are instrumented so that integer division never raises SIGFPE and a looping
+//! UDF stops when its [`Interrupt`] is set ([`Kernel::run_interruptible`]).
+//!
 //! Identical modules compile once: a live module is handed out again, and with
 //! [`CompilerOptions::cache_dir`] compiled objects and PTX persist in checked files, so a
 //! restarted process links them instead of compiling. [`CompileOutput::stats`] gives phase
@@ -22,20 +28,24 @@ mod cache;
 mod compiler;
 mod disk_cache;
 mod error;
+mod guard;
+mod instrument;
 mod jit;
 mod kernel;
 mod libdevice;
 mod llvm;
 mod nvptx;
+mod policy;
+mod probe;
 mod stats;
 mod types;
 
 pub use compiler::{
     CompileOutput, CompileRequest, Compiler, CompilerOptions, FunctionSpec, GpuTargetInfo,
-    PtxOutput, PtxRequest, TargetSpec, defined_functions,
+    IrLimits, PtxOutput, PtxRequest, TargetSpec, check_ir, defined_functions,
 };
 pub use error::{Error, Result};
-pub use kernel::{CompiledModule, Kernel};
+pub use kernel::{CompiledModule, Interrupt, Kernel};
 pub use stats::{
     ClearedCache, CodeSource, CompilerStats, KernelStats, LATENCY_BUCKETS, LatencyHistogram,
     ModuleStats,

@@ -39,8 +39,11 @@ use llvm_sys::prelude::{
 use llvm_sys::{LLVMDiagnosticSeverity, LLVMOpcode, LLVMTypeKind};
 use parking_lot::Mutex;
 
-use crate::compiler::{FunctionSpec, TargetSpec};
+use crate::compiler::{FunctionSpec, IrLimits, TargetSpec};
 use crate::error::{Error, Result};
+use crate::instrument;
+use crate::policy;
+use crate::probe;
 use crate::stats::{KernelStats, ModuleStats};
 use crate::types::ScalarType;
 
@@ -172,9 +175,186 @@ pub(crate) fn libm_base(name: &str) -> Option<&'static str> {
         .find(|&f| name == f || name.strip_suffix('f') == Some(f))
 }
 
+/// LLVM intrinsic families a CPU UDF may call (exact name or name prefix before `.`, e.g.
+/// `sqrt` covers `llvm.sqrt.f64`): pure math and bit operations, overflow arithmetic,
+/// memory copies within what the UDF may already address, and hints without effect at run
+/// time. Everything else is refused, in particular what stops the process (`trap`,
+/// `debugtrap`, `ubsantrap` raise SIGILL/SIGTRAP), reads or writes machine state
+/// (`frameaddress`, `returnaddress`, `read_register`, `write_register`, `clear_cache`,
+/// `set.rounding`), unwinds or jumps (`eh.*`, `setjmp`, `longjmp`, `coro.*`), and
+/// target-specific intrinsics (`x86.*`, `aarch64.*`, `nvvm.*`, …).
+const CPU_INTRINSICS: &[&str] = &[
+    // floating point math
+    "sqrt",
+    "powi",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "tanh",
+    "pow",
+    "exp",
+    "exp2",
+    "exp10",
+    "log",
+    "log2",
+    "log10",
+    "fma",
+    "fmuladd",
+    "fabs",
+    "minnum",
+    "maxnum",
+    "minimum",
+    "maximum",
+    "minimumnum",
+    "maximumnum",
+    "copysign",
+    "floor",
+    "ceil",
+    "trunc",
+    "rint",
+    "nearbyint",
+    "round",
+    "roundeven",
+    "lround",
+    "llround",
+    "lrint",
+    "llrint",
+    "canonicalize",
+    "is.fpclass",
+    "ldexp",
+    "frexp",
+    "modf",
+    "sincos",
+    "sincospi",
+    "fptosi.sat",
+    "fptoui.sat",
+    "convert.to.fp16",
+    "convert.from.fp16",
+    "experimental.constrained",
+    // integers and bits
+    "abs",
+    "smax",
+    "smin",
+    "umax",
+    "umin",
+    "scmp",
+    "ucmp",
+    "ctpop",
+    "ctlz",
+    "cttz",
+    "bswap",
+    "bitreverse",
+    "fshl",
+    "fshr",
+    "sadd.with.overflow",
+    "uadd.with.overflow",
+    "ssub.with.overflow",
+    "usub.with.overflow",
+    "smul.with.overflow",
+    "umul.with.overflow",
+    "sadd.sat",
+    "uadd.sat",
+    "ssub.sat",
+    "usub.sat",
+    "sshl.sat",
+    "ushl.sat",
+    // memory within the UDF's own reach
+    "memcpy",
+    "memcpy.inline",
+    "memmove",
+    "memset",
+    "memset.inline",
+    "masked.load",
+    "masked.store",
+    "masked.gather",
+    "masked.scatter",
+    "prefetch",
+    "ptrmask",
+    "stacksave",
+    "stackrestore",
+    // hints, annotations, debug info
+    "lifetime.start",
+    "lifetime.end",
+    "invariant.start",
+    "invariant.end",
+    "launder.invariant.group",
+    "strip.invariant.group",
+    "assume",
+    "expect",
+    "expect.with.probability",
+    "experimental.noalias.scope.decl",
+    "dbg.declare",
+    "dbg.value",
+    "dbg.label",
+    "dbg.assign",
+    "donothing",
+    "sideeffect",
+    "fake.use",
+    "objectsize",
+    "is.constant",
+    "annotation",
+    "var.annotation",
+    "ptr.annotation",
+    "codeview.annotation",
+    "allow.runtime.check",
+    "allow.ubsan.check",
+    // vectors
+    "vector.reduce",
+    "vector.insert",
+    "vector.extract",
+    "vector.reverse",
+    "vector.splice",
+    "vector.interleave2",
+    "vector.deinterleave2",
+];
+
+/// Intrinsics refused with their own explanation: they stop or crash the server.
+const TRAP_INTRINSICS: &[&str] = &["trap", "debugtrap", "ubsantrap"];
+
+/// Whether `name` is `llvm.trap`, `llvm.debugtrap` or `llvm.ubsantrap` (any overload).
+pub(crate) fn is_trap_intrinsic(name: &str) -> bool {
+    name.strip_prefix("llvm.")
+        .is_some_and(|rest| TRAP_INTRINSICS.iter().any(|f| in_family(rest, f)))
+}
+
+/// Whether `rest` (an intrinsic name without `llvm.`) is `family` or `family.<suffix>`.
+pub(crate) fn in_family(rest: &str, family: &str) -> bool {
+    rest == family
+        || rest
+            .strip_prefix(family)
+            .is_some_and(|s| s.starts_with('.'))
+}
+
+/// Why a UDF may not call the intrinsic `name` (`llvm.…`), or `None` when it may.
+pub(crate) fn intrinsic_refusal(name: &str) -> Option<String> {
+    let rest = name.strip_prefix("llvm.")?;
+    if is_trap_intrinsic(name) {
+        return Some(format!(
+            "the IR calls intrinsic `{name}`, which UDFs may not use: it raises a signal \
+             that would stop the server"
+        ));
+    }
+    if CPU_INTRINSICS.iter().any(|f| in_family(rest, f)) {
+        return None;
+    }
+    Some(format!(
+        "the IR calls intrinsic `{name}`, which is not on the allow-list of intrinsics UDFs \
+         may use (math, bit operations, overflow arithmetic, memcpy/memset, hints)"
+    ))
+}
+
 /// May the IR declare (and call) this external function?
 pub(crate) fn is_allowed_external(name: &str) -> bool {
-    name.starts_with("llvm.") || libm_base(name).is_some()
+    if name.starts_with("llvm.") {
+        return intrinsic_refusal(name).is_none();
+    }
+    libm_base(name).is_some()
 }
 
 /// May the JIT resolve this symbol from the process? The IR checks already ran; this is
@@ -312,6 +492,9 @@ pub(crate) struct BuildMode {
     pub emit_ir: bool,
     pub emit_asm: bool,
     pub vector_math: bool,
+    /// Check the interrupt cell on every back edge of user code.
+    pub interrupt_checks: bool,
+    pub limits: IrLimits,
 }
 
 /// Kernel entry names: `udf_kernel_0`, `udf_kernel_1`, … in request order, on both
@@ -350,10 +533,30 @@ pub(crate) fn kernel_symbol(i: usize) -> String {
     format!("{KERNEL_PREFIX}{i}")
 }
 
+/// [`crate::check_ir`]: size limit, parse, verify, and the policy over the whole module
+/// (every defined function is a root), without the per-function library allow-list.
+pub(crate) fn check_ir(ir: &[u8], limits: &IrLimits) -> Result<Vec<String>> {
+    policy::check_size(ir, limits)?;
+    let session = LlvmSession::new();
+    let module = parse_untrusted(&session.context, ir)?;
+    session.diagnostics.check("parsing")?;
+    module
+        .verify()
+        .map_err(|e| Error::Verify(e.to_string().trim().to_string()))?;
+    let raw = module.as_mut_ptr();
+    policy::check_module(raw, limits, &[])?;
+    check_externals(&module, &MODULE_EXTERNALS)?;
+    let roots: Vec<LLVMValueRef> = policy::functions(raw)
+        .filter(|f| policy::is_defined(*f))
+        .collect();
+    policy::check_code(raw, &roots, limits)?;
+    Ok(roots.into_iter().map(value_name).collect())
+}
+
 /// The functions a module defines (not those it only declares), in module order.
 pub(crate) fn defined_functions(ir: &[u8]) -> Result<Vec<String>> {
     let session = LlvmSession::new();
-    let module = parse(&session.context, ir)?;
+    let module = parse_untrusted(&session.context, ir)?;
     session.diagnostics.check("parsing")?;
     Ok(module
         .get_functions()
@@ -373,11 +576,12 @@ pub(crate) fn build(
     if functions.is_empty() {
         return Err(Error::Signature("no functions to compile".into()));
     }
+    policy::check_size(ir, &mode.limits)?;
     let mut stats = ModuleStats::default();
     let mut clock = PhaseClock::new();
     let session = LlvmSession::new();
     let diags = &session.diagnostics;
-    let module = parse(&session.context, ir)?;
+    let module = parse_untrusted(&session.context, ir)?;
     diags.check("parsing")?;
     stats.parse = clock.lap();
     module
@@ -387,6 +591,8 @@ pub(crate) fn build(
         .iter()
         .map(|spec| check_function(&module, spec))
         .collect::<Result<Vec<_>>>()?;
+    let requested: Vec<&str> = functions.iter().map(|f| f.symbol.as_str()).collect();
+    policy::check_module(module.as_mut_ptr(), &mode.limits, &requested)?;
     stats.verify = clock.lap();
     let machine = target_machine(target, RelocMode::PIC, CodeModel::Small)?;
     stats.codegen = clock.lap();
@@ -398,24 +604,63 @@ pub(crate) fn build(
         .run_passes("globaldce", &machine, PassBuilderOptions::create())
         .map_err(|e| Error::Internal(format!("dead code removal: {e}")))?;
     check_externals(&module, &CPU_EXTERNALS)?;
-    stats.verify += clock.lap();
-
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
+    let roots: Vec<LLVMValueRef> = scalar_fns.iter().map(|f| f.as_value_ref()).collect();
+    policy::check_code(module.as_mut_ptr(), &roots, &mode.limits)?;
+    stats.verify += clock.lap();
+
+    // Debug info is of no use in JIT kernels, and moving instructions between blocks
+    // (division guards) is simpler without debug records attached to them.
+    module.strip_debug_info();
     if mode.vector_math {
         rewrite_libm_to_intrinsics(&module, |_| true);
     }
     rename_clashing_symbols(&module);
+    let user_fns: Vec<FunctionValue<'_>> = module
+        .get_functions()
+        .filter(|f| f.count_basic_blocks() > 0)
+        .collect();
+    let fault_marker = instrument::declare_fault_marker(module.as_mut_ptr());
+    let mut divisions = 0;
+    for f in &user_fns {
+        divisions += instrument::guard_divisions(f.as_value_ref(), fault_marker);
+    }
     let mut kernel_symbols = Vec::with_capacity(functions.len());
+    let mut ranges = Vec::with_capacity(2 * functions.len());
     for (i, (spec, f)) in functions.iter().zip(&scalar_fns).enumerate() {
         let name = kernel_symbol(i);
         f.set_linkage(Linkage::Internal);
-        prepare_for_inlining(&session.context, *f);
-        KernelBuilder::new(&session.context, &module, *f, spec)
+        let built = KernelBuilder::new(&session.context, &module, *f, spec)
             .emit(&name)
             .map_err(|e| Error::Internal(format!("building the kernel of {}: {e}", spec.symbol)))?;
+        ranges.extend(built);
         kernel_symbols.push(name);
     }
+    inline_user_code(&session.context, &module, &machine, &user_fns, &ranges)?;
+    let mut back_edges = 0;
+    for range in &ranges {
+        instrument::lower_faults(range, fault_marker);
+        if mode.interrupt_checks {
+            back_edges += instrument::check_back_edges(range);
+        }
+    }
+    instrument::remove_fault_marker(fault_marker);
+    // User allocas end up in the range functions; without probes a frame bigger than the
+    // guard page could step over it into another mapping instead of faulting (which the
+    // kernel guard turns into an error).
+    for f in module
+        .get_functions()
+        .filter(|f| f.count_basic_blocks() > 0)
+    {
+        f.add_attribute(
+            AttributeLoc::Function,
+            session
+                .context
+                .create_string_attribute("probe-stack", "inline-asm"),
+        );
+    }
+    tracing::trace!(divisions, back_edges, "guards added");
     module
         .verify()
         .map_err(|e| Error::Internal(format!("generated kernel does not verify: {e}")))?;
@@ -555,6 +800,20 @@ pub(crate) fn kernel_stats(
         .collect()
 }
 
+/// The name of a global value (empty when it has none).
+pub(crate) fn value_name(v: LLVMValueRef) -> String {
+    let mut len = 0usize;
+    // SAFETY: `v` is a live value; LLVM returns a borrowed pointer and its length, copied
+    // before anything can change the name.
+    unsafe {
+        let p = llvm_sys::core::LLVMGetValueName2(v, &mut len);
+        if p.is_null() {
+            return String::new();
+        }
+        String::from_utf8_lossy(std::slice::from_raw_parts(p.cast::<u8>(), len)).into_owned()
+    }
+}
+
 /// `f` and the defined functions it calls, directly or not, each once.
 fn reachable_definitions(f: LLVMValueRef) -> Vec<LLVMValueRef> {
     let mut seen = vec![f];
@@ -584,7 +843,7 @@ fn reachable_definitions(f: LLVMValueRef) -> Vec<LLVMValueRef> {
 }
 
 /// The basic blocks of the function `f`.
-fn blocks(f: LLVMValueRef) -> impl Iterator<Item = LLVMBasicBlockRef> {
+pub(crate) fn blocks(f: LLVMValueRef) -> impl Iterator<Item = LLVMBasicBlockRef> {
     // SAFETY: `f` is a live function; blocks are read while the module is unchanged.
     let first = unsafe { LLVMGetFirstBasicBlock(f) };
     std::iter::successors((!first.is_null()).then_some(first), |b| {
@@ -595,7 +854,7 @@ fn blocks(f: LLVMValueRef) -> impl Iterator<Item = LLVMBasicBlockRef> {
 }
 
 /// The instructions of `block`.
-fn instructions(block: LLVMBasicBlockRef) -> impl Iterator<Item = LLVMValueRef> {
+pub(crate) fn instructions(block: LLVMBasicBlockRef) -> impl Iterator<Item = LLVMValueRef> {
     // SAFETY: `block` is a live block; instructions are read while it is unchanged.
     let first = unsafe { LLVMGetFirstInstruction(block) };
     std::iter::successors((!first.is_null()).then_some(first), |i| {
@@ -691,11 +950,26 @@ fn loop_is_vectorised(loop_id: LLVMValueRef) -> bool {
     }
 }
 
-pub(crate) fn parse<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'ctx>> {
+fn is_bitcode(ir: &[u8]) -> bool {
     const BITCODE_MAGIC: [u8; 4] = [b'B', b'C', 0xC0, 0xDE];
     const WRAPPER_MAGIC: [u8; 4] = [0xDE, 0xC0, 0x17, 0x0B];
-    let is_bitcode = ir.starts_with(&BITCODE_MAGIC) || ir.starts_with(&WRAPPER_MAGIC);
-    if is_bitcode {
+    ir.starts_with(&BITCODE_MAGIC) || ir.starts_with(&WRAPPER_MAGIC)
+}
+
+/// [`parse`] for IR from a client: what could crash LLVM's readers is refused first
+/// (`probe.rs`).
+pub(crate) fn parse_untrusted<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'ctx>> {
+    if is_bitcode(ir) {
+        probe::probe_bitcode(ir)?;
+    } else {
+        probe::check_text_nesting(ir)?;
+    }
+    parse(context, ir)
+}
+
+/// Parses LLVM text or bitcode; trusted input only (libdevice), see [`parse_untrusted`].
+pub(crate) fn parse<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'ctx>> {
+    if is_bitcode(ir) {
         let buffer = MemoryBuffer::create_from_memory_range_copy(ir, "udf.bc");
         Module::parse_bitcode_from_buffer(&buffer, context)
             .map_err(|e| Error::Parse(format!("bitcode: {}", e.to_string().trim())))
@@ -765,11 +1039,16 @@ pub(crate) struct ExternalPolicy {
     /// `fp128` and `ppc_fp128` values, and conversions between floating point and
     /// integers wider than 64 bits.
     pub nvptx_checks: bool,
+    /// Refuse external globals (the library allow-list is part of `refusal`).
+    pub libraries: bool,
 }
 
-/// The CPU allow-list: LLVM intrinsics and libm.
+/// The CPU allow-list: the intrinsics of `CPU_INTRINSICS` and libm.
 pub(crate) const CPU_EXTERNALS: ExternalPolicy = ExternalPolicy {
     refusal: |name| {
+        if name.starts_with("llvm.") {
+            return intrinsic_refusal(name);
+        }
         (!is_allowed_external(name)).then(|| {
             format!(
                 "the IR calls external function `{name}`, which UDFs may not use \
@@ -778,6 +1057,23 @@ pub(crate) const CPU_EXTERNALS: ExternalPolicy = ExternalPolicy {
         })
     },
     nvptx_checks: false,
+    libraries: true,
+};
+
+/// What [`crate::check_ir`] applies to a whole module: the intrinsic allow-list and
+/// inline assembly only. Which library functions and external globals a module may use is
+/// decided per registered function (a HeavyDB module also carries table functions that
+/// call the HeavyDB runtime, which scalar UDFs never reach).
+pub(crate) const MODULE_EXTERNALS: ExternalPolicy = ExternalPolicy {
+    refusal: |name| {
+        if name.starts_with("llvm.") {
+            intrinsic_refusal(name)
+        } else {
+            None
+        }
+    },
+    nvptx_checks: false,
+    libraries: false,
 };
 
 /// Refuses references outside the allow-list: undeclared-library functions, external
@@ -808,7 +1104,7 @@ pub(crate) fn check_externals(module: &Module<'_>, policy: &ExternalPolicy) -> R
         unsafe { f.delete() };
     }
     for g in module.get_globals() {
-        if g.get_initializer().is_none() {
+        if policy.libraries && g.get_initializer().is_none() {
             return Err(Error::Refused(format!(
                 "the IR references external global `{}`; UDFs may not read or write \
                  host memory",
@@ -1086,6 +1382,49 @@ pub(crate) fn internalize(module: &Module<'_>, keep: &[FunctionSpec]) {
     }
 }
 
+/// Inlines every user function (`user_fns`) into the range functions, so that all user
+/// code is there for the instrumentation; the call graph is a DAG (`policy::check_code`
+/// refused recursion) and its inlined size was checked. A call that could not be inlined
+/// is refused.
+fn inline_user_code(
+    context: &Context,
+    module: &Module<'_>,
+    machine: &TargetMachine,
+    user_fns: &[FunctionValue<'_>],
+    ranges: &[instrument::RangeFunction],
+) -> Result<()> {
+    for f in user_fns {
+        prepare_for_inlining(context, *f);
+    }
+    module
+        .run_passes("always-inline", machine, PassBuilderOptions::create())
+        .map_err(|e| Error::Internal(format!("inlining: {e}")))?;
+    let user: std::collections::HashSet<LLVMValueRef> =
+        user_fns.iter().map(|f| f.as_value_ref()).collect();
+    for range in ranges {
+        for block in blocks(range.function) {
+            for inst in instructions(block) {
+                // SAFETY: `inst` is a live instruction; a call's called operand is live.
+                let callee = unsafe {
+                    if LLVMIsACallInst(inst).is_null() {
+                        continue;
+                    }
+                    LLVMGetCalledValue(inst)
+                };
+                if user.contains(&callee) {
+                    return Err(policy::refused_instruction(
+                        &value_name(callee),
+                        inst,
+                        "this call cannot be inlined into the kernel (all user code must be, \
+                         for the interrupt and division checks)",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The scalar function is inlined into its kernel loop: that is what lets it vectorise.
 pub(crate) fn prepare_for_inlining(context: &Context, f: FunctionValue<'_>) {
     for name in ["noinline", "optnone"] {
@@ -1102,20 +1441,26 @@ pub(crate) fn prepare_for_inlining(context: &Context, f: FunctionValue<'_>) {
 pub(crate) type BuildResult<T> = std::result::Result<T, inkwell::builder::BuilderError>;
 
 /// Emits, for one scalar function `f(a1..ak) -> r`, the kernel
-/// `i64 name(i64 n, ptr args, ptr out, ptr validity)` (see `kernel::RawKernelFn`):
+/// `i64 name(i64 n, ptr args, ptr out, ptr validity, ptr interrupt)` (see
+/// `kernel::RawKernelFn`):
 ///
 /// * dense path (`validity == null`): one branch-free loop over all rows;
 /// * masked path: per 64-row word of the validity bitmap, an all-valid word runs the
 ///   dense loop, an all-NULL word is zero-filled, a mixed word tests each bit, and the
 ///   rows after the last whole word are tested bit by bit.
 ///
-/// Both count how many computed results equal the return type's NULL sentinel.
+/// Both count how many computed results equal the return type's NULL sentinel. The rows
+/// are computed in two range functions (dense, checked) that user code is inlined into;
+/// when one of them stops early (interrupt, division fault: `instrument.rs`) it returns
+/// a negative marker, which the kernel returns at once.
 struct KernelBuilder<'a, 'ctx> {
     context: &'ctx Context,
     module: &'a Module<'ctx>,
     builder: Builder<'ctx>,
     scalar: FunctionValue<'ctx>,
     spec: &'a FunctionSpec,
+    /// Headers of the loops `emit_loop` made, for the instrumentation to leave alone.
+    loop_headers: std::cell::RefCell<Vec<LLVMBasicBlockRef>>,
 }
 
 /// Where the loops of one kernel read and write.
@@ -1123,6 +1468,7 @@ struct Columns<'ctx> {
     args: Vec<PointerValue<'ctx>>,
     out: PointerValue<'ctx>,
     validity: PointerValue<'ctx>,
+    interrupt: PointerValue<'ctx>,
 }
 
 impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
@@ -1138,6 +1484,7 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
             builder: context.create_builder(),
             scalar,
             spec,
+            loop_headers: Default::default(),
         }
     }
 
@@ -1156,16 +1503,21 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         }
     }
 
-    fn emit(&self, name: &str) -> BuildResult<()> {
+    /// Emits the kernel `name`; returns its two range functions.
+    fn emit(&self, name: &str) -> BuildResult<[instrument::RangeFunction; 2]> {
         let ctx = self.context;
         let ptr = ctx.ptr_type(AddressSpace::default());
         let i64t = ctx.i64_type();
         // The scalar function is inlined into these two only; the kernel calls them per
         // range, so the optimiser vectorises the function once, not once per caller.
-        let dense = self.emit_range_function(&format!("{name}.dense"), false)?;
-        let checked = self.emit_range_function(&format!("{name}.checked"), true)?;
+        let (dense, dense_range) = self.emit_range_function(&format!("{name}.dense"), false)?;
+        let (checked, checked_range) =
+            self.emit_range_function(&format!("{name}.checked"), true)?;
 
-        let kernel_type = i64t.fn_type(&[i64t.into(), ptr.into(), ptr.into(), ptr.into()], false);
+        let kernel_type = i64t.fn_type(
+            &[i64t.into(), ptr.into(), ptr.into(), ptr.into(), ptr.into()],
+            false,
+        );
         let kernel = self
             .module
             .add_function(name, kernel_type, Some(Linkage::External));
@@ -1179,6 +1531,7 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         let args_ptr = params[1].into_pointer_value();
         let out = params[2].into_pointer_value();
         let validity = params[3].into_pointer_value();
+        let interrupt = params[4].into_pointer_value();
 
         let entry = ctx.append_basic_block(kernel, "entry");
         self.builder.position_at_end(entry);
@@ -1203,6 +1556,7 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
             args,
             out,
             validity,
+            interrupt,
         };
 
         let dense_block = ctx.append_basic_block(kernel, "dense");
@@ -1218,7 +1572,7 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         self.builder.position_at_end(masked_block);
         let hits = self.emit_masked(kernel, &cols, n, dense, checked)?;
         self.builder.build_return(Some(&hits))?;
-        Ok(())
+        Ok([dense_range, checked_range])
     }
 
     fn add_attribute(&self, f: FunctionValue<'ctx>, loc: AttributeLoc, name: &str) {
@@ -1226,10 +1580,14 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         f.add_attribute(loc, self.context.create_enum_attribute(kind, 0));
     }
 
-    /// `i64 name(i64 lo, i64 hi, ptr arg1, …, ptr out[, ptr validity])`: the rows `lo..hi`,
-    /// all of them (dense) or those whose validity bit is set (checked). Returns the
-    /// number of NULL-sentinel results.
-    fn emit_range_function(&self, name: &str, checked: bool) -> BuildResult<FunctionValue<'ctx>> {
+    /// `i64 name(i64 lo, i64 hi, ptr arg1, …, ptr out[, ptr validity], ptr interrupt)`:
+    /// the rows `lo..hi`, all of them (dense) or those whose validity bit is set
+    /// (checked). Returns the number of NULL-sentinel results.
+    fn emit_range_function(
+        &self,
+        name: &str,
+        checked: bool,
+    ) -> BuildResult<(FunctionValue<'ctx>, instrument::RangeFunction)> {
         let ctx = self.context;
         let ptr = ctx.ptr_type(AddressSpace::default());
         let i64t = ctx.i64_type();
@@ -1237,7 +1595,7 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         let mut param_types: Vec<BasicMetadataTypeEnum> = vec![i64t.into(), i64t.into()];
         param_types.extend(std::iter::repeat_n(
             BasicMetadataTypeEnum::from(ptr),
-            pointers,
+            pointers + 1,
         ));
         let f = self.module.add_function(
             name,
@@ -1265,12 +1623,19 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
             } else {
                 ptr.const_null()
             },
+            interrupt: params[2 + pointers].into_pointer_value(),
         };
         self.builder
             .position_at_end(ctx.append_basic_block(f, "entry"));
+        self.loop_headers.borrow_mut().clear();
         let hits = self.emit_range_loop(f, &cols, lo, hi, checked)?;
         self.builder.build_return(Some(&hits))?;
-        Ok(f)
+        let range = instrument::RangeFunction {
+            function: f.as_value_ref(),
+            interrupt: cols.interrupt.as_value_ref(),
+            own_loop_headers: std::mem::take(&mut *self.loop_headers.borrow_mut()),
+        };
+        Ok((f, range))
     }
 
     fn call_range(
@@ -1287,6 +1652,7 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         if checked {
             args.push(cols.validity.into());
         }
+        args.push(cols.interrupt.into());
         let call = self.builder.build_call(f, &args, "range.hits")?;
         match call.try_as_basic_value() {
             ValueKind::Basic(v) => Ok(v.into_int_value()),
@@ -1413,6 +1779,7 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
             .get_insert_block()
             .ok_or(inkwell::builder::BuilderError::UnsetPosition)?;
         let header = self.context.append_basic_block(kernel, "loop");
+        self.loop_headers.borrow_mut().push(header.as_mut_ptr());
         let exit = self.context.append_basic_block(kernel, "loop.exit");
         let any = b.build_int_compare(IntPredicate::ULT, lo, hi, "loop.any")?;
         b.build_conditional_branch(any, header, exit)?;
@@ -1506,10 +1873,26 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
                 (&self.i64(0), empty),
                 (&mixed_hits, mixed),
             ]);
-            b.build_int_add(hits, phi.as_basic_value().into_int_value(), "hits")
+            let word_hits = phi.as_basic_value().into_int_value();
+            // A range function that stopped early returns a negative marker: stop too.
+            let stopped = ctx.append_basic_block(kernel, "word.stopped");
+            let next = ctx.append_basic_block(kernel, "word.next");
+            let is_stopped =
+                b.build_int_compare(IntPredicate::SLT, word_hits, i64t.const_zero(), "w.stop")?;
+            b.build_conditional_branch(is_stopped, stopped, next)?;
+            b.position_at_end(stopped);
+            b.build_return(Some(&word_hits))?;
+            b.position_at_end(next);
+            b.build_int_add(hits, word_hits, "hits")
         })?;
         let tail_lo = b.build_left_shift(words, self.i64(6), "tail.lo")?;
         let tail_hits = self.call_range(checked, cols, tail_lo, n, true)?;
-        b.build_int_add(hits, tail_hits, "hits.total")
+        let total = b.build_int_add(hits, tail_hits, "hits.total")?;
+        let tail_stopped =
+            b.build_int_compare(IntPredicate::SLT, tail_hits, i64t.const_zero(), "tail.stop")?;
+        Ok(
+            b.build_select(tail_stopped, tail_hits, total, "hits.result")?
+                .into_int_value(),
+        )
     }
 }

@@ -23,12 +23,13 @@ use inkwell::{AddressSpace, IntPredicate};
 use llvm_sys::core::{LLVMReplaceAllUsesWith, LLVMSetValueName2};
 use llvm_sys::linker::LLVMLinkModules2;
 
-use crate::compiler::{FunctionSpec, TargetSpec};
+use crate::compiler::{FunctionSpec, IrLimits, TargetSpec};
 use crate::error::{Error, Result};
 use crate::libdevice::Libdevice;
 use crate::llvm::{
     self, BuildResult, CPU_EXTERNALS, ExternalPolicy, LlvmSession, PhaseClock, PhaseLog, libm_base,
 };
+use crate::policy;
 use crate::stats::ModuleStats;
 use crate::types::ScalarType;
 
@@ -119,9 +120,6 @@ const NVPTX_INTRINSICS: &[&str] = &[
     "dbg.label",
     "dbg.assign",
     "donothing",
-    "trap",
-    "debugtrap",
-    "ubsantrap",
     "objectsize",
     "is.constant",
     "annotation",
@@ -193,6 +191,7 @@ const NVVM_SREGS: &[&str] = &[
 const GPU_EXTERNALS: ExternalPolicy = ExternalPolicy {
     refusal: gpu_refusal,
     nvptx_checks: true,
+    libraries: true,
 };
 
 fn gpu_refusal(name: &str) -> Option<String> {
@@ -203,6 +202,10 @@ fn gpu_refusal(name: &str) -> Option<String> {
         && NVVM_SREGS.contains(&sreg)
     {
         return None;
+    }
+    if llvm::is_trap_intrinsic(name) {
+        // Same policy as on the CPU: a trap would take down the CUDA context of the server.
+        return llvm::intrinsic_refusal(name);
     }
     if let Some(rest) = name.strip_prefix("llvm.") {
         let known = NVPTX_INTRINSICS
@@ -281,8 +284,10 @@ pub(crate) fn build(
     functions: &[FunctionSpec],
     compute_capability: u32,
     libdevice: &Libdevice,
+    limits: &IrLimits,
 ) -> Result<PtxBuild> {
     llvm::initialize_native_target().map_err(Error::Codegen)?;
+    policy::check_size(ir, limits)?;
     if functions.is_empty() {
         return Err(Error::Signature("no functions to compile".into()));
     }
@@ -291,7 +296,7 @@ pub(crate) fn build(
     let mut clock = PhaseClock::new();
     let session = LlvmSession::new();
     let diags = &session.diagnostics;
-    let module = llvm::parse(&session.context, ir)?;
+    let module = llvm::parse_untrusted(&session.context, ir)?;
     diags.check("parsing")?;
     stats.parse = clock.lap();
     module
@@ -301,6 +306,8 @@ pub(crate) fn build(
         .iter()
         .map(|spec| llvm::check_function(&module, spec))
         .collect::<Result<Vec<_>>>()?;
+    let requested: Vec<&str> = functions.iter().map(|f| f.symbol.as_str()).collect();
+    policy::check_module(module.as_mut_ptr(), limits, &requested)?;
     stats.verify = clock.lap();
 
     let machine = target_machine(&target)?;
@@ -312,6 +319,10 @@ pub(crate) fn build(
         .map_err(|e| Error::Internal(format!("dead code removal: {e}")))?;
     rewrite_math(&module)?;
     llvm::check_externals(&module, &GPU_EXTERNALS)?;
+    // The same policy as on the CPU (no recursion, no indirect calls, bounded stack, …);
+    // the kernels are not instrumented (see ARCHITECTURE.md).
+    let roots: Vec<_> = scalar_fns.iter().map(|f| f.as_value_ref()).collect();
+    policy::check_code(module.as_mut_ptr(), &roots, limits)?;
     stats.verify += clock.lap();
 
     let needed = needed_libdevice_functions(&module);

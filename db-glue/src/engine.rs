@@ -1,6 +1,7 @@
 //! The engine: one DataFusion session, the IR function catalog and the compiler.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -18,6 +19,9 @@ use datafusion::common::{
 };
 use datafusion::datasource::{MemTable, TableProvider, ViewTable};
 use datafusion::execution::FunctionRegistry;
+use datafusion::execution::TaskContext;
+use datafusion::execution::memory_pool::{GreedyMemoryPool, TrackConsumersPool};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::logical_expr::{
     CreateExternalTable, CreateMemoryTable, CreateView, DdlStatement, Expr, LogicalPlan, ScalarUDF,
@@ -30,6 +34,7 @@ use datafusion::sql::sqlparser::ast::{ShowStatementFilter, Statement as SqlState
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use parking_lot::Mutex;
 
+use crate::access::{self, AccessStatement, Principal, TablePrivilege};
 use crate::analyzer::BindIrCalls;
 use crate::calcite;
 use crate::catalog::{
@@ -48,6 +53,7 @@ use crate::store::{
 use crate::stored_table::StoredTable;
 use crate::tables::{self, TEXT_ENCODING_KEY};
 use crate::udf::{ArgTypeProbe, IrFunction};
+use crate::watchdog::{self, StatementControl, StatementExtension};
 
 /// How to build an [`Engine`].
 #[derive(Debug, Clone, Default)]
@@ -66,6 +72,20 @@ pub struct EngineConfig {
     /// The owner of functions created without naming one ([`StatementOptions::owner`],
     /// [`FunctionDefinition::owner`]); `None`: `$USER`, else `local`.
     pub owner: Option<String>,
+    /// How long a statement may run before it is stopped (UDF kernels at their next loop
+    /// back edge, the rest at its next await); `None`: no limit. Engine-wide: `SET
+    /// statement_timeout` changes it for later statements ([`Engine::set_statement_timeout`]);
+    /// a server passes each session's own value with [`Engine::execute_one_with_control`].
+    pub statement_timeout: Option<Duration>,
+    /// Memory (MiB) each statement may hold in DataFusion's memory pool: every statement
+    /// gets a pool of its own of this size, so that one query cannot starve the others.
+    /// Operators that can spill to disk do so at the limit; others fail with
+    /// [`Error::QueryMemoryLimit`]. `None`: unlimited.
+    pub query_memory_mb: Option<usize>,
+    /// Check privileges: statements run for a named user ([`StatementOptions::owner`])
+    /// get only what the catalog's users and grants allow them (see `access.rs`). Off,
+    /// every statement may do anything (embedded use, where the only user is the owner).
+    pub access_control: bool,
 }
 
 /// How the columns of a result are named.
@@ -87,8 +107,10 @@ pub struct StatementOptions {
     pub result_names: ResultNames,
     /// Where UDFs of this statement run; `None` keeps the engine's `udf.device`.
     pub device: Option<DevicePreference>,
-    /// Who runs it: the owner of a function it creates. `None`: the engine's owner
-    /// ([`EngineConfig::owner`]).
+    /// Who runs it: the owner of a function or table it creates, and with
+    /// [`EngineConfig::access_control`] the user whose privileges apply (a superuser's,
+    /// per the catalog, allow everything). `None`: the engine's owner
+    /// ([`EngineConfig::owner`]), a superuser.
     pub owner: Option<String>,
 }
 
@@ -214,7 +236,13 @@ struct EngineInner {
     tables: Mutex<()>,
     /// The owner of functions created without one.
     owner: String,
+    /// [`EngineConfig::access_control`].
+    access_control: bool,
     restored: OnceLock<RestoreSummary>,
+    /// The engine-wide `statement_timeout` in milliseconds; 0: none.
+    statement_timeout_ms: AtomicU64,
+    /// Bytes of each statement's own memory pool; `None`: unlimited (the shared pool).
+    query_memory: Option<usize>,
 }
 
 /// The compiler's code cache inside a data directory (unless configured elsewhere).
@@ -222,8 +250,12 @@ const CODE_CACHE_DIR: &str = "code-cache";
 
 /// A statement's context below `run_statement`.
 struct Run<'a> {
+    /// Its time limit and interrupt (reaches UDF calls through the session config).
+    control: &'a Arc<StatementControl>,
     device: Option<DevicePreference>,
     owner: &'a str,
+    /// Whose privileges apply.
+    who: Principal,
     /// HeavyDB's `ENCODING NONE` text columns of the `CREATE TABLE` being run.
     none_encoded: &'a [String],
 }
@@ -237,6 +269,8 @@ struct NewTable<'a> {
     defaults: Vec<(String, Expr)>,
     if_not_exists: bool,
     or_replace: bool,
+    /// Who makes it (its owner in the catalog).
+    owner: &'a str,
 }
 
 /// The owner of functions when no one is named: the OS user of an embedded engine.
@@ -257,8 +291,33 @@ fn ddl_done() -> QueryResult {
     }
 }
 
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 fn execution_error(message: String) -> Error {
     Error::DataFusion(DataFusionError::Execution(message))
+}
+
+/// A one-row `SHOW` result, in DataFusion's `name`, `value` columns.
+fn show_setting(name: &str, value: &str) -> Result<QueryResult> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("name", DataType::Utf8, false),
+        Field::new("value", DataType::Utf8, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        Arc::clone(&schema),
+        vec![
+            Arc::new(StringArray::from(vec![name])),
+            Arc::new(StringArray::from(vec![value])),
+        ],
+    )
+    .map_err(|e| Error::Internal(format!("SHOW {name}: {e}")))?;
+    Ok(QueryResult {
+        schema,
+        batches: vec![batch],
+        message: None,
+    })
 }
 
 /// DataFusion's check before it makes a table or view: qualifiers are dropped, so
@@ -394,7 +453,15 @@ impl Engine {
                 store: Arc::new(store),
                 tables: Mutex::new(()),
                 owner: config.owner.clone().unwrap_or_else(default_owner),
+                access_control: config.access_control,
                 restored: OnceLock::new(),
+                statement_timeout_ms: AtomicU64::new(
+                    config.statement_timeout.map_or(0, duration_ms),
+                ),
+                query_memory: config
+                    .query_memory_mb
+                    .filter(|&mb| mb > 0)
+                    .map(|mb| mb.saturating_mul(1 << 20)),
             }),
         };
         engine.inner.ctx.register_udtf(
@@ -725,6 +792,85 @@ impl Engine {
         Ok(())
     }
 
+    /// The engine-wide `statement_timeout` (`None`: no limit): what statements run with
+    /// unless the caller passes its own ([`Engine::execute_one_with_control`]).
+    pub fn statement_timeout(&self) -> Option<Duration> {
+        match self.inner.statement_timeout_ms.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(Duration::from_millis(ms)),
+        }
+    }
+
+    /// Sets the engine-wide `statement_timeout` for later statements (embedded use, `SET
+    /// statement_timeout`; a server keeps one per session instead).
+    pub fn set_statement_timeout(&self, timeout: Option<Duration>) {
+        self.inner
+            .statement_timeout_ms
+            .store(timeout.map_or(0, duration_ms), Ordering::Relaxed);
+    }
+
+    /// `state` carrying the statement's control to its UDF calls. Physical expressions
+    /// take their config at the execution start, hence the new mark.
+    fn statement_state(
+        &self,
+        mut state: SessionState,
+        control: &Arc<StatementControl>,
+    ) -> SessionState {
+        state
+            .config_mut()
+            .options_mut()
+            .extensions
+            .insert(StatementExtension {
+                control: Some(Arc::clone(control)),
+            });
+        state.mark_start_execution();
+        state
+    }
+
+    /// `task` with a memory pool of the statement's own, when statements are limited.
+    fn statement_task(&self, task: TaskContext) -> Result<TaskContext> {
+        let Some(bytes) = self.inner.query_memory else {
+            return Ok(task);
+        };
+        let pool = TrackConsumersPool::new(
+            GreedyMemoryPool::new(bytes),
+            NonZeroUsize::new(3).unwrap_or(NonZeroUsize::MIN),
+        );
+        let runtime = RuntimeEnvBuilder::from_runtime_env(&task.runtime_env())
+            .with_memory_pool(Arc::new(pool))
+            .build_arc()?;
+        Ok(task.with_runtime(runtime))
+    }
+
+    /// Runs `statement` under `control`: its deadline watched, and the whole statement
+    /// dropped when it is timed out or cancelled (UDF kernels stop on their own at their
+    /// next loop back edge; the rest stops at its next await). Limit errors come out
+    /// unwrapped, with the memory limit named.
+    async fn run_controlled(
+        &self,
+        statement: DfStatement,
+        options: &StatementOptions,
+        none_encoded: &[String],
+        control: &Arc<StatementControl>,
+    ) -> Result<QueryResult> {
+        let _armed = control.arm()?;
+        let run = self.run_statement(statement, options, none_encoded, control);
+        let result = tokio::select! {
+            biased;
+            result = run => result,
+            () = control.stopped() => Err(control.stop_error()),
+        };
+        result.map_err(|e| match &e {
+            Error::DataFusion(df) => watchdog::limit_error(df, self.query_memory_mb()).unwrap_or(e),
+            _ => e,
+        })
+    }
+
+    /// The per-statement memory limit in MiB, if any.
+    fn query_memory_mb(&self) -> Option<usize> {
+        self.inner.query_memory.map(|bytes| bytes >> 20)
+    }
+
     /// Runs one or more `;`-separated statements in order, returning one result per
     /// statement. On an error, the statements before the failing one have taken effect.
     ///
@@ -732,12 +878,18 @@ impl Engine {
     /// accepted and ignored.
     pub async fn execute(&self, sql: &str) -> Result<Vec<QueryResult>> {
         let sql = dialect::heavydb_to_datafusion(sql);
+        if let Some(pieces) = access_pieces(&sql) {
+            return self.execute_pieces(&sql, pieces).await;
+        }
         let statements = parse(&sql)?;
         let numbered = statements.len() > 1;
         let mut results = Vec::with_capacity(statements.len());
         for (i, statement) in statements.into_iter().enumerate() {
+            // Each statement's clock starts with it; a `SET statement_timeout` before it
+            // in the same text applies.
+            let control = StatementControl::new(self.statement_timeout());
             match self
-                .run_statement(statement, &StatementOptions::default(), &[])
+                .run_controlled(statement, &StatementOptions::default(), &[], &control)
                 .await
             {
                 Ok(result) => results.push(result),
@@ -771,8 +923,25 @@ impl Engine {
         sql: &str,
         options: StatementOptions,
     ) -> Result<QueryResult> {
+        let control = StatementControl::new(self.statement_timeout());
+        self.execute_one_with_control(sql, options, &control).await
+    }
+
+    /// [`Engine::execute_one_with`] under the caller's [`StatementControl`]: a server
+    /// passes its session's `statement_timeout` and keeps the control to cancel the
+    /// statement (ending a session stops what it runs). `SHOW statement_timeout` shows the
+    /// control's timeout.
+    pub async fn execute_one_with_control(
+        &self,
+        sql: &str,
+        options: StatementOptions,
+        control: &Arc<StatementControl>,
+    ) -> Result<QueryResult> {
         let original = sql;
         let sql = dialect::heavydb_to_datafusion(sql);
+        if let Some(statement) = single_access_statement(&sql)? {
+            return self.run_access(statement, options.owner.as_deref());
+        }
         let mut statement = parse_one(&sql)?;
         // HeavyDB's column types where they differ from DataFusion's (see `heavydb_table`).
         let none_encoded = if options.result_names == ResultNames::Calcite {
@@ -780,7 +949,10 @@ impl Engine {
         } else {
             Vec::new()
         };
-        match self.run_statement(statement, &options, &none_encoded).await {
+        match self
+            .run_controlled(statement, &options, &none_encoded, control)
+            .await
+        {
             Ok(result) => Ok(result),
             Err(e) => Err(self.refine_error(e, &sql, 0, false).await),
         }
@@ -798,9 +970,16 @@ impl Engine {
     /// [`Engine::describe`] with options (HeavyDB's result column names).
     pub async fn describe_with(&self, sql: &str, options: StatementOptions) -> Result<SchemaRef> {
         let sql = dialect::heavydb_to_datafusion(sql);
+        if let Some(statement) = single_access_statement(&sql)? {
+            return Ok(match statement {
+                AccessStatement::ShowUsers => access::show_users_schema(),
+                _ => Arc::new(Schema::empty()),
+            });
+        }
         let statement = parse_one(&sql)?;
+        let who = self.principal(options.owner.as_deref());
         match self
-            .describe_statement(statement, options.result_names)
+            .describe_statement(statement, options.result_names, &who)
             .await
         {
             Ok(schema) => Ok(schema),
@@ -813,10 +992,13 @@ impl Engine {
         statement: DfStatement,
         options: &StatementOptions,
         none_encoded: &[String],
+        control: &Arc<StatementControl>,
     ) -> Result<QueryResult> {
         let run = Run {
+            control,
             device: options.device,
             owner: options.owner.as_deref().unwrap_or(&self.inner.owner),
+            who: self.principal(options.owner.as_deref()),
             none_encoded,
         };
         if options.result_names == ResultNames::DataFusion || !calcite::is_query(&statement) {
@@ -869,6 +1051,7 @@ impl Engine {
         &self,
         statement: DfStatement,
         names: ResultNames,
+        who: &Principal,
     ) -> Result<SchemaRef> {
         if let DfStatement::Statement(sql) = &statement {
             match sql.as_ref() {
@@ -885,6 +1068,8 @@ impl Engine {
         } else {
             (state.statement_to_plan(statement).await?, None)
         };
+        // A description shows what a table holds: the same privileges as running it.
+        self.authorize(who, &plan)?;
         let schema: SchemaRef = match plan {
             LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => Arc::new(Schema::empty()),
             LogicalPlan::Dml(_) => Arc::clone(plan.schema().inner()),
@@ -984,13 +1169,35 @@ impl Engine {
                         self.set_device(preference)?;
                         return Ok(QueryResult::message(format!("udf.device = '{preference}'")));
                     }
+                    if let Some(timeout) = watchdog::parse_set_statement_timeout(&set.to_string()) {
+                        let timeout = timeout?;
+                        self.set_statement_timeout(timeout);
+                        return Ok(QueryResult::message(format!(
+                            "statement_timeout = {}",
+                            watchdog::show_timeout(timeout)
+                        )));
+                    }
+                }
+                SqlStatement::ShowVariable { variable }
+                    if watchdog::is_show_statement_timeout(
+                        &variable
+                            .iter()
+                            .map(|i| i.value.as_str())
+                            .collect::<Vec<_>>()
+                            .join("."),
+                    ) =>
+                {
+                    return show_setting(
+                        "statement_timeout",
+                        &watchdog::show_timeout(run.control.timeout()),
+                    );
                 }
                 SqlStatement::CreateFunction(create) => {
-                    return self.sql_create_function(create, run.owner);
+                    return self.sql_create_function(create, &run.who);
                 }
                 SqlStatement::DropFunction(drop) => {
                     let targets = ddl::drop_function(drop)?;
-                    let dropped = self.drop_functions(&targets, drop.if_exists)?;
+                    let dropped = self.drop_functions(&targets, drop.if_exists, Some(&run.who))?;
                     return Ok(QueryResult::message(format!(
                         "dropped {dropped} function overload{}",
                         if dropped == 1 { "" } else { "s" }
@@ -998,6 +1205,18 @@ impl Engine {
                 }
                 SqlStatement::ShowFunctions { filter } => {
                     return self.show_functions(filter.as_ref());
+                }
+                // DataFusion plans no ALTER TABLE yet; who may is settled first all the same.
+                SqlStatement::AlterTable(alter) if !run.who.unrestricted => {
+                    let reference = TableReference::from(alter.name.to_string().as_str());
+                    if let Some(name) = self.default_schema_name(&reference) {
+                        access::authorize_owner(
+                            &run.who,
+                            &self.inner.store.catalog(),
+                            &name,
+                            "alter",
+                        )?;
+                    }
                 }
                 _ => {}
             }
@@ -1007,24 +1226,30 @@ impl Engine {
     }
 
     async fn execute_plan(&self, plan: LogicalPlan, run: &Run<'_>) -> Result<QueryResult> {
+        self.authorize(&run.who, &plan)?;
         if let LogicalPlan::Ddl(ddl) = &plan
-            && let Some(done) = self.table_ddl(ddl, run.none_encoded).await?
+            && let Some(done) = self
+                .table_ddl(ddl, run.none_encoded, run.control, run.owner)
+                .await?
         {
             return Ok(done);
         }
-        let changes_state = matches!(
-            plan,
-            LogicalPlan::Ddl(_)
-                | LogicalPlan::Statement(_)
-                | LogicalPlan::Dml(_)
-                | LogicalPlan::Copy(_)
-        );
-        let frame = if changes_state {
-            self.inner.ctx.execute_logical_plan(plan).await?
-        } else {
-            DataFrame::new(self.query_state(run.device), plan)
+        let frame = match plan {
+            LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => {
+                self.inner.ctx.execute_logical_plan(plan).await?
+            }
+            // What `execute_logical_plan` does for these, plus the statement's control for
+            // the UDFs they run.
+            LogicalPlan::Dml(_) | LogicalPlan::Copy(_) => DataFrame::new(
+                self.statement_state(self.inner.ctx.state(), run.control),
+                plan,
+            ),
+            query => DataFrame::new(
+                self.statement_state(self.query_state(run.device), run.control),
+                query,
+            ),
         };
-        let task_ctx = Arc::new(frame.task_ctx());
+        let task_ctx = Arc::new(self.statement_task(frame.task_ctx())?);
         let physical = frame.create_physical_plan().await?;
         // The physical plan's schema is the one the batches carry.
         let schema = physical.schema();
@@ -1041,7 +1266,24 @@ impl Engine {
     /// that overload is replaced. Other overloads of the name stay. With a data directory
     /// the function is stored before this returns.
     pub fn create_function(&self, definition: FunctionDefinition, or_replace: bool) -> Result<()> {
+        self.create_function_as(definition, or_replace, None)
+    }
+
+    /// [`Engine::create_function`] for `who` (`None`: no checks): unless unrestricted,
+    /// they need CREATE FUNCTION, and every existing overload of the name must be theirs.
+    fn create_function_as(
+        &self,
+        definition: FunctionDefinition,
+        or_replace: bool,
+        who: Option<&Principal>,
+    ) -> Result<()> {
         let name = ddl::normalize_name(&definition.name)?;
+        let who = who.filter(|w| !w.unrestricted);
+        if let Some(who) = who {
+            access::authorize_create_function(who, &self.inner.store.catalog())?;
+            // Checked again under the lock; this only spares a compile that would be refused.
+            self.check_function_owner(&name, &definition.overloads, who)?;
+        }
         if definition.overloads.is_empty() {
             return Err(Error::InvalidDefinition(format!(
                 "`{name}` has no overloads"
@@ -1081,6 +1323,9 @@ impl Engine {
         let owner = definition.owner.as_deref().unwrap_or(&self.inner.owner);
         let registered = self.compile_set(&definition.origin, owner, &definition.ir, &functions)?;
         let _ddl = self.inner.ddl.lock();
+        if let Some(who) = who {
+            self.check_function_owner(&name, &definition.overloads, who)?;
+        }
         if !or_replace {
             // Under the lock this time: the store must not take what the catalog refuses.
             let existing = self.inner.catalog.get(&name);
@@ -1108,6 +1353,37 @@ impl Engine {
         Ok(())
     }
 
+    /// Refuses `who` a definition of `name` when an overload of it is someone else's: one
+    /// taking the same arguments would be replaced, and any other would change which code
+    /// a call of the name runs.
+    fn check_function_owner(
+        &self,
+        name: &str,
+        overloads: &[FunctionSpec],
+        who: &Principal,
+    ) -> Result<()> {
+        let existing = self.inner.catalog.get(name);
+        let Some(other) = existing.iter().find(|f| f.owner != who.name) else {
+            return Ok(());
+        };
+        let replacing = existing.iter().any(|f| {
+            f.owner != who.name
+                && overloads
+                    .iter()
+                    .any(|s| s.signature.args == f.signature.args)
+        });
+        Err(Error::NotOwner {
+            kind: "function",
+            name: name.to_string(),
+            owner: other.owner.clone(),
+            action: if replacing {
+                "replace"
+            } else {
+                "add overloads to"
+            },
+        })
+    }
+
     /// Drops the overload of `name` taking `args`, or all its overloads when `args` is
     /// `None`; returns how many were dropped. A function that does not exist is an error
     /// unless `if_exists`.
@@ -1121,7 +1397,7 @@ impl Engine {
             name: ddl::normalize_name(name)?,
             args: args.map(<[ScalarType]>::to_vec),
         };
-        self.drop_functions(std::slice::from_ref(&target), if_exists)
+        self.drop_functions(std::slice::from_ref(&target), if_exists, None)
     }
 
     /// Every registered overload, ordered by name, then signature text.
@@ -1452,6 +1728,18 @@ impl Engine {
     /// a field that is not nullable is a NOT NULL column. A table of that name is an
     /// [`Error::TableExists`] unless `if_not_exists`, which keeps it as it is.
     pub fn create_table(&self, name: &str, schema: SchemaRef, if_not_exists: bool) -> Result<()> {
+        self.create_table_as(None, name, schema, if_not_exists)
+    }
+
+    /// [`Engine::create_table`] for `user` (its owner; `None`: the engine's owner), as a
+    /// server's `create_table` call does it.
+    pub fn create_table_as(
+        &self,
+        user: Option<&str>,
+        name: &str,
+        schema: SchemaRef,
+        if_not_exists: bool,
+    ) -> Result<()> {
         let name = name.trim().to_lowercase();
         if name.is_empty() {
             return Err(Error::InvalidTable("empty table name".into()));
@@ -1465,6 +1753,7 @@ impl Engine {
             defaults: Vec::new(),
             if_not_exists,
             or_replace: false,
+            owner: user.unwrap_or(&self.inner.owner),
         })
         .map(drop)
     }
@@ -1547,6 +1836,7 @@ impl Engine {
             segments,
             constraints: new.constraints.clone(),
             defaults: default_sql,
+            owner: Some(new.owner.to_string()),
         });
         let mut partitions = new.partitions;
         if partitions.is_empty() {
@@ -1600,13 +1890,20 @@ impl Engine {
         &self,
         ddl: &DdlStatement,
         none_encoded: &[String],
+        control: &Arc<StatementControl>,
+        owner: &str,
     ) -> Result<Option<QueryResult>> {
         match ddl {
-            DdlStatement::CreateMemoryTable(cmd) => self.sql_create_table(cmd, none_encoded).await,
+            DdlStatement::CreateMemoryTable(cmd) => {
+                self.sql_create_table(cmd, none_encoded, control, owner)
+                    .await
+            }
             DdlStatement::DropTable(cmd) => self.sql_drop(&cmd.name, cmd.if_exists, false),
             DdlStatement::DropView(cmd) => self.sql_drop(&cmd.name, cmd.if_exists, true),
-            DdlStatement::CreateView(cmd) => self.sql_create_view(cmd),
-            DdlStatement::CreateExternalTable(cmd) => self.sql_create_external_table(cmd).await,
+            DdlStatement::CreateView(cmd) => self.sql_create_view(cmd, owner),
+            DdlStatement::CreateExternalTable(cmd) => {
+                self.sql_create_external_table(cmd, owner).await
+            }
             _ => Ok(None),
         }
     }
@@ -1617,6 +1914,8 @@ impl Engine {
         &self,
         cmd: &CreateMemoryTable,
         none_encoded: &[String],
+        control: &Arc<StatementControl>,
+        owner: &str,
     ) -> Result<Option<QueryResult>> {
         let Some(name) = self.default_schema_name(&cmd.name) else {
             return self.outside_default_schema(&cmd.name);
@@ -1647,10 +1946,12 @@ impl Engine {
             _ => {}
         }
         ensure_unique_column_names(cmd.input.schema())?;
-        let state = ctx.state();
+        let state = self.statement_state(ctx.state(), control);
         let input = state.optimize(&cmd.input)?;
         let schema = mark_none_encoded(Arc::clone(input.schema().inner()), none_encoded);
-        let partitions = DataFrame::new(state, input).collect_partitioned().await?;
+        let task = Arc::new(self.statement_task(TaskContext::from(&state))?);
+        let physical = state.create_physical_plan(&input).await?;
+        let partitions = datafusion::physical_plan::collect_partitioned(physical, task).await?;
         let partitions = relabel(partitions, &schema)?;
         let made = self.install_table(NewTable {
             name: &name,
@@ -1660,6 +1961,7 @@ impl Engine {
             defaults: cmd.column_defaults.clone(),
             if_not_exists: cmd.if_not_exists,
             or_replace: cmd.or_replace,
+            owner,
         });
         match made {
             Ok(_) => Ok(Some(ddl_done())),
@@ -1718,7 +2020,7 @@ impl Engine {
     }
 
     /// `CREATE [OR REPLACE] VIEW`, as DataFusion does it, kept as its statement.
-    fn sql_create_view(&self, cmd: &CreateView) -> Result<Option<QueryResult>> {
+    fn sql_create_view(&self, cmd: &CreateView, owner: &str) -> Result<Option<QueryResult>> {
         let Some(name) = self.default_schema_name(&cmd.name) else {
             return self.outside_default_schema(&cmd.name);
         };
@@ -1745,6 +2047,7 @@ impl Engine {
             DefinitionKind::View,
             cmd.definition.as_deref(),
             cmd.or_replace,
+            owner,
         ) {
             Err(Error::TableExists(_)) => Err(exists_error()),
             other => other.map(|()| Some(ddl_done())),
@@ -1755,6 +2058,7 @@ impl Engine {
     async fn sql_create_external_table(
         &self,
         cmd: &CreateExternalTable,
+        owner: &str,
     ) -> Result<Option<QueryResult>> {
         let Some(name) = self.default_schema_name(&cmd.name) else {
             return self.outside_default_schema(&cmd.name);
@@ -1795,6 +2099,7 @@ impl Engine {
             DefinitionKind::External,
             cmd.definition.as_deref(),
             cmd.or_replace,
+            owner,
         ) {
             Err(Error::TableExists(_)) if cmd.if_not_exists => Ok(Some(ddl_done())),
             Err(Error::TableExists(_)) => Err(exists_error()),
@@ -1810,6 +2115,7 @@ impl Engine {
         kind: DefinitionKind,
         sql: Option<&str>,
         or_replace: bool,
+        owner: &str,
     ) -> Result<()> {
         let ctx = &self.inner.ctx;
         let reference = TableReference::bare(name.to_string());
@@ -1825,6 +2131,7 @@ impl Engine {
                 name: name.to_string(),
                 kind,
                 sql: sql.to_string(),
+                owner: Some(owner.to_string()),
             }),
             None if self.inner.store.dir().is_some() => {
                 return Err(Error::Unsupported(format!(
@@ -1846,8 +2153,109 @@ impl Engine {
         Ok(())
     }
 
-    /// The users section, ordered by name. (Only kept for now: logins still come from the
-    /// server's configuration.)
+    /// Runs the statements of a text that holds user or privilege statements, in order,
+    /// as the engine's owner (see [`Engine::execute`]).
+    async fn execute_pieces(&self, sql: &str, pieces: Pieces) -> Result<Vec<QueryResult>> {
+        let numbered = pieces.len() > 1;
+        let mut results = Vec::with_capacity(pieces.len());
+        for (i, (range, access)) in pieces.into_iter().enumerate() {
+            let outcome = match access {
+                Some(statement) => statement.and_then(|s| self.run_access(s, None)),
+                None => self.execute_one(&only_statement(sql, range)).await,
+            };
+            match outcome {
+                Ok(result) => results.push(result),
+                Err(e) if numbered => {
+                    return Err(Error::Statement {
+                        index: i + 1,
+                        source: Box::new(e),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(results)
+    }
+
+    /// Whose privileges a statement for `owner` runs with (see [`StatementOptions::owner`]).
+    fn principal(&self, owner: Option<&str>) -> Principal {
+        Principal::resolve(
+            owner,
+            &self.inner.owner,
+            self.inner.access_control,
+            &self.inner.store.catalog(),
+        )
+    }
+
+    /// Whether `who` may run `plan` (see [`access::authorize_plan`]).
+    fn authorize(&self, who: &Principal, plan: &LogicalPlan) -> Result<()> {
+        if who.unrestricted {
+            return Ok(());
+        }
+        access::authorize_plan(who, &self.inner.store.catalog(), plan, &|reference| {
+            self.default_schema_name(reference)
+        })
+    }
+
+    fn run_access(&self, statement: AccessStatement, owner: Option<&str>) -> Result<QueryResult> {
+        let who = self.principal(owner);
+        access::execute(statement, &who, &self.inner.store)
+    }
+
+    /// Whether `user` may create functions (SQL or a runtime registration): with
+    /// [`EngineConfig::access_control`], a superuser or a user granted CREATE FUNCTION.
+    /// The error says who may grant it.
+    pub fn check_create_function(&self, user: &str) -> Result<()> {
+        access::authorize_create_function(&self.principal(Some(user)), &self.inner.store.catalog())
+    }
+
+    /// Whether `user` may use `privilege` on `table` (its owner, a superuser, a grantee),
+    /// for writes a server does without SQL (loading rows). A table that does not exist is
+    /// [`Error::TableNotFound`].
+    pub fn check_table_privilege(
+        &self,
+        user: &str,
+        table: &str,
+        privilege: TablePrivilege,
+    ) -> Result<()> {
+        let reference = self.find_table(table)?;
+        let who = self.principal(Some(user));
+        if who.unrestricted {
+            return Ok(());
+        }
+        access::authorize_table(
+            &who,
+            &self.inner.store.catalog(),
+            reference.table(),
+            privilege,
+        )
+    }
+
+    /// The user `name`, if the catalog has one.
+    pub fn user(&self, name: &str) -> Option<UserRecord> {
+        self.inner.store.catalog().user(name).cloned()
+    }
+
+    /// Grants (or revokes) CREATE FUNCTION to the user `name`, stored before this returns:
+    /// what a server's configuration says of its users. An unknown user is
+    /// [`Error::UnknownUser`].
+    pub fn set_create_function(&self, name: &str, granted: bool) -> Result<()> {
+        let mut txn = self.inner.store.begin()?;
+        if txn.next.user(name).is_none() {
+            return Err(Error::UnknownUser(name.to_string()));
+        }
+        let changed = if granted {
+            txn.next.function_creators.insert(name.to_string())
+        } else {
+            txn.next.function_creators.remove(name)
+        };
+        if changed {
+            txn.commit()?;
+        }
+        Ok(())
+    }
+
+    /// The users section, ordered by name.
     pub fn users(&self) -> Vec<UserRecord> {
         let mut users = self.inner.store.catalog().users.clone();
         users.sort_by(|a, b| a.name.cmp(&b.name));
@@ -1856,21 +2264,18 @@ impl Engine {
 
     /// Adds the user `user.name`, or replaces it; stored before this returns.
     pub fn put_user(&self, user: UserRecord) -> Result<()> {
-        if user.name.trim().is_empty() {
-            return Err(Error::InvalidSetting("a user needs a name".into()));
-        }
+        access::check_user_name(&user.name)?;
         let mut txn = self.inner.store.begin()?;
         txn.next.users.retain(|u| u.name != user.name);
         txn.next.users.push(user);
         txn.commit()
     }
 
-    /// Removes the user `name`; whether there was one.
+    /// Removes the user `name` and their grants (what they own stays); whether there was
+    /// one.
     pub fn remove_user(&self, name: &str) -> Result<bool> {
         let mut txn = self.inner.store.begin()?;
-        let before = txn.next.users.len();
-        txn.next.users.retain(|u| u.name != name);
-        if txn.next.users.len() == before {
+        if !txn.next.remove_user(name) {
             return Ok(false);
         }
         txn.commit()?;
@@ -1893,27 +2298,36 @@ impl Engine {
     fn sql_create_function(
         &self,
         statement: &datafusion::sql::sqlparser::ast::CreateFunction,
-        owner: &str,
+        who: &Principal,
     ) -> Result<QueryResult> {
+        // Before the IR is looked at: the refusal does not depend on it.
+        access::authorize_create_function(who, &self.inner.store.catalog())?;
         let create = ddl::create_function(statement)?;
         let described = format!("{}({})", create.name, arg_list(&create.signature.args));
         let symbol = ddl::choose_symbol(&create)?;
-        self.create_function(
+        self.create_function_as(
             FunctionDefinition {
                 name: create.name.clone(),
                 ir: create.ir.into_bytes(),
                 overloads: vec![FunctionSpec::new(symbol, create.signature)],
                 origin: "sql".into(),
-                owner: Some(owner.to_string()),
+                owner: Some(who.name.clone()),
             },
             create.or_replace,
+            Some(who),
         )?;
         Ok(QueryResult::message(format!(
             "created function {described}"
         )))
     }
 
-    fn drop_functions(&self, targets: &[DropTarget], if_exists: bool) -> Result<usize> {
+    /// Drops `targets`; for `who` (unless unrestricted) only overloads they own.
+    fn drop_functions(
+        &self,
+        targets: &[DropTarget],
+        if_exists: bool,
+        who: Option<&Principal>,
+    ) -> Result<usize> {
         let catalog = &self.inner.catalog;
         let _ddl = self.inner.ddl.lock();
         // All or nothing: find every target before dropping any.
@@ -1940,6 +2354,16 @@ impl Engine {
                 })
             })
             .collect();
+        if let Some(who) = who.filter(|w| !w.unrestricted)
+            && let Some(f) = going.iter().find(|f| f.owner != who.name)
+        {
+            return Err(Error::NotOwner {
+                kind: "function",
+                name: f.name.clone(),
+                owner: f.owner.clone(),
+                action: "drop",
+            });
+        }
         if !going.is_empty() {
             let mut txn = self.inner.store.begin()?;
             for f in &going {
@@ -2046,8 +2470,11 @@ impl Engine {
                 hint: " (udf_call runs user-defined functions only)".into(),
             });
         };
+        // Bounded like a statement by the engine-wide `statement_timeout`.
+        let control = StatementControl::new(self.statement_timeout());
+        let _armed = control.arm()?;
         let (value, signature) = function
-            .call(args, literals)
+            .call(args, literals, &control)
             .map_err(|e| take_own_error(e).unwrap_or_else(Error::DataFusion))?;
         Ok(CallResult { value, signature })
     }
@@ -2099,6 +2526,55 @@ impl Engine {
 fn parse(sql: &str) -> Result<VecDeque<DfStatement>> {
     DFParser::parse_sql_with_dialect(sql, &GenericDialect {})
         .map_err(|e| Error::Parse(e.strip_backtrace()))
+}
+
+/// The statements of a text that holds a user or privilege statement: each one's byte
+/// range and, for those statements (which DataFusion does not parse), what it says.
+type Pieces = Vec<(std::ops::Range<usize>, Option<Result<AccessStatement>>)>;
+
+/// `sql` cut into [`Pieces`] when one of its statements manages users or privileges;
+/// `None` when none does (the usual case, decided without tokenizing most texts).
+fn access_pieces(sql: &str) -> Option<Pieces> {
+    if !access::may_contain(sql) {
+        return None;
+    }
+    let pieces: Pieces = dialect::statement_ranges(sql)?
+        .into_iter()
+        .map(|range| {
+            let parsed = access::parse(&sql[range.clone()]);
+            (range, parsed)
+        })
+        .collect();
+    pieces.iter().any(|(_, p)| p.is_some()).then_some(pieces)
+}
+
+/// The user or privilege statement that `sql` is, for calls that take one statement:
+/// `None` when it is another kind; several statements are [`Error::MultipleStatements`].
+fn single_access_statement(sql: &str) -> Result<Option<AccessStatement>> {
+    let Some(mut pieces) = access_pieces(sql) else {
+        return Ok(None);
+    };
+    if pieces.len() > 1 {
+        return Err(Error::MultipleStatements);
+    }
+    pieces
+        .pop()
+        .and_then(|(_, statement)| statement)
+        .transpose()
+}
+
+/// `sql` with everything outside `range` blanked, line breaks kept: that one statement,
+/// at the line and column it has in the whole text (for positions in messages).
+fn only_statement(sql: &str, range: std::ops::Range<usize>) -> String {
+    let blank = |text: &str| -> String {
+        text.chars()
+            .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
+            .collect()
+    };
+    let mut out = blank(&sql[..range.start]);
+    out.push_str(&sql[range.clone()]);
+    out.push_str(&blank(&sql[range.end..]));
+    out
 }
 
 /// For a `CREATE TABLE` (without `AS`) in HeavyDB mode: rewrites HeavyDB's column types

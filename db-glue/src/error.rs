@@ -135,12 +135,59 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A user name that names no user.
+    #[error("unknown user `{0}`")]
+    UnknownUser(String),
+    /// Creating a user whose name is taken.
+    #[error("user `{0}` exists")]
+    UserExists(String),
+    /// The statement's user lacks a privilege; the message says which and how to get it.
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+    /// Replacing or dropping an object someone else owns, without being a superuser.
+    #[error("{kind} `{name}` is owned by `{owner}`; only its owner or a superuser may {action} it")]
+    NotOwner {
+        kind: &'static str,
+        name: String,
+        owner: String,
+        /// `replace`, `drop`, `alter`, `add overloads to`.
+        action: &'static str,
+    },
     /// A setting with a value it cannot take.
     #[error("invalid setting: {0}")]
     InvalidSetting(String),
     /// `udf.device = 'gpu'` for a call that cannot run on a GPU; never a silent CPU run.
     #[error("`{function}` cannot run on the GPU: {reason}")]
     GpuUnavailable { function: String, reason: String },
+    /// A UDF's kernel was stopped because its statement ran past `statement_timeout`.
+    #[error(
+        "UDF `{function}` interrupted after {elapsed_ms} ms (statement_timeout = {timeout_ms} ms)"
+    )]
+    UdfInterrupted {
+        function: String,
+        elapsed_ms: u64,
+        timeout_ms: u64,
+    },
+    /// A statement ran past `statement_timeout` (stopped outside any UDF).
+    #[error("statement timed out after {elapsed_ms} ms (statement_timeout = {timeout_ms} ms)")]
+    StatementTimeout { elapsed_ms: u64, timeout_ms: u64 },
+    /// A statement was stopped from outside (its server session was ended).
+    #[error("statement cancelled: {reason}")]
+    Cancelled { reason: String },
+    /// An integer division or remainder by zero in a UDF: the statement fails (there is
+    /// no NULL-on-error mode).
+    #[error("division by zero in UDF `{function}`")]
+    UdfDivisionByZero { function: String },
+    /// A signed integer `MIN / -1` (or remainder) in a UDF.
+    #[error("integer overflow (MIN / -1) in UDF `{function}`")]
+    UdfDivisionOverflow { function: String },
+    /// UDF code faulted (an out-of-bounds access caught by the kernel guard); only this
+    /// statement failed.
+    #[error("{detail} in UDF `{function}`; the statement was stopped, nothing else is affected")]
+    UdfFault { function: String, detail: String },
+    /// A query needed more memory than its own pool holds (`EngineConfig::query_memory_mb`).
+    #[error("query exceeded its memory limit of {limit_mb} MiB (query_memory_mb): {detail}")]
+    QueryMemoryLimit { limit_mb: usize, detail: String },
     /// A bug in udf-server, not in the input.
     #[error("internal error (a bug in udf-server): {0}")]
     Internal(String),

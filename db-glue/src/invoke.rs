@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
 
-use compiler::{Kernel, ScalarType};
+use compiler::{Interrupt, Kernel, ScalarType};
 use datafusion::arrow::array::{
     Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, PrimitiveArray, new_null_array,
 };
@@ -23,6 +23,7 @@ use datafusion::logical_expr::ColumnarValue;
 use crate::device::{DevicePreference, GpuBuild};
 use crate::error::Error;
 use crate::overload::{Overload, arrow_type};
+use crate::watchdog::{self, StatementControl};
 
 /// Where a call may run (from the session's `udf.*` settings).
 #[derive(Debug, Clone, Copy)]
@@ -33,13 +34,15 @@ pub(crate) struct Placement {
 }
 
 /// Evaluates `overload` (registered as `name`) on `args` for `number_rows` rows. Scalars
-/// are expanded to arrays; when every argument is a scalar the result is a scalar.
+/// are expanded to arrays; when every argument is a scalar the result is a scalar. CPU
+/// kernels poll `control`'s interrupt (the statement's time limit and cancellation).
 pub(crate) fn invoke(
     name: &str,
     overload: &Overload,
     args: &[ColumnarValue],
     number_rows: usize,
     placement: Placement,
+    control: Option<&StatementControl>,
 ) -> Result<ColumnarValue> {
     let return_type = overload.return_type();
     let all_scalars =
@@ -103,6 +106,7 @@ pub(crate) fn invoke(
             n,
             args: values.iter().map(|v| v.as_ref()).collect(),
             validity,
+            control,
         };
         match overload.signature.ret {
             ScalarType::Bool => call.bool_result()?,
@@ -159,6 +163,8 @@ struct KernelCall<'a> {
     n: usize,
     args: Vec<&'a [u8]>,
     validity: Option<NullBuffer>,
+    /// The statement the call runs for: its interrupt stops the kernel.
+    control: Option<&'a StatementControl>,
 }
 
 impl KernelCall<'_> {
@@ -188,16 +194,29 @@ impl KernelCall<'_> {
         let out_bytes = unsafe {
             std::slice::from_raw_parts_mut(spare.as_mut_ptr().cast::<MaybeUninit<u8>>(), byte_len)
         };
-        let sentinel_hits = self
-            .kernel
-            .run(
+        let stopped = |e: compiler::Error| match watchdog::kernel_error(self.name, &e, self.control)
+        {
+            Some(own) => DataFusionError::from(own),
+            None => exec_datafusion_err!("`{}`: {e}", self.name),
+        };
+        let mut run = |interrupt: &Interrupt| {
+            self.kernel.run_interruptible(
                 self.n,
                 &self.args,
                 validity.as_ref().map(|v| v.as_slice()),
                 out_bytes,
+                interrupt,
             )
-            .map_err(|e| exec_datafusion_err!("`{}`: {e}", self.name))?;
-        // SAFETY: `Kernel::run` succeeded, so it wrote all `n` values (its contract), and
+        };
+        let sentinel_hits = match self.control {
+            // A statement stopped between batches runs no more of them.
+            Some(control) if control.is_stopped() => Err(compiler::Error::Interrupted),
+            Some(control) => control.run_kernel(self.name, run),
+            // Outside a statement a kernel still needs a cell for its division faults.
+            None => run(&Interrupt::new()),
+        }
+        .map_err(stopped)?;
+        // SAFETY: the kernel call succeeded, so it wrote all `n` values (its contract), and
         // every bit pattern is a valid value of Arrow's native numeric types.
         unsafe { out.set_len(self.n) };
         Ok((out, sentinel_hits))

@@ -35,8 +35,17 @@
 //! side of a function), `invoke` (Arrow arrays ⇄ kernel buffers), `dialect` (HeavyDB's
 //! storage clauses, positions in SQL text), `calcite` (HeavyDB's result and type names),
 //! `tables` (tables filled through the API), `store` (the data directory: catalog, files,
-//! commits), `stored_table` (the table provider whose writes go through the store).
+//! commits), `stored_table` (the table provider whose writes go through the store),
+//! `access` (users, password hashes, privileges and the SQL that manages them).
+//!
+//! Privileges: with [`EngineConfig::access_control`], a statement run for a named user
+//! ([`StatementOptions::owner`]) is checked against the users and grants of the catalog:
+//! superusers may do anything; others need CREATE FUNCTION to make functions, may replace
+//! or drop only what they own, and need a grant for every table a statement reads or
+//! writes that they do not own. Statements without a named user run as the engine's owner,
+//! a superuser.
 
+mod access;
 mod analyzer;
 mod calcite;
 mod catalog;
@@ -52,10 +61,12 @@ mod store;
 mod stored_table;
 mod tables;
 mod udf;
+mod watchdog;
 
 pub use datafusion::arrow;
 pub use datafusion::common::ScalarValue;
 
+pub use access::{TablePrivilege, hash_password, verify_password};
 pub use calcite::type_name as sql_type_name;
 pub use catalog::{
     FunctionCatalog, FunctionDefinition, FunctionInfo, InMemoryFunctionCatalog, RegisteredFunction,
@@ -70,3 +81,4 @@ pub use error::{Error, Result, SqlSpan};
 pub use introspect::{CodeInfo, DetailTexts, FunctionDetails};
 pub use store::{UserRecord, UtcTime};
 pub use tables::TEXT_ENCODING_KEY;
+pub use watchdog::{StatementControl, parse_set_statement_timeout};

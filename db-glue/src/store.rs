@@ -13,8 +13,11 @@
 //! column defaults as SQL text), every view and external table (the `CREATE` statement,
 //! replayed at start), every function overload (name, IR symbol, signature in the
 //! compiler's grammar, origin, owner, creation time in Unix milliseconds, the SHA-256 of its
-//! IR module, and of the client's own GPU module and symbol when it sent one) and the users
-//! section (name, password hash, superuser, creation time).
+//! IR module, and of the client's own GPU module and symbol when it sent one), the users
+//! section (name, password hash, superuser, creation time) and the grants (who may create
+//! functions; per user and table, the privileges granted). Tables, views and external
+//! tables record their owner (who made them); catalogs written before owners and grants
+//! existed read as objects without an owner and no grants.
 //!
 //! **Invariant: acknowledged ⇒ durable.** A change is one [`Txn`]: new files (IR blobs,
 //! segments) are written under a temporary name, fsync'd, renamed and their directory
@@ -49,6 +52,7 @@ use parking_lot::{Mutex, MutexGuard};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::access::{PrivilegeSet, TablePrivilege};
 use crate::error::{Error, Result};
 
 const CATALOG: &str = "catalog.json";
@@ -59,12 +63,12 @@ const TABLES_DIR: &str = "tables";
 const FORMAT: &str = "udf-server-data";
 const VERSION: u64 = 1;
 
-/// A user of the users section. Only the record and its storage exist for now; the SQL to
-/// manage users comes later.
+/// A user of the users section (`CREATE USER`, or the server's configured users).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
     pub name: String,
-    /// A password hash in whatever scheme the server chooses (stored as given).
+    /// A password hash: Argon2id as a PHC string for users made through the engine
+    /// ([`crate::hash_password`]); stored as given.
     pub password_hash: String,
     pub superuser: bool,
     pub created_at: SystemTime,
@@ -92,6 +96,8 @@ pub(crate) struct DefinitionEntry {
     pub(crate) name: String,
     pub(crate) kind: DefinitionKind,
     pub(crate) sql: String,
+    /// Who made it; `None` in catalogs from before owners were kept.
+    pub(crate) owner: Option<String>,
 }
 
 impl DefinitionEntry {
@@ -122,6 +128,17 @@ pub(crate) struct TableEntry {
     pub(crate) constraints: Constraints,
     /// Column defaults: column name and SQL expression text.
     pub(crate) defaults: Vec<(String, String)>,
+    /// Who made it; `None` in catalogs from before owners were kept (then only superusers
+    /// and grantees may use it).
+    pub(crate) owner: Option<String>,
+}
+
+/// Privileges a user holds on a table (or external table) of the default schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TableGrant {
+    pub(crate) user: String,
+    pub(crate) table: String,
+    pub(crate) privileges: PrivilegeSet,
 }
 
 /// One function overload as stored.
@@ -149,6 +166,10 @@ pub(crate) struct Catalog {
     pub(crate) definitions: Vec<DefinitionEntry>,
     pub(crate) functions: Vec<FunctionEntry>,
     pub(crate) users: Vec<UserRecord>,
+    /// Users granted CREATE FUNCTION.
+    pub(crate) function_creators: BTreeSet<String>,
+    /// Table privileges; a table appears at most once per user, never with an empty set.
+    pub(crate) table_grants: Vec<TableGrant>,
 }
 
 impl Default for Catalog {
@@ -159,6 +180,8 @@ impl Default for Catalog {
             definitions: Vec::new(),
             functions: Vec::new(),
             users: Vec::new(),
+            function_creators: BTreeSet::new(),
+            table_grants: Vec::new(),
         }
     }
 }
@@ -182,12 +205,49 @@ impl Catalog {
         self.definitions.iter().find(|d| d.name == name)
     }
 
-    /// Forgets the table, view or external table called `name`; whether there was one.
+    /// Forgets the table, view or external table called `name`, and the grants on it (a
+    /// table made later under the name starts without them); whether there was one.
     pub(crate) fn remove_name(&mut self, name: &str) -> bool {
         let before = self.tables.len() + self.definitions.len();
         self.tables.retain(|t| t.name != name);
         self.definitions.retain(|d| d.name != name);
+        self.table_grants.retain(|g| g.table != name);
         before != self.tables.len() + self.definitions.len()
+    }
+
+    pub(crate) fn user(&self, name: &str) -> Option<&UserRecord> {
+        self.users.iter().find(|u| u.name == name)
+    }
+
+    /// Forgets the user `name` and their grants; whether there was one.
+    pub(crate) fn remove_user(&mut self, name: &str) -> bool {
+        let before = self.users.len();
+        self.users.retain(|u| u.name != name);
+        self.function_creators.remove(name);
+        self.table_grants.retain(|g| g.user != name);
+        before != self.users.len()
+    }
+
+    /// What `user` was granted on `table`.
+    pub(crate) fn table_privileges(&self, user: &str, table: &str) -> PrivilegeSet {
+        self.table_grants
+            .iter()
+            .find(|g| g.user == user && g.table == table)
+            .map(|g| g.privileges)
+            .unwrap_or_default()
+    }
+
+    /// Sets what `user` holds on `table` (nothing: no grant at all).
+    pub(crate) fn set_table_privileges(&mut self, user: &str, table: &str, set: PrivilegeSet) {
+        self.table_grants
+            .retain(|g| !(g.user == user && g.table == table));
+        if !set.is_empty() {
+            self.table_grants.push(TableGrant {
+                user: user.to_string(),
+                table: table.to_string(),
+                privileges: set,
+            });
+        }
     }
 
     /// Forgets the overload of `name` taking the arguments of `signature`.
@@ -402,13 +462,14 @@ fn encode(catalog: &Catalog) -> Result<Vec<u8>> {
                     Constraint::Unique(columns) => json!({"unique": columns}),
                 }).collect::<Vec<_>>(),
                 "defaults": t.defaults.iter().map(|(c, sql)| json!({"column": c, "sql": sql})).collect::<Vec<_>>(),
+                "owner": t.owner,
             }))
         })
         .collect::<Result<Vec<_>>>()?;
     let definitions: Vec<Value> = catalog
         .definitions
         .iter()
-        .map(|d| json!({"name": d.name, "kind": d.kind.as_str(), "sql": d.sql}))
+        .map(|d| json!({"name": d.name, "kind": d.kind.as_str(), "sql": d.sql, "owner": d.owner}))
         .collect();
     let functions: Vec<Value> = catalog
         .functions
@@ -441,6 +502,17 @@ fn encode(catalog: &Catalog) -> Result<Vec<u8>> {
             })
         })
         .collect();
+    let table_grants: Vec<Value> = catalog
+        .table_grants
+        .iter()
+        .map(|g| {
+            json!({
+                "user": g.user,
+                "table": g.table,
+                "privileges": g.privileges.iter().map(TablePrivilege::as_str).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     let document = json!({
         "format": FORMAT,
         "version": VERSION,
@@ -449,6 +521,10 @@ fn encode(catalog: &Catalog) -> Result<Vec<u8>> {
         "definitions": definitions,
         "functions": functions,
         "users": users,
+        "grants": {
+            "create_function": catalog.function_creators,
+            "tables": table_grants,
+        },
     });
     serde_json::to_vec_pretty(&document)
         .map_err(|e| Error::Internal(format!("encoding the catalog: {e}")))
@@ -491,6 +567,17 @@ impl<'a> Fields<'a> {
         self.field(name)?
             .as_i64()
             .ok_or_else(|| format!("{}.{name}: expected an integer", self.at))
+    }
+
+    /// A string that may be absent (or null): fields added after format version 1 began.
+    fn optional_str(&self, name: &str) -> std::result::Result<Option<&'a str>, String> {
+        match self.value.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_str()
+                .map(Some)
+                .ok_or_else(|| format!("{}.{name}: expected a string", self.at)),
+        }
     }
 
     fn bool(&self, name: &str) -> std::result::Result<bool, String> {
@@ -618,6 +705,7 @@ fn decode(bytes: &[u8]) -> std::result::Result<Catalog, String> {
             segments,
             constraints: Constraints::new_unverified(constraints),
             defaults,
+            owner: t.optional_str("owner")?.map(str::to_string),
         });
     }
     for d in root.objects("definitions")? {
@@ -630,6 +718,7 @@ fn decode(bytes: &[u8]) -> std::result::Result<Catalog, String> {
             name: d.str("name")?.to_string(),
             kind,
             sql: d.str("sql")?.to_string(),
+            owner: d.optional_str("owner")?.map(str::to_string),
         });
     }
     for f in root.objects("functions")? {
@@ -669,6 +758,30 @@ fn decode(bytes: &[u8]) -> std::result::Result<Catalog, String> {
             superuser: u.bool("superuser")?,
             created_at: from_unix_ms(u.i64("created_at_ms")?),
         });
+    }
+    if let Some(grants) = root.value.get("grants").filter(|g| !g.is_null()) {
+        let grants = Fields::new(grants, "grants".into())?;
+        for (i, user) in grants.array("create_function")?.iter().enumerate() {
+            let user = user
+                .as_str()
+                .ok_or_else(|| format!("grants.create_function[{i}]: expected a user name"))?;
+            catalog.function_creators.insert(user.to_string());
+        }
+        for g in grants.objects("tables")? {
+            let privileges = g
+                .array("privileges")?
+                .iter()
+                .map(|p| p.as_str().and_then(TablePrivilege::from_keyword))
+                .collect::<Option<PrivilegeSet>>()
+                .ok_or_else(|| {
+                    format!(
+                        "{}.privileges: expected SELECT, INSERT, UPDATE or DELETE",
+                        g.at
+                    )
+                })?;
+            let (user, table) = (g.str("user")?, g.str("table")?);
+            catalog.set_table_privileges(user, table, privileges);
+        }
     }
     Ok(catalog)
 }
@@ -1092,6 +1205,7 @@ mod tests {
                 segments: vec![segment],
                 constraints: Constraints::new_unverified(vec![Constraint::PrimaryKey(vec![0])]),
                 defaults: vec![("s".into(), "'x'".into())],
+                owner: Some("alice".into()),
             });
             txn.next.functions.push(FunctionEntry {
                 name: "f".into(),
@@ -1113,7 +1227,16 @@ mod tests {
                 name: "v".into(),
                 kind: DefinitionKind::View,
                 sql: "CREATE VIEW v AS SELECT 1".into(),
+                owner: None,
             });
+            txn.next.function_creators.insert("bob".into());
+            txn.next.set_table_privileges(
+                "bob",
+                "T x",
+                [TablePrivilege::Select, TablePrivilege::Delete]
+                    .into_iter()
+                    .collect(),
+            );
             txn.commit().unwrap();
             // Held open: a second store on the directory is refused.
             let e = Store::open(dir.path()).unwrap_err();
@@ -1132,6 +1255,13 @@ mod tests {
         assert_eq!(catalog.functions[0].gpu.as_ref().unwrap().1, "f__gpu_0");
         assert_eq!(catalog.users[0].name, "bob");
         assert_eq!(catalog.definitions[0].kind, DefinitionKind::View);
+        assert_eq!(catalog.definitions[0].owner, None);
+        assert_eq!(catalog.tables[0].owner.as_deref(), Some("alice"));
+        assert!(catalog.function_creators.contains("bob"));
+        assert_eq!(
+            catalog.table_privileges("bob", "T x").to_string(),
+            "SELECT, DELETE"
+        );
         assert_eq!(loaded.ir.len(), 1);
         assert_eq!(loaded.garbage, 0);
     }
@@ -1165,6 +1295,25 @@ mod tests {
             fs::read_dir(dir.path().join(TABLES_DIR)).unwrap().count(),
             0
         );
+    }
+
+    #[test]
+    fn a_catalog_from_before_owners_and_grants_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let hex = schema_to_hex(&schema()).unwrap();
+        let old = format!(
+            "{{\"format\": \"udf-server-data\", \"version\": 1, \"next_id\": 2, \
+             \"tables\": [{{\"id\": 1, \"name\": \"t\", \"schema\": \"{hex}\", \
+             \"segments\": [], \"constraints\": [], \"defaults\": []}}], \
+             \"definitions\": [{{\"name\": \"v\", \"kind\": \"view\", \"sql\": \"CREATE VIEW v AS SELECT 1\"}}], \
+             \"functions\": [], \"users\": []}}"
+        );
+        fs::write(dir.path().join(CATALOG), old).unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let catalog = store.catalog();
+        assert_eq!(catalog.tables[0].owner, None);
+        assert_eq!(catalog.definitions[0].owner, None);
+        assert!(catalog.function_creators.is_empty() && catalog.table_grants.is_empty());
     }
 
     #[test]

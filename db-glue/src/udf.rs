@@ -22,6 +22,7 @@ use crate::device::{DevicePreference, UdfOptions};
 use crate::error::Error;
 use crate::invoke::{Placement, invoke};
 use crate::overload::{Overload, narrowest_literal, resolve};
+use crate::watchdog::{StatementControl, StatementExtension};
 
 /// UDFs are declared deterministic: DataFusion may evaluate a call on constants once while
 /// planning.
@@ -64,11 +65,12 @@ impl IrFunction {
     /// Runs the overload that `args` select on them, one row on the CPU, without SQL.
     /// `literals`: type integers as SQL literals would be (as narrow as their value
     /// allows) rather than as given. Returns the result and the
-    /// overload that ran, as `name(BIGINT, BIGINT) -> BIGINT`.
+    /// overload that ran, as `name(BIGINT, BIGINT) -> BIGINT`. `control` bounds its time.
     pub(crate) fn call(
         &self,
         args: &[ScalarValue],
         literals: bool,
+        control: &StatementControl,
     ) -> Result<(ScalarValue, String)> {
         let types: Vec<DataType> = args.iter().map(ScalarValue::data_type).collect();
         // Integers are typed as narrowly as a SQL literal; floats stay DOUBLE (a client's
@@ -96,7 +98,7 @@ impl IrFunction {
             device: DevicePreference::Cpu,
             gpu_min_rows: usize::MAX,
         };
-        let value = match invoke(&self.name, overload, &values, 1, placement)? {
+        let value = match invoke(&self.name, overload, &values, 1, placement, Some(control))? {
             ColumnarValue::Scalar(value) => value,
             // A call without arguments runs over one row.
             ColumnarValue::Array(array) => ScalarValue::try_from_array(&array, 0)?,
@@ -315,12 +317,15 @@ impl ScalarUDFImpl for BoundOverload {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        // The statement's control rides in its session config (see `Engine::statement_state`).
+        let statement = args.config_options.extensions.get::<StatementExtension>();
         invoke(
             &self.function,
             &self.overload,
             &args.args,
             args.number_rows,
             self.placement,
+            statement.and_then(|s| s.control.as_deref()),
         )
     }
 }

@@ -24,6 +24,10 @@ pub struct InputLimits {
     pub max_message_bytes: u64,
     /// How deeply structs, lists, sets and maps may nest.
     pub max_depth: u32,
+    /// Bytes one string or binary value may hold (`max_string_mb`).
+    pub max_string_bytes: u64,
+    /// Elements one list, set or map may hold (`max_collection_len`).
+    pub max_collection_len: u64,
 }
 
 impl Default for InputLimits {
@@ -31,6 +35,8 @@ impl Default for InputLimits {
         InputLimits {
             max_message_bytes: 256 << 20,
             max_depth: 64,
+            max_string_bytes: 64 << 20,
+            max_collection_len: 16 << 20,
         }
     }
 }
@@ -84,6 +90,14 @@ impl<R: Read> LimitedBinaryInput<R> {
     /// position is unknown and the connection cannot carry another call.
     pub fn failure(&self) -> Option<&str> {
         self.failed.as_deref()
+    }
+
+    /// Whether the current message was left inside a struct or collection: whoever read it
+    /// gave up part-way for a reason of its own (the generated code's checks and the
+    /// `thrift` crate's `skip` report errors that are not this reader's), so the stream
+    /// position is unknown just the same.
+    pub fn unfinished(&self) -> bool {
+        self.depth != 0
     }
 
     fn fail(&mut self, kind: ProtocolErrorKind, message: impl Into<String>) -> thrift::Error {
@@ -142,6 +156,17 @@ impl<R: Read> LimitedBinaryInput<R> {
                 format!("negative {what} length {len}"),
             ));
         }
+        // Refused on the length prefix, before a byte of it is read or allocated.
+        if len as u64 > self.limits.max_string_bytes {
+            return Err(self.fail(
+                ProtocolErrorKind::SizeLimit,
+                format!(
+                    "a {what} value of {len} bytes exceeds the server's limit of {} bytes \
+                     (max_string_mb)",
+                    self.limits.max_string_bytes
+                ),
+            ));
+        }
         Ok(len as usize)
     }
 
@@ -152,6 +177,16 @@ impl<R: Read> LimitedBinaryInput<R> {
             return Err(self.fail(
                 ProtocolErrorKind::NegativeSize,
                 format!("negative {what} size {count}"),
+            ));
+        }
+        if count as u64 > self.limits.max_collection_len {
+            return Err(self.fail(
+                ProtocolErrorKind::SizeLimit,
+                format!(
+                    "{what} of {count} elements exceeds the server's limit of {} elements \
+                     (max_collection_len)",
+                    self.limits.max_collection_len
+                ),
             ));
         }
         if count as u64 > self.remaining() {
@@ -413,10 +448,17 @@ mod tests {
         let err = error_text(i.read_string().unwrap_err());
         assert!(err.contains("negative binary length"), "{err}");
 
+        // Under the element limit, over what is left of the message.
         let mut bytes = message("sql_execute", &[]);
         bytes.extend([12]);
         bytes.extend(i32::MAX.to_be_bytes());
-        let mut i = input(&bytes);
+        let mut i = LimitedBinaryInput::new(
+            &bytes[..],
+            InputLimits {
+                max_collection_len: u64::MAX,
+                ..InputLimits::default()
+            },
+        );
         i.read_message_begin().unwrap();
         let err = error_text(i.read_list_begin().unwrap_err());
         assert!(err.contains("exceeds the message size limit"), "{err}");
@@ -428,11 +470,78 @@ mod tests {
             InputLimits {
                 max_message_bytes: 1 << 20,
                 max_depth: 8,
+                max_string_bytes: u64::MAX,
+                ..InputLimits::default()
             },
         );
         i.read_message_begin().unwrap();
         let err = error_text(i.read_bytes().unwrap_err());
         assert!(err.contains("limit of 1048576 bytes"), "{err}");
+    }
+
+    #[test]
+    fn refuses_strings_and_collections_over_their_own_limits() {
+        let limits = InputLimits {
+            max_string_bytes: 16,
+            max_collection_len: 4,
+            ..InputLimits::default()
+        };
+        // A 17-byte string is refused on its length prefix, though the body never comes.
+        let mut bytes = message("sql_execute", &[]);
+        bytes.extend(17i32.to_be_bytes());
+        let mut i = LimitedBinaryInput::new(&bytes[..], limits);
+        i.read_message_begin().unwrap();
+        let err = error_text(i.read_string().unwrap_err());
+        assert!(
+            err.contains("17 bytes exceeds the server's limit of 16 bytes (max_string_mb)"),
+            "{err}"
+        );
+        assert!(i.failure().is_some());
+
+        // 16 bytes fit.
+        let mut bytes = message("sql_execute", &[]);
+        bytes.extend(16i32.to_be_bytes());
+        bytes.extend([b'x'; 16]);
+        let mut i = LimitedBinaryInput::new(&bytes[..], limits);
+        i.read_message_begin().unwrap();
+        assert_eq!(i.read_string().unwrap(), "x".repeat(16));
+
+        for (kind, read) in [
+            (
+                "list",
+                (|i: &mut LimitedBinaryInput<&[u8]>| i.read_list_begin().map(drop))
+                    as fn(&mut LimitedBinaryInput<&[u8]>) -> thrift::Result<()>,
+            ),
+            ("set", |i| i.read_set_begin().map(drop)),
+        ] {
+            let mut bytes = message("x", &[]);
+            bytes.push(8);
+            bytes.extend(5i32.to_be_bytes());
+            bytes.extend([0u8; 20]);
+            let mut i = LimitedBinaryInput::new(&bytes[..], limits);
+            i.read_message_begin().unwrap();
+            let err = error_text(read(&mut i).unwrap_err());
+            assert!(
+                err.contains(&format!(
+                    "{kind} of 5 elements exceeds the server's limit of 4 elements \
+                     (max_collection_len)"
+                )),
+                "{err}"
+            );
+        }
+        let mut bytes = message("x", &[8, 8]);
+        bytes.extend(5i32.to_be_bytes());
+        let mut i = LimitedBinaryInput::new(&bytes[..], limits);
+        i.read_message_begin().unwrap();
+        let err = error_text(i.read_map_begin().unwrap_err());
+        assert!(err.contains("map of 5 elements"), "{err}");
+
+        // 4 elements fit.
+        let mut bytes = message("x", &[8]);
+        bytes.extend(4i32.to_be_bytes());
+        let mut i = LimitedBinaryInput::new(&bytes[..], limits);
+        i.read_message_begin().unwrap();
+        assert_eq!(i.read_list_begin().unwrap().size, 4);
     }
 
     #[test]

@@ -7,8 +7,19 @@
 //! data_dir = "./data"         # UDF_DATA_DIR
 //! max_connections = 256       # UDF_MAX_CONNECTIONS
 //! session_idle_timeout_s = 3600
+//! session_max_lifetime_s = 86400 # a session ends this long after its login, in use or not
+//! login_max_failures = 5      # failed logins (per user, per address) within the window…
+//! login_failure_window_s = 60
+//! login_backoff_s = 30        # …lock logins out this long, doubling on each lockout…
+//! login_max_backoff_s = 300   # …up to this
 //! call_timeout_s = 60         # how long the rest of a started call may take to arrive
 //! max_message_mb = 256        # largest call accepted
+//! max_string_mb = 64         # UDF_MAX_STRING_MB: largest string/binary value in a call
+//! max_collection_len = 16777216 # UDF_MAX_COLLECTION_LEN: elements of one list/set/map
+//! max_sessions = 1024         # UDF_MAX_SESSIONS: live sessions in all
+//! max_sessions_per_user = 64  # UDF_MAX_SESSIONS_PER_USER
+//! statement_timeout_ms = 0    # UDF_STATEMENT_TIMEOUT_MS: 0 = none; SET statement_timeout
+//! query_memory_mb = 4096      # UDF_QUERY_MEMORY_MB: each statement's own pool; 0 = unlimited
 //! runtime_udfs = "enabled"    # or "superuser", "disabled"
 //! gpu = true                  # build and run UDFs on CUDA device 0 when present
 //! remotejit_port = 11532      # UDF_REMOTEJIT_PORT: rbc RemoteJIT listener (off if unset)
@@ -21,7 +32,13 @@
 //! [users.alice]
 //! password = "…"
 //! superuser = false
+//! create_function = true      # the CREATE FUNCTION grant (default true)
 //! ```
+//!
+//! Configured users are written to the data directory's users at every start (password
+//! hashed, superuser flag and CREATE FUNCTION grant as the file says), so the file wins
+//! over `ALTER USER` for them; users made with `CREATE USER` live in the data directory
+//! only.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -47,6 +64,30 @@ pub enum RuntimeUdfPolicy {
 pub struct User {
     pub password: String,
     pub superuser: bool,
+    /// Granted CREATE FUNCTION (what configured users could always do before grants).
+    pub create_function: bool,
+}
+
+/// When failed logins lock a user name or a peer address out (see `auth.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    /// Failures within `window` that lock the key.
+    pub max_failures: u32,
+    pub window: Duration,
+    /// The first lockout; each further one doubles it.
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            max_failures: 5,
+            window: Duration::from_secs(60),
+            backoff: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(300),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -56,8 +97,23 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub max_connections: usize,
     pub session_idle_timeout: Duration,
+    /// How long after its login a session ends, used or not.
+    pub session_max_lifetime: Duration,
+    /// Throttling of failed logins.
+    pub login: LoginLimits,
     pub call_timeout: Duration,
     pub max_message_bytes: u64,
+    /// Largest string or binary value one call may carry.
+    pub max_string_bytes: u64,
+    /// Most elements one list, set or map of a call may have.
+    pub max_collection_len: u64,
+    /// Live sessions in all, and per user.
+    pub max_sessions: usize,
+    pub max_sessions_per_user: usize,
+    /// Every session's `statement_timeout` until it sets its own; `None`: no limit.
+    pub statement_timeout: Option<Duration>,
+    /// Memory (MiB) of each statement's own pool; `None`: unlimited.
+    pub query_memory_mb: Option<usize>,
     pub runtime_udfs: RuntimeUdfPolicy,
     /// Use a CUDA device when one is present.
     pub gpu: bool,
@@ -84,8 +140,16 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             max_connections: 256,
             session_idle_timeout: Duration::from_secs(3600),
+            session_max_lifetime: Duration::from_secs(24 * 3600),
+            login: LoginLimits::default(),
             call_timeout: Duration::from_secs(60),
             max_message_bytes: 256 << 20,
+            max_string_bytes: 64 << 20,
+            max_collection_len: 16 << 20,
+            max_sessions: 1024,
+            max_sessions_per_user: 64,
+            statement_timeout: None,
+            query_memory_mb: Some(4096),
             runtime_udfs: RuntimeUdfPolicy::Enabled,
             gpu: true,
             remotejit_port: None,
@@ -105,6 +169,14 @@ pub struct Overrides {
     pub port: Option<u16>,
     pub data_dir: Option<PathBuf>,
     pub max_connections: Option<usize>,
+    pub max_string_mb: Option<u64>,
+    pub max_collection_len: Option<u64>,
+    pub max_sessions: Option<usize>,
+    pub max_sessions_per_user: Option<usize>,
+    /// 0: no limit.
+    pub statement_timeout_ms: Option<u64>,
+    /// 0: unlimited.
+    pub query_memory_mb: Option<usize>,
     pub admin_password: Option<String>,
     /// `--no-gpu`.
     pub no_gpu: bool,
@@ -145,6 +217,24 @@ impl Config {
         if let Some(n) = overrides.max_connections {
             config.max_connections = n;
         }
+        if let Some(mb) = overrides.max_string_mb {
+            config.max_string_bytes = mb.saturating_mul(1 << 20);
+        }
+        if let Some(n) = overrides.max_collection_len {
+            config.max_collection_len = n;
+        }
+        if let Some(n) = overrides.max_sessions {
+            config.max_sessions = n;
+        }
+        if let Some(n) = overrides.max_sessions_per_user {
+            config.max_sessions_per_user = n;
+        }
+        if let Some(ms) = overrides.statement_timeout_ms {
+            config.statement_timeout = (ms > 0).then(|| Duration::from_millis(ms));
+        }
+        if let Some(mb) = overrides.query_memory_mb {
+            config.query_memory_mb = (mb > 0).then_some(mb);
+        }
         if overrides.no_gpu {
             config.gpu = false;
         }
@@ -167,11 +257,19 @@ impl Config {
             })?;
         }
         config.resolve_admin(overrides.admin_password.as_deref())?;
-        if config.max_connections == 0 {
-            return Err(Error::Setting {
-                name: "max_connections".into(),
-                message: "must be at least 1".into(),
-            });
+        for (name, value) in [
+            ("max_connections", config.max_connections as u64),
+            ("max_string_mb", config.max_string_bytes),
+            ("max_collection_len", config.max_collection_len),
+            ("max_sessions", config.max_sessions as u64),
+            ("max_sessions_per_user", config.max_sessions_per_user as u64),
+        ] {
+            if value == 0 {
+                return Err(Error::Setting {
+                    name: name.into(),
+                    message: "must be at least 1".into(),
+                });
+            }
         }
         Ok(config)
     }
@@ -181,6 +279,7 @@ impl Config {
         for (key, value) in &table {
             let wrong = |expected: &str| format!("`{key}` must be {expected}, found {value}");
             let positive = |v: &toml::Value| v.as_integer().filter(|n| *n > 0);
+            let non_negative = |v: &toml::Value| v.as_integer().and_then(|n| u64::try_from(n).ok());
             match key.as_str() {
                 "bind" => {
                     let text = value.as_str().ok_or_else(|| wrong("a string"))?;
@@ -204,6 +303,31 @@ impl Config {
                         positive(value).ok_or_else(|| wrong("a positive integer"))? as u64,
                     );
                 }
+                "session_max_lifetime_s" => {
+                    self.session_max_lifetime = Duration::from_secs(
+                        positive(value).ok_or_else(|| wrong("a positive integer"))? as u64,
+                    );
+                }
+                "login_max_failures" => {
+                    self.login.max_failures = positive(value)
+                        .and_then(|n| u32::try_from(n).ok())
+                        .ok_or_else(|| wrong("a positive integer"))?;
+                }
+                "login_failure_window_s" => {
+                    self.login.window = Duration::from_secs(
+                        positive(value).ok_or_else(|| wrong("a positive integer"))? as u64,
+                    );
+                }
+                "login_backoff_s" => {
+                    self.login.backoff = Duration::from_secs(
+                        positive(value).ok_or_else(|| wrong("a positive integer"))? as u64,
+                    );
+                }
+                "login_max_backoff_s" => {
+                    self.login.max_backoff = Duration::from_secs(
+                        positive(value).ok_or_else(|| wrong("a positive integer"))? as u64,
+                    );
+                }
                 "call_timeout_s" => {
                     self.call_timeout = Duration::from_secs(
                         positive(value).ok_or_else(|| wrong("a positive integer"))? as u64,
@@ -212,6 +336,32 @@ impl Config {
                 "max_message_mb" => {
                     self.max_message_bytes =
                         (positive(value).ok_or_else(|| wrong("a positive integer"))? as u64) << 20;
+                }
+                "max_string_mb" => {
+                    self.max_string_bytes =
+                        (positive(value).ok_or_else(|| wrong("a positive integer"))? as u64)
+                            .saturating_mul(1 << 20);
+                }
+                "max_collection_len" => {
+                    self.max_collection_len =
+                        positive(value).ok_or_else(|| wrong("a positive integer"))? as u64;
+                }
+                "max_sessions" => {
+                    self.max_sessions =
+                        positive(value).ok_or_else(|| wrong("a positive integer"))? as usize;
+                }
+                "max_sessions_per_user" => {
+                    self.max_sessions_per_user =
+                        positive(value).ok_or_else(|| wrong("a positive integer"))? as usize;
+                }
+                "statement_timeout_ms" => {
+                    let ms =
+                        non_negative(value).ok_or_else(|| wrong("milliseconds (0: no limit)"))?;
+                    self.statement_timeout = (ms > 0).then(|| Duration::from_millis(ms));
+                }
+                "query_memory_mb" => {
+                    let mb = non_negative(value).ok_or_else(|| wrong("MiB (0: unlimited)"))?;
+                    self.query_memory_mb = (mb > 0).then_some(mb as usize);
                 }
                 "runtime_udfs" => {
                     self.runtime_udfs = match value.as_str() {
@@ -267,6 +417,7 @@ impl Config {
             let admin = self.users.entry(ADMIN_USER.into()).or_insert(User {
                 password: String::new(),
                 superuser: true,
+                create_function: true,
             });
             admin.password = password.to_string();
             admin.superuser = true;
@@ -280,6 +431,7 @@ impl Config {
                 User {
                     password: DEFAULT_ADMIN_PASSWORD.into(),
                     superuser: true,
+                    create_function: true,
                 },
             );
             self.default_admin_password = true;
@@ -304,6 +456,7 @@ fn parse_user(name: &str, value: &toml::Value) -> Result<User, String> {
     let mut user = User {
         password: String::new(),
         superuser: name == ADMIN_USER,
+        create_function: true,
     };
     let mut has_password = false;
     for (key, v) in table {
@@ -319,6 +472,11 @@ fn parse_user(name: &str, value: &toml::Value) -> Result<User, String> {
                 user.superuser = v
                     .as_bool()
                     .ok_or_else(|| format!("users.{name}.superuser must be true or false"))?;
+            }
+            "create_function" => {
+                user.create_function = v
+                    .as_bool()
+                    .ok_or_else(|| format!("users.{name}.create_function must be true or false"))?;
             }
             other => return Err(format!("unknown setting `users.{name}.{other}`")),
         }
@@ -419,6 +577,100 @@ mod tests {
             .to_string();
         assert!(
             err.contains("`remotejit_port` must be a port number"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn limits_from_file_then_overrides() {
+        let config = Config::load(None, &Overrides::default()).unwrap();
+        assert_eq!(config.statement_timeout, None);
+        assert_eq!(config.query_memory_mb, Some(4096));
+        assert_eq!(config.max_sessions, 1024);
+        assert_eq!(config.max_sessions_per_user, 64);
+        assert_eq!(config.max_string_bytes, 64 << 20);
+        let config = load(
+            "statement_timeout_ms = 2000\nquery_memory_mb = 0\nmax_sessions = 10\n\
+             max_sessions_per_user = 2\nmax_string_mb = 1\nmax_collection_len = 100\n",
+            Overrides {
+                max_sessions_per_user: Some(3),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(config.statement_timeout, Some(Duration::from_millis(2000)));
+        assert_eq!(config.query_memory_mb, None);
+        assert_eq!(config.max_sessions, 10);
+        assert_eq!(config.max_sessions_per_user, 3);
+        assert_eq!(config.max_string_bytes, 1 << 20);
+        assert_eq!(config.max_collection_len, 100);
+        let config = load(
+            "statement_timeout_ms = 2000\n",
+            Overrides {
+                statement_timeout_ms: Some(0),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(config.statement_timeout, None);
+        let err = load("max_sessions = 0\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`max_sessions` must be a positive integer"),
+            "{err}"
+        );
+        let err = load("statement_timeout_ms = -1\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`statement_timeout_ms` must be milliseconds"),
+            "{err}"
+        );
+        let err = Config::load(
+            None,
+            &Overrides {
+                max_sessions_per_user: Some(0),
+                ..Overrides::default()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("max_sessions_per_user: must be at least 1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn login_and_session_limits_from_the_file() {
+        let config = Config::load(None, &Overrides::default()).unwrap();
+        assert_eq!(config.login, LoginLimits::default());
+        assert_eq!(config.session_max_lifetime, Duration::from_secs(86_400));
+        let config = load(
+            "session_max_lifetime_s = 5\nlogin_max_failures = 2\nlogin_failure_window_s = 9\n\
+             login_backoff_s = 1\nlogin_max_backoff_s = 3\n\
+             [users.bob]\npassword = \"b\"\ncreate_function = false\n",
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(config.session_max_lifetime, Duration::from_secs(5));
+        assert_eq!(
+            config.login,
+            LoginLimits {
+                max_failures: 2,
+                window: Duration::from_secs(9),
+                backoff: Duration::from_secs(1),
+                max_backoff: Duration::from_secs(3),
+            }
+        );
+        assert!(!config.users["bob"].create_function);
+        assert!(config.users["admin"].create_function);
+        let err = load("login_max_failures = 0\n", Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`login_max_failures` must be a positive integer"),
             "{err}"
         );
     }

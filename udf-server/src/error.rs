@@ -26,8 +26,17 @@ pub enum Error {
     /// Unknown or expired session: HeavyDB's exact text.
     #[error("Session not valid or expired.")]
     InvalidSession,
+    /// A session that existed and ended, with why: HeavyDB's text first, which clients
+    /// match on.
+    #[error("Session not valid or expired: {0}")]
+    SessionEnded(crate::sessions::Ended),
+    /// The same text for a wrong password and an unknown user.
     #[error("Authentication failure: wrong user name or password for `{0}`")]
     Authentication(String),
+    #[error("too many failed logins for `{user}`; try again in {seconds} s")]
+    LoginThrottled { user: String, seconds: u64 },
+    #[error("too many failed logins from {peer}; try again in {seconds} s")]
+    LoginThrottledFrom { peer: IpAddr, seconds: u64 },
     #[error("Database `{0}` does not exist (this server has one database, `heavyai`)")]
     UnknownDatabase(String),
     /// SQL that failed to parse, plan or run.
@@ -68,6 +77,9 @@ pub enum Error {
         id: String,
         reason: crate::sessions::KillError,
     },
+    /// A session cap (`max_sessions`, `max_sessions_per_user`) refused a connect.
+    #[error("{0}")]
+    OpenSession(crate::sessions::OpenError),
     #[error("internal error (a bug in udf-server): {0}")]
     Internal(String),
 

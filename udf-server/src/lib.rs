@@ -2,6 +2,7 @@
 //!
 //! The daemon (`bin/udf-server.rs`): [`config`] (file, environment, flags), [`server`]
 //! (accept loop, a thread per connection, graceful stop), [`sessions`] (global sessions),
+//! [`auth`] (logins: password checks, throttling, the configured users),
 //! [`heavy`] (the HeavyDB-compatible Thrift methods over a [`db_glue::Engine`]),
 //! [`remotejit`] (rbc's RemoteJIT protocol on a second, optional port).
 //!
@@ -13,6 +14,7 @@
 //! `db_glue` (Arrow through `db_glue::arrow`).
 
 pub mod admin;
+pub mod auth;
 pub mod c_frontend;
 pub mod config;
 pub mod error;

@@ -74,6 +74,7 @@ pub struct Metrics {
     query_seconds: Histogram,
     sessions_opened: AtomicU64,
     authentication_failures: AtomicU64,
+    logins_throttled: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -86,6 +87,7 @@ impl Default for Metrics {
             query_seconds: Histogram::default(),
             sessions_opened: AtomicU64::new(0),
             authentication_failures: AtomicU64::new(0),
+            logins_throttled: AtomicU64::new(0),
         }
     }
 }
@@ -138,6 +140,11 @@ impl Metrics {
 
     pub fn authentication_failed(&self) {
         self.authentication_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A login refused unchecked: its user or address had too many failures.
+    pub fn login_throttled(&self) {
+        self.logins_throttled.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The daemon's own part of the exposition.
@@ -224,6 +231,13 @@ impl Metrics {
             "counter",
             "Failed connect attempts.",
             load(&self.authentication_failures),
+        );
+        sample(
+            out,
+            "udf_logins_throttled_total",
+            "counter",
+            "Connect attempts refused because their user or address had too many failures.",
+            load(&self.logins_throttled),
         );
         sample(
             out,

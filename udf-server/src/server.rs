@@ -8,7 +8,7 @@
 //! answered, idle connections are closed.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -98,6 +98,8 @@ pub struct Server {
     stopping: Arc<AtomicBool>,
     live: Arc<Live>,
     refusing: Arc<AtomicUsize>,
+    /// Counts connections refused at `max_connections` (the metrics' counter).
+    refused: Arc<AtomicU64>,
     /// Runs between accepts and on idle ticks (session expiry).
     housekeeping: Option<Box<dyn Fn() + Send>>,
 }
@@ -118,6 +120,7 @@ impl Server {
             stopping: Arc::new(AtomicBool::new(false)),
             live: Arc::new(Live::default()),
             refusing: Arc::new(AtomicUsize::new(0)),
+            refused: Arc::new(AtomicU64::new(0)),
             housekeeping: None,
         })
     }
@@ -135,6 +138,13 @@ impl Server {
     /// Closes connections idle for `timeout`.
     pub fn with_idle_timeout(mut self, timeout: Duration) -> Server {
         self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// Counts connections refused at `max_connections` in `counter` (shared with the
+    /// metrics).
+    pub fn with_refusal_counter(mut self, counter: Arc<AtomicU64>) -> Server {
+        self.refused = counter;
         self
     }
 
@@ -234,7 +244,8 @@ impl Server {
     fn refuse(&self, stream: TcpStream, peer: SocketAddr) {
         let limit = self.limits.max_connections;
         let port = self.port_name;
-        tracing::warn!(port, %peer, limit, "connection refused: too many connections");
+        let refused = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::warn!(port, %peer, limit, refused, "connection refused: too many connections (max_connections)");
         // Bound the refusers too: beyond that, just close.
         if self.refusing.fetch_add(1, Ordering::SeqCst) >= 16 {
             self.refusing.fetch_sub(1, Ordering::SeqCst);
@@ -245,8 +256,10 @@ impl Server {
         let spawned = std::thread::Builder::new()
             .name(format!("{port}-refuse"))
             .spawn(move || {
-                let message =
-                    format!("udf-server is at its limit of {limit} connections; try again later");
+                let message = format!(
+                    "udf-server is at its limit of {limit} connections (max_connections); \
+                     try again later"
+                );
                 if let Ok(mut conn) = Connection::new(stream, InputLimits::default()) {
                     if conn.wait(Duration::from_secs(2)).ok() == Some(Readiness::Call) {
                         conn.refuse_call(service.as_ref(), &message, Duration::from_secs(2));
@@ -288,6 +301,8 @@ impl ConnectionContext {
             }
         };
         tracing::debug!(port, id, %peer, "connection opened");
+        // Logins are throttled per address; the handlers see calls, not sockets.
+        crate::auth::set_peer(Some(peer.ip()));
         let mut idle = Duration::ZERO;
         loop {
             if self.stopping.load(Ordering::SeqCst) {

@@ -175,14 +175,14 @@ row.join:                                         ; preds = %loop, %row.valid
 }
 
 ; Function Attrs: nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none)
-define i64 @udf_kernel_0(i64 %0, ptr noalias readonly captures(none) %1, ptr noalias writeonly captures(none) %2, ptr noalias readonly captures(address_is_null) %3) local_unnamed_addr #1 {
+define i64 @udf_kernel_0(i64 %0, ptr noalias readonly captures(none) %1, ptr noalias writeonly captures(none) %2, ptr noalias readonly captures(address_is_null) %3, ptr readnone captures(none) %4) local_unnamed_addr #1 {
 entry:
   %arg.col = load ptr, ptr %1, align 8
   %no.validity = icmp eq ptr %3, null
   br i1 %no.validity, label %dense, label %masked
 
-common.ret:                                       ; preds = %loop.exit, %dense
-  %common.ret.op = phi i64 [ %range.hits, %dense ], [ %hits.total, %loop.exit ]
+common.ret:                                       ; preds = %word.join, %loop.exit, %dense
+  %common.ret.op = phi i64 [ %range.hits, %dense ], [ %hits.result, %loop.exit ], [ %w.hits, %word.join ]
   ret i64 %common.ret.op
 
 dense:                                            ; preds = %entry
@@ -194,9 +194,9 @@ masked:                                           ; preds = %entry
   %loop.any.not = icmp eq i64 %words, 0
   br i1 %loop.any.not, label %loop.exit, label %loop
 
-loop:                                             ; preds = %masked, %word.join
-  %i = phi i64 [ %i.next, %word.join ], [ 0, %masked ]
-  %hits.acc = phi i64 [ %hits, %word.join ], [ 0, %masked ]
+loop:                                             ; preds = %masked, %word.next
+  %i = phi i64 [ %i.next, %word.next ], [ 0, %masked ]
+  %hits.acc = phi i64 [ %hits, %word.next ], [ 0, %masked ]
   %w.byte = shl i64 %i, 3
   %w.p = getelementptr inbounds i8, ptr %3, i64 %w.byte
   %w.bits = load i64, ptr %w.p, align 1
@@ -204,32 +204,39 @@ loop:                                             ; preds = %masked, %word.join
   %w.hi = add nuw i64 %w.lo, 64
   switch i64 %w.bits, label %word.mixed [
     i64 -1, label %word.full
-    i64 0, label %word.empty
+    i64 0, label %word.join.thread
   ]
 
-loop.exit:                                        ; preds = %word.join, %masked
-  %hits.out = phi i64 [ 0, %masked ], [ %hits, %word.join ]
+loop.exit:                                        ; preds = %word.next, %masked
+  %hits.out = phi i64 [ 0, %masked ], [ %hits, %word.next ]
   %tail.lo = and i64 %0, -64
   %range.hits3 = tail call fastcc i64 @udf_kernel_0.checked(i64 %tail.lo, i64 %0, ptr %arg.col, ptr %2, ptr %3)
-  %hits.total = add i64 %range.hits3, %hits.out
+  %tail.stop = icmp slt i64 %range.hits3, 0
+  %hits.total = select i1 %tail.stop, i64 0, i64 %hits.out
+  %hits.result = add i64 %hits.total, %range.hits3
   br label %common.ret
 
 word.full:                                        ; preds = %loop
   %range.hits1 = tail call fastcc i64 @udf_kernel_0.dense(i64 %w.lo, i64 %w.hi, ptr %arg.col, ptr %2)
   br label %word.join
 
-word.empty:                                       ; preds = %loop
+word.join.thread:                                 ; preds = %loop
   %z.p = getelementptr inbounds i32, ptr %2, i64 %w.lo
   tail call void @llvm.memset.p0.i64(ptr noundef nonnull align 1 dereferenceable(256) %z.p, i8 0, i64 256, i1 false)
-  br label %word.join
+  br label %word.next
 
 word.mixed:                                       ; preds = %loop
   %range.hits2 = tail call fastcc i64 @udf_kernel_0.checked(i64 %w.lo, i64 %w.hi, ptr %arg.col, ptr %2, ptr %3)
   br label %word.join
 
-word.join:                                        ; preds = %word.mixed, %word.empty, %word.full
-  %w.hits = phi i64 [ %range.hits1, %word.full ], [ 0, %word.empty ], [ %range.hits2, %word.mixed ]
-  %hits = add i64 %w.hits, %hits.acc
+word.join:                                        ; preds = %word.mixed, %word.full
+  %w.hits = phi i64 [ %range.hits1, %word.full ], [ %range.hits2, %word.mixed ]
+  %w.stop = icmp slt i64 %w.hits, 0
+  br i1 %w.stop, label %common.ret, label %word.next
+
+word.next:                                        ; preds = %word.join.thread, %word.join
+  %w.hits6 = phi i64 [ 0, %word.join.thread ], [ %w.hits, %word.join ]
+  %hits = add i64 %w.hits6, %hits.acc
   %i.next = add nuw nsw i64 %i, 1
   %exitcond.not = icmp eq i64 %i.next, %words
   br i1 %exitcond.not, label %loop.exit, label %loop
@@ -244,8 +251,8 @@ declare i64 @llvm.vector.reduce.add.v4i64(<4 x i64>) #3
 ; Function Attrs: nocallback nofree nosync nounwind willreturn memory(argmem: read)
 declare <4 x i32> @llvm.masked.load.v4i32.p0(ptr captures(none), <4 x i1>, <4 x i32>) #4
 
-attributes #0 = { nofree noinline norecurse nosync nounwind memory(argmem: readwrite) }
-attributes #1 = { nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
+attributes #0 = { nofree noinline norecurse nosync nounwind memory(argmem: readwrite) "probe-stack"="inline-asm" }
+attributes #1 = { nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none) "probe-stack"="inline-asm" }
 attributes #2 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: write) }
 attributes #3 = { nocallback nofree nosync nounwind speculatable willreturn memory(none) }
 attributes #4 = { nocallback nofree nosync nounwind willreturn memory(argmem: read) }

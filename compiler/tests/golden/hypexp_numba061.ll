@@ -18,7 +18,7 @@ entry:
 loop.preheader:                                   ; preds = %entry
   %5 = sub nuw i64 %1, %0
   %min.iters.check = icmp ult i64 %5, 4
-  br i1 %min.iters.check, label %loop.preheader5, label %vector.ph
+  br i1 %min.iters.check, label %loop.preheader3, label %vector.ph
 
 vector.ph:                                        ; preds = %loop.preheader
   %n.vec = and i64 %5, -4
@@ -32,9 +32,9 @@ vector.body:                                      ; preds = %vector.body, %vecto
   %7 = getelementptr inbounds double, ptr %2, i64 %offset.idx
   %wide.load = load <4 x double>, ptr %7, align 8
   %8 = getelementptr inbounds double, ptr %3, i64 %offset.idx
-  %wide.load4 = load <4 x double>, ptr %8, align 8
+  %wide.load2 = load <4 x double>, ptr %8, align 8
   %9 = fmul <4 x double> %wide.load, %wide.load
-  %10 = fmul <4 x double> %wide.load4, %wide.load4
+  %10 = fmul <4 x double> %wide.load2, %wide.load2
   %11 = fadd <4 x double> %9, %10
   %12 = tail call <4 x double> @llvm.sqrt.v4f64(<4 x double> %11), !noalias !2
   %13 = fneg <4 x double> %wide.load
@@ -53,16 +53,16 @@ vector.body:                                      ; preds = %vector.body, %vecto
 middle.block:                                     ; preds = %vector.body
   %22 = tail call i64 @llvm.vector.reduce.add.v4i64(<4 x i64> %20)
   %cmp.n = icmp eq i64 %5, %n.vec
-  br i1 %cmp.n, label %loop.exit, label %loop.preheader5
+  br i1 %cmp.n, label %loop.exit, label %loop.preheader3
 
-loop.preheader5:                                  ; preds = %loop.preheader, %middle.block
+loop.preheader3:                                  ; preds = %loop.preheader, %middle.block
   %i.ph = phi i64 [ %0, %loop.preheader ], [ %6, %middle.block ]
   %hits.acc.ph = phi i64 [ 0, %loop.preheader ], [ %22, %middle.block ]
   br label %loop
 
-loop:                                             ; preds = %loop.preheader5, %loop
-  %i = phi i64 [ %i.next, %loop ], [ %i.ph, %loop.preheader5 ]
-  %hits.acc = phi i64 [ %hits, %loop ], [ %hits.acc.ph, %loop.preheader5 ]
+loop:                                             ; preds = %loop.preheader3, %loop
+  %i = phi i64 [ %i.next, %loop ], [ %i.ph, %loop.preheader3 ]
+  %hits.acc = phi i64 [ %hits, %loop ], [ %hits.acc.ph, %loop.preheader3 ]
   %a.p = getelementptr inbounds double, ptr %2, i64 %i
   %a = load double, ptr %a.p, align 8
   %a.p1 = getelementptr inbounds double, ptr %3, i64 %i
@@ -127,8 +127,8 @@ loop.exit.loopexit.unr-lcssa:                     ; preds = %row.join.1
 loop.epil.preheader:                              ; preds = %loop.exit.loopexit.unr-lcssa, %loop.preheader
   %i.epil.init = phi i64 [ %0, %loop.preheader ], [ %i.next.1, %loop.exit.loopexit.unr-lcssa ]
   %hits.acc.epil.init = phi i64 [ 0, %loop.preheader ], [ %hits.1, %loop.exit.loopexit.unr-lcssa ]
-  %lcmp.mod5 = icmp ne i64 %xtraiter, 0
-  tail call void @llvm.assume(i1 %lcmp.mod5)
+  %lcmp.mod3 = icmp ne i64 %xtraiter, 0
+  tail call void @llvm.assume(i1 %lcmp.mod3)
   %byte.i.epil = lshr i64 %i.epil.init, 3
   %byte.p.epil = getelementptr inbounds nuw i8, ptr %5, i64 %byte.i.epil
   %byte.epil = load i8, ptr %byte.p.epil, align 1
@@ -232,7 +232,7 @@ row.join.1:                                       ; preds = %row.valid.1, %row.j
 }
 
 ; Function Attrs: nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none)
-define i64 @udf_kernel_0(i64 %0, ptr noalias readonly captures(none) %1, ptr noalias writeonly captures(none) %2, ptr noalias readonly captures(address_is_null) %3) local_unnamed_addr #2 {
+define i64 @udf_kernel_0(i64 %0, ptr noalias readonly captures(none) %1, ptr noalias writeonly captures(none) %2, ptr noalias readonly captures(address_is_null) %3, ptr readnone captures(none) %4) local_unnamed_addr #2 {
 entry:
   %arg.col = load ptr, ptr %1, align 8
   %arg.slot1 = getelementptr inbounds nuw i8, ptr %1, i64 8
@@ -240,8 +240,8 @@ entry:
   %no.validity = icmp eq ptr %3, null
   br i1 %no.validity, label %dense, label %masked
 
-common.ret:                                       ; preds = %loop.exit, %dense
-  %common.ret.op = phi i64 [ %range.hits, %dense ], [ %hits.total, %loop.exit ]
+common.ret:                                       ; preds = %word.join, %loop.exit, %dense
+  %common.ret.op = phi i64 [ %range.hits, %dense ], [ %hits.result, %loop.exit ], [ %w.hits, %word.join ]
   ret i64 %common.ret.op
 
 dense:                                            ; preds = %entry
@@ -253,9 +253,9 @@ masked:                                           ; preds = %entry
   %loop.any.not = icmp eq i64 %words, 0
   br i1 %loop.any.not, label %loop.exit, label %loop
 
-loop:                                             ; preds = %masked, %word.join
-  %i = phi i64 [ %i.next, %word.join ], [ 0, %masked ]
-  %hits.acc = phi i64 [ %hits, %word.join ], [ 0, %masked ]
+loop:                                             ; preds = %masked, %word.next
+  %i = phi i64 [ %i.next, %word.next ], [ 0, %masked ]
+  %hits.acc = phi i64 [ %hits, %word.next ], [ 0, %masked ]
   %w.byte = shl i64 %i, 3
   %w.p = getelementptr inbounds i8, ptr %3, i64 %w.byte
   %w.bits = load i64, ptr %w.p, align 1
@@ -263,32 +263,39 @@ loop:                                             ; preds = %masked, %word.join
   %w.hi = add nuw i64 %w.lo, 64
   switch i64 %w.bits, label %word.mixed [
     i64 -1, label %word.full
-    i64 0, label %word.empty
+    i64 0, label %word.join.thread
   ]
 
-loop.exit:                                        ; preds = %word.join, %masked
-  %hits.out = phi i64 [ 0, %masked ], [ %hits, %word.join ]
+loop.exit:                                        ; preds = %word.next, %masked
+  %hits.out = phi i64 [ 0, %masked ], [ %hits, %word.next ]
   %tail.lo = and i64 %0, -64
   %range.hits5 = tail call fastcc i64 @udf_kernel_0.checked(i64 %tail.lo, i64 %0, ptr %arg.col, ptr %arg.col2, ptr %2, ptr %3)
-  %hits.total = add i64 %range.hits5, %hits.out
+  %tail.stop = icmp slt i64 %range.hits5, 0
+  %hits.total = select i1 %tail.stop, i64 0, i64 %hits.out
+  %hits.result = add i64 %hits.total, %range.hits5
   br label %common.ret
 
 word.full:                                        ; preds = %loop
   %range.hits3 = tail call fastcc i64 @udf_kernel_0.dense(i64 %w.lo, i64 %w.hi, ptr %arg.col, ptr %arg.col2, ptr %2)
   br label %word.join
 
-word.empty:                                       ; preds = %loop
+word.join.thread:                                 ; preds = %loop
   %z.p = getelementptr inbounds double, ptr %2, i64 %w.lo
   tail call void @llvm.memset.p0.i64(ptr noundef nonnull align 1 dereferenceable(512) %z.p, i8 0, i64 512, i1 false)
-  br label %word.join
+  br label %word.next
 
 word.mixed:                                       ; preds = %loop
   %range.hits4 = tail call fastcc i64 @udf_kernel_0.checked(i64 %w.lo, i64 %w.hi, ptr %arg.col, ptr %arg.col2, ptr %2, ptr %3)
   br label %word.join
 
-word.join:                                        ; preds = %word.mixed, %word.empty, %word.full
-  %w.hits = phi i64 [ %range.hits3, %word.full ], [ 0, %word.empty ], [ %range.hits4, %word.mixed ]
-  %hits = add i64 %w.hits, %hits.acc
+word.join:                                        ; preds = %word.mixed, %word.full
+  %w.hits = phi i64 [ %range.hits3, %word.full ], [ %range.hits4, %word.mixed ]
+  %w.stop = icmp slt i64 %w.hits, 0
+  br i1 %w.stop, label %common.ret, label %word.next
+
+word.next:                                        ; preds = %word.join.thread, %word.join
+  %w.hits8 = phi i64 [ 0, %word.join.thread ], [ %w.hits, %word.join ]
+  %hits = add i64 %w.hits8, %hits.acc
   %i.next = add nuw nsw i64 %i, 1
   %exitcond.not = icmp eq i64 %i.next, %words
   br i1 %exitcond.not, label %loop.exit, label %loop
@@ -309,8 +316,8 @@ declare void @llvm.assume(i1 noundef) #6
 declare <4 x double> @_ZGVdN4v_exp(<4 x double>)
 
 attributes #0 = { mustprogress nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none) }
-attributes #1 = { nofree noinline norecurse nosync nounwind memory(argmem: readwrite) }
-attributes #2 = { nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
+attributes #1 = { nofree noinline norecurse nosync nounwind memory(argmem: readwrite) "probe-stack"="inline-asm" }
+attributes #2 = { nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none) "probe-stack"="inline-asm" }
 attributes #3 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: write) }
 attributes #4 = { nocallback nocreateundeforpoison nofree nosync nounwind speculatable willreturn memory(none) }
 attributes #5 = { nocallback nofree nosync nounwind speculatable willreturn memory(none) }

@@ -175,7 +175,7 @@ row.join:                                         ; preds = %loop, %row.valid
 }
 
 ; Function Attrs: nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none)
-define noundef i64 @udf_kernel_0(i64 %0, ptr noalias readonly captures(none) %1, ptr noalias writeonly captures(none) %2, ptr noalias readonly captures(address_is_null) %3) local_unnamed_addr #1 {
+define noundef i64 @udf_kernel_0(i64 %0, ptr noalias readonly captures(none) %1, ptr noalias writeonly captures(none) %2, ptr noalias readonly captures(address_is_null) %3, ptr readnone captures(none) %4) local_unnamed_addr #1 {
 entry:
   %arg.col = load ptr, ptr %1, align 8
   %no.validity = icmp eq ptr %3, null
@@ -193,8 +193,8 @@ masked:                                           ; preds = %entry
   %loop.any.not = icmp eq i64 %words, 0
   br i1 %loop.any.not, label %loop.exit, label %loop
 
-loop:                                             ; preds = %masked, %word.join
-  %i = phi i64 [ %i.next, %word.join ], [ 0, %masked ]
+loop:                                             ; preds = %masked, %word.next
+  %i = phi i64 [ %i.next, %word.next ], [ 0, %masked ]
   %w.byte = shl i64 %i, 3
   %w.p = getelementptr inbounds i8, ptr %3, i64 %w.byte
   %w.bits = load i64, ptr %w.p, align 1
@@ -205,25 +205,25 @@ loop:                                             ; preds = %masked, %word.join
     i64 0, label %word.empty
   ]
 
-loop.exit:                                        ; preds = %word.join, %masked
+loop.exit:                                        ; preds = %word.next, %masked
   %tail.lo = and i64 %0, -64
   tail call fastcc void @udf_kernel_0.checked(i64 %tail.lo, i64 %0, ptr %arg.col, ptr %2, ptr %3)
   br label %common.ret
 
 word.full:                                        ; preds = %loop
   tail call fastcc void @udf_kernel_0.dense(i64 %w.lo, i64 %w.hi, ptr %arg.col, ptr %2)
-  br label %word.join
+  br label %word.next
 
 word.empty:                                       ; preds = %loop
   %z.p = getelementptr inbounds i8, ptr %2, i64 %w.lo
   tail call void @llvm.memset.p0.i64(ptr noundef nonnull align 1 dereferenceable(64) %z.p, i8 0, i64 64, i1 false)
-  br label %word.join
+  br label %word.next
 
 word.mixed:                                       ; preds = %loop
   tail call fastcc void @udf_kernel_0.checked(i64 %w.lo, i64 %w.hi, ptr %arg.col, ptr %2, ptr %3)
-  br label %word.join
+  br label %word.next
 
-word.join:                                        ; preds = %word.mixed, %word.empty, %word.full
+word.next:                                        ; preds = %word.full, %word.empty, %word.mixed
   %i.next = add nuw nsw i64 %i, 1
   %exitcond.not = icmp eq i64 %i.next, %words
   br i1 %exitcond.not, label %loop.exit, label %loop
@@ -235,8 +235,8 @@ declare void @llvm.memset.p0.i64(ptr writeonly captures(none), i8, i64, i1 immar
 ; Function Attrs: nocallback nofree nosync nounwind willreturn memory(argmem: read)
 declare <8 x float> @llvm.masked.load.v8f32.p0(ptr captures(none), <8 x i1>, <8 x float>) #3
 
-attributes #0 = { nofree noinline norecurse nosync nounwind memory(argmem: readwrite) }
-attributes #1 = { nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none) }
+attributes #0 = { nofree noinline norecurse nosync nounwind memory(argmem: readwrite) "probe-stack"="inline-asm" }
+attributes #1 = { nofree norecurse nosync nounwind memory(readwrite, inaccessiblemem: none, target_mem0: none, target_mem1: none) "probe-stack"="inline-asm" }
 attributes #2 = { mustprogress nocallback nofree nounwind willreturn memory(argmem: write) }
 attributes #3 = { nocallback nofree nosync nounwind willreturn memory(argmem: read) }
 

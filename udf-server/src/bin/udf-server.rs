@@ -17,7 +17,7 @@ use udf_server::heavy::{HeavyService, version_string};
 use udf_server::metrics::MetricsEndpoint;
 use udf_server::remotejit::RemoteJit;
 use udf_server::server::{Server, ServerLimits};
-use udf_server::sessions::SessionStore;
+use udf_server::sessions::{SessionLimits, SessionStore};
 use udf_thrift::HeavySyncProcessor;
 use udf_thrift::input::InputLimits;
 use udf_thrift::remotejit::RemoteJitService;
@@ -54,6 +54,31 @@ struct Args {
     /// Most simultaneous connections; more are answered with an error [default: 256].
     #[arg(long, value_name = "N", env = "UDF_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+
+    /// Most live sessions in all; a connect beyond is refused [default: 1024].
+    #[arg(long, value_name = "N", env = "UDF_MAX_SESSIONS")]
+    max_sessions: Option<usize>,
+
+    /// Most live sessions of one user [default: 64].
+    #[arg(long, value_name = "N", env = "UDF_MAX_SESSIONS_PER_USER")]
+    max_sessions_per_user: Option<usize>,
+
+    /// How long a statement may run before it is stopped; 0 = no limit [default: 0].
+    /// Sessions change their own with `SET statement_timeout = …`.
+    #[arg(long, value_name = "MS", env = "UDF_STATEMENT_TIMEOUT_MS")]
+    statement_timeout_ms: Option<u64>,
+
+    /// Memory each statement may use (its own pool); 0 = unlimited [default: 4096].
+    #[arg(long, value_name = "MIB", env = "UDF_QUERY_MEMORY_MB")]
+    query_memory_mb: Option<usize>,
+
+    /// Largest string or binary value one call may carry [default: 64].
+    #[arg(long, value_name = "MIB", env = "UDF_MAX_STRING_MB")]
+    max_string_mb: Option<u64>,
+
+    /// Most elements of one list, set or map in a call [default: 16777216].
+    #[arg(long, value_name = "N", env = "UDF_MAX_COLLECTION_LEN")]
+    max_collection_len: Option<u64>,
 
     /// Never use a GPU, even when one is present.
     #[arg(long)]
@@ -101,6 +126,12 @@ fn run(args: Args) -> Result<()> {
         port: args.port,
         data_dir: args.data_dir,
         max_connections: args.max_connections,
+        max_sessions: args.max_sessions,
+        max_sessions_per_user: args.max_sessions_per_user,
+        statement_timeout_ms: args.statement_timeout_ms,
+        query_memory_mb: args.query_memory_mb,
+        max_string_mb: args.max_string_mb,
+        max_collection_len: args.max_collection_len,
         admin_password: std::env::var("UDF_ADMIN_PASSWORD")
             .ok()
             .filter(|p| !p.is_empty()),
@@ -125,6 +156,12 @@ fn run(args: Args) -> Result<()> {
     let engine = Engine::new(EngineConfig {
         data_dir: Some(config.data_dir.clone()),
         no_gpu: !config.gpu,
+        // The engine-wide timeout bounds what runs outside a session's statements
+        // (`udf_call`); sessions start with the same and may SET their own.
+        statement_timeout: config.statement_timeout,
+        query_memory_mb: config.query_memory_mb,
+        // Sessions run as their users: privileges apply.
+        access_control: true,
         ..EngineConfig::default()
     })?;
     let restored = engine.restore_summary();
@@ -150,15 +187,28 @@ fn run(args: Args) -> Result<()> {
         }
         db_glue::GpuState::Absent(reason) => tracing::info!(%reason, "UDFs run on the CPU only"),
     }
-    let sessions = Arc::new(SessionStore::new(config.session_idle_timeout));
+    let sessions = Arc::new(
+        SessionStore::with_limits(
+            config.session_idle_timeout,
+            SessionLimits {
+                max_sessions: config.max_sessions,
+                max_sessions_per_user: config.max_sessions_per_user,
+                statement_timeout: config.statement_timeout,
+            },
+        )
+        .with_max_lifetime(config.session_max_lifetime),
+    );
     // RemoteJIT compiles with the engine's compiler: one cache, one IR policy.
     let compiler = Arc::clone(engine.compiler());
-    let service = HeavyService::new(
+    // The configured users are written to the catalog first: logins check them there.
+    let service = HeavyService::try_new(
         engine,
         Arc::clone(&sessions),
         Arc::clone(&config),
         runtime.handle().clone(),
-    );
+    )
+    .context("cannot store the configured users")?;
+    let connections_refused = service.connections_refused();
     if let Some(port) = config.metrics_port {
         let addr = SocketAddr::new(config.metrics_bind, port);
         let endpoint = MetricsEndpoint::bind(addr)
@@ -173,6 +223,8 @@ fn run(args: Args) -> Result<()> {
         call_timeout: config.call_timeout,
         input: InputLimits {
             max_message_bytes: config.max_message_bytes,
+            max_string_bytes: config.max_string_bytes,
+            max_collection_len: config.max_collection_len,
             ..InputLimits::default()
         },
     };
@@ -192,6 +244,7 @@ fn run(args: Args) -> Result<()> {
             let server = Server::bind(addr, service, limits.clone())
                 .with_context(|| format!("cannot listen for RemoteJIT on {addr}"))?
                 .named("remotejit")
+                .with_refusal_counter(Arc::clone(&connections_refused))
                 // rbc sends one call per connection: one idle for longer than a call may
                 // take to arrive is someone holding a thread.
                 .with_idle_timeout(limits.call_timeout);
@@ -201,6 +254,7 @@ fn run(args: Args) -> Result<()> {
     let addr = SocketAddr::new(config.bind, config.port);
     let server = Server::bind(addr, Arc::new(HeavySyncProcessor::new(service)), limits)
         .with_context(|| format!("cannot listen on {addr}"))?
+        .with_refusal_counter(connections_refused)
         .with_housekeeping(move || {
             let expired = sessions.expire();
             if expired > 0 {

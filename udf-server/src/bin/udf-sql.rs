@@ -89,6 +89,15 @@ struct Args {
     #[arg(long)]
     no_vector_math: bool,
 
+    /// How long a statement may run before it is stopped, in milliseconds; 0 = no limit
+    /// (embedded mode; `SET statement_timeout = …` changes it) [default: 0].
+    #[arg(long, value_name = "MS")]
+    statement_timeout_ms: Option<u64>,
+
+    /// Memory each statement may use, in MiB; 0 = unlimited (embedded mode) [default: 0].
+    #[arg(long, value_name = "MIB")]
+    query_memory_mb: Option<usize>,
+
     /// Never use a GPU, even when one is present (embedded mode).
     #[arg(long)]
     no_gpu: bool,
@@ -171,6 +180,11 @@ fn run() -> Result<ExitCode> {
                 data_dir: Some(data_dir.clone()),
                 target_partitions: args.target_partitions,
                 no_gpu: args.no_gpu,
+                statement_timeout: args
+                    .statement_timeout_ms
+                    .filter(|&ms| ms > 0)
+                    .map(std::time::Duration::from_millis),
+                query_memory_mb: args.query_memory_mb.filter(|&mb| mb > 0),
                 ..EngineConfig::default()
             };
             if args.no_vector_math {

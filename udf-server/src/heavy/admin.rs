@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::UNIX_EPOCH;
 
 use udf_thrift::*;
@@ -113,7 +114,13 @@ impl HeavyService {
                 id: id.to_string(),
                 reason,
             })?;
-        tracing::info!(user = killed.user, "session ended by an administrator");
+        // `kill` has cancelled them: they fail with "statement cancelled" at once (UDF
+        // kernels at their next loop back edge).
+        tracing::info!(
+            user = killed.user,
+            statements_cancelled = killed.running_statements(),
+            "session ended by an administrator"
+        );
         Ok(())
     }
 
@@ -179,9 +186,25 @@ impl HeavyService {
         let engine = self.engine.clone();
         let sessions = Arc::clone(&self.sessions);
         let metrics = Arc::clone(&self.metrics);
+        let connections_refused = Arc::clone(&self.connections_refused);
+        let sessions_refused = Arc::clone(&self.sessions_refused);
         move || {
             let mut out = String::with_capacity(4096);
             metrics.render(&gauges(&engine, &sessions), &mut out);
+            metrics::sample(
+                &mut out,
+                "udf_connections_refused_total",
+                "counter",
+                "Connections refused at max_connections.",
+                connections_refused.load(Ordering::Relaxed),
+            );
+            metrics::sample(
+                &mut out,
+                "udf_sessions_refused_total",
+                "counter",
+                "Connects refused at max_sessions or max_sessions_per_user.",
+                sessions_refused.load(Ordering::Relaxed),
+            );
             compiler_metrics(engine.compiler(), &mut out);
             out
         }

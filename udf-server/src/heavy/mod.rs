@@ -13,11 +13,12 @@ pub mod results;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use db_glue::arrow::array::{RecordBatch, StringArray};
 use db_glue::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use db_glue::{Engine, QueryResult, ResultNames, StatementOptions};
+use db_glue::{Engine, QueryResult, ResultNames, StatementControl, StatementOptions};
 use udf_thrift::connection::panic_message;
 use udf_thrift::*;
 
@@ -54,15 +55,23 @@ pub struct HeavyService {
     started: SystemTime,
     host_name: String,
     metrics: Arc<Metrics>,
+    /// Refusals by a limit, for the metrics: connections beyond `max_connections` (counted
+    /// by the accept loops, see [`HeavyService::connections_refused`]) and connects beyond
+    /// the session caps.
+    connections_refused: Arc<AtomicU64>,
+    sessions_refused: Arc<AtomicU64>,
+    /// Password checks and login throttling.
+    auth: crate::auth::Authenticator,
 }
 
-/// Who runs a statement: the session, its user (who owns the functions it creates) and
-/// its device preference.
+/// Who runs a statement: the session, its user (who owns the functions it creates), its
+/// device preference and its `statement_timeout`.
 #[derive(Clone, Copy)]
 struct Caller<'a> {
     session: &'a str,
     user: &'a str,
     mode: ExecutionMode,
+    statement_timeout: Option<std::time::Duration>,
 }
 
 /// What kind of statement a query is, for `TQueryResult.query_type`.
@@ -86,7 +95,32 @@ fn millis(elapsed: std::time::Duration) -> i64 {
 }
 
 impl HeavyService {
+    /// The service; the configured users are brought into the engine's catalog first
+    /// (see [`crate::auth::bootstrap_users`]), a failure to store them only logged.
     pub fn new(
+        engine: Engine,
+        sessions: Arc<SessionStore>,
+        config: Arc<Config>,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
+        if let Err(error) = crate::auth::bootstrap_users(&engine, &config) {
+            tracing::error!(%error, "cannot store the configured users");
+        }
+        Self::without_bootstrap(engine, sessions, config, runtime)
+    }
+
+    /// [`HeavyService::new`], failing when the configured users cannot be stored.
+    pub fn try_new(
+        engine: Engine,
+        sessions: Arc<SessionStore>,
+        config: Arc<Config>,
+        runtime: tokio::runtime::Handle,
+    ) -> db_glue::Result<Self> {
+        crate::auth::bootstrap_users(&engine, &config)?;
+        Ok(Self::without_bootstrap(engine, sessions, config, runtime))
+    }
+
+    fn without_bootstrap(
         engine: Engine,
         sessions: Arc<SessionStore>,
         config: Arc<Config>,
@@ -98,12 +132,30 @@ impl HeavyService {
         HeavyService {
             engine,
             sessions,
-            config,
             runtime,
             started: SystemTime::now(),
             host_name,
             metrics: Arc::new(Metrics::new()),
+            connections_refused: Arc::new(AtomicU64::new(0)),
+            sessions_refused: Arc::new(AtomicU64::new(0)),
+            auth: crate::auth::Authenticator::new(config.login),
+            config,
         }
+    }
+
+    /// The counter the accept loops add a connection refused at `max_connections` to
+    /// ([`crate::server::Server::with_refusal_counter`]); rendered with the metrics.
+    pub fn connections_refused(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.connections_refused)
+    }
+
+    /// A connect a session cap refused, counted and logged.
+    fn session_refused(&self, error: crate::sessions::OpenError) -> Error {
+        if !matches!(error, crate::sessions::OpenError::Random(_)) {
+            self.sessions_refused.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(%error, "connect refused");
+        }
+        Error::OpenSession(error)
     }
 
     /// The daemon's counters (shared with the metrics endpoint).
@@ -132,13 +184,89 @@ impl HeavyService {
         }
     }
 
+    /// The live session `id`, checked against its user as the catalog has them now: a
+    /// session of a dropped user, or of one whose password changed since its login, ends
+    /// (with the others like it); the superuser flag is the catalog's.
     fn session(&self, id: &str) -> Result<Session> {
-        self.sessions.touch(id).ok_or(Error::InvalidSession)
+        let mut session = self.sessions.check(id).map_err(|reason| match reason {
+            // HeavyDB's exact text for what never existed (or was closed by its client).
+            crate::sessions::Ended::Unknown => Error::InvalidSession,
+            other => Error::SessionEnded(other),
+        })?;
+        match self.engine.user(&session.user) {
+            Some(record) if crate::auth::credential(&record) == session.credential => {
+                session.superuser = record.superuser;
+                Ok(session)
+            }
+            _ => {
+                self.end_stale_sessions();
+                Err(Error::SessionEnded(
+                    self.sessions
+                        .check(id)
+                        .err()
+                        .unwrap_or(crate::sessions::Ended::Unknown),
+                ))
+            }
+        }
+    }
+
+    /// Ends the sessions whose user was dropped or changed password since their login.
+    fn end_stale_sessions(&self) {
+        let ended = self
+            .sessions
+            .end_where(|s| match self.engine.user(&s.user) {
+                None => Some(crate::sessions::Ended::UserDropped(s.user.clone())),
+                Some(record) if crate::auth::credential(&record) != s.credential => {
+                    Some(crate::sessions::Ended::PasswordChanged(s.user.clone()))
+                }
+                Some(_) => None,
+            });
+        if ended > 0 {
+            tracing::info!(
+                ended,
+                "sessions of dropped users or changed passwords ended"
+            );
+        }
+    }
+
+    /// After a statement that changed a user: the caller's own session keeps going with
+    /// its new password; others of a dropped user or an old password end now (their
+    /// running statements stop) rather than at their next call.
+    fn after_user_change(&self, caller: Caller<'_>, message: &str) {
+        if !(message.starts_with("altered user `") || message.starts_with("dropped user `")) {
+            return;
+        }
+        if message == format!("altered user `{}`", caller.user)
+            && let Some(record) = self.engine.user(caller.user)
+        {
+            self.sessions
+                .set_credential(caller.session, crate::auth::credential(&record));
+        }
+        self.end_stale_sessions();
     }
 
     /// One statement of `session`, with HeavyDB's result column names and the session's
-    /// device for UDFs. `SET udf_device = …` sets the session's device, not the engine's.
+    /// device for UDFs. `SET udf_device = …` sets the session's device, not the engine's;
+    /// `SET statement_timeout = …` likewise the session's timeout. The statement is
+    /// registered with its session while it runs, so that ending the session stops it.
     fn run_sql(&self, caller: Caller<'_>, sql: &str) -> Result<QueryResult> {
+        if let Some(timeout) = db_glue::parse_set_statement_timeout(sql) {
+            let timeout = timeout.map_err(sql_error)?;
+            if !self.sessions.set_statement_timeout(caller.session, timeout) {
+                return Err(Error::InvalidSession);
+            }
+            return Ok(QueryResult {
+                schema: Arc::new(Schema::empty()),
+                batches: Vec::new(),
+                message: Some(format!(
+                    "statement_timeout = {} for this session",
+                    timeout.map_or_else(
+                        || "0 (no limit)".into(),
+                        |t| format!("{} ms", t.as_millis())
+                    )
+                )),
+            });
+        }
         if let Some(mode) = db_glue::parse_set_device(sql) {
             let mode = mode.map_err(sql_error)?;
             self.set_mode(caller.session, mode)?;
@@ -154,11 +282,27 @@ impl HeavyService {
             ..CALCITE_NAMES
         };
         let started = Instant::now();
+        let control = StatementControl::new(caller.statement_timeout);
+        let _running = self.sessions.start_statement(caller.session, &control);
         let result = self
             .runtime
-            .block_on(self.engine.execute_one_with(sql, options));
+            .block_on(self.engine.execute_one_with_control(sql, options, &control));
         self.metrics.query(started.elapsed(), result.is_err());
+        if let Ok(QueryResult {
+            message: Some(message),
+            ..
+        }) = &result
+        {
+            self.after_user_change(caller, message);
+        }
         result.map_err(sql_error)
+    }
+
+    /// Whether the session's user may load rows into `table` (INSERT).
+    fn may_insert(&self, session: &Session, table: &str) -> Result<()> {
+        self.engine
+            .check_table_privilege(&session.user, table, db_glue::TablePrivilege::Insert)
+            .map_err(sql_error)
     }
 
     fn table_schema(&self, table: &str) -> Result<SchemaRef> {
@@ -309,20 +453,19 @@ impl HeavySyncHandler for HeavyService {
         dbname: String,
     ) -> udf_thrift::Result<TSessionId> {
         self.call("connect", || {
-            let known = self.config.users.get(&user);
-            // Compare in constant time so response timing does not leak the password.
-            let ok = known.is_some_and(|u| {
-                u.password.len() == passwd.len()
-                    && u.password
-                        .bytes()
-                        .zip(passwd.bytes())
-                        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                        == 0
-            });
-            let Some(account) = known.filter(|_| ok) else {
-                tracing::warn!(user, "authentication failed");
-                self.metrics.authentication_failed();
-                return Err(Error::Authentication(user));
+            let peer = crate::auth::current_peer();
+            let account = match self.auth.login(&self.engine, &user, &passwd, peer) {
+                Ok(account) => account,
+                Err(e @ (Error::LoginThrottled { .. } | Error::LoginThrottledFrom { .. })) => {
+                    tracing::warn!(user, ?peer, "login refused: too many failures");
+                    self.metrics.login_throttled();
+                    return Err(e);
+                }
+                Err(e) => {
+                    tracing::warn!(user, ?peer, "authentication failed");
+                    self.metrics.authentication_failed();
+                    return Err(e);
+                }
             };
             if !dbname.is_empty() && !dbname.eq_ignore_ascii_case(DATABASE) {
                 return Err(Error::UnknownDatabase(dbname));
@@ -330,7 +473,9 @@ impl HeavySyncHandler for HeavyService {
             let id = self
                 .sessions
                 .open(&user, DATABASE, account.superuser)
-                .map_err(|e| Error::Internal(format!("no randomness for a session id: {e}")))?;
+                .map_err(|e| self.session_refused(e))?;
+            self.sessions
+                .set_credential(&id, crate::auth::credential(&account));
             self.metrics.session_opened();
             tracing::info!(user, sessions = self.sessions.len(), "session opened");
             Ok(id)
@@ -514,6 +659,7 @@ impl HeavySyncHandler for HeavyService {
                 session: &session,
                 user: &s.user,
                 mode: s.mode,
+                statement_timeout: s.statement_timeout,
             };
             self.query_result(caller, &query, column_format, nonce, first_n, at_most_n)
         })
@@ -534,6 +680,7 @@ impl HeavySyncHandler for HeavyService {
                 session: &session,
                 user: &s.user,
                 mode: s.mode,
+                statement_timeout: s.statement_timeout,
             };
             if device_type == TDeviceType::GPU {
                 return Err(Error::Unsupported(
@@ -593,12 +740,24 @@ impl HeavySyncHandler for HeavyService {
 
     fn handle_interrupt(
         &self,
-        _query_session: TSessionId,
+        query_session: TSessionId,
         interrupt_session: TSessionId,
     ) -> udf_thrift::Result<()> {
         self.call("interrupt", || {
-            self.session(&interrupt_session)?;
-            Err(Error::Unsupported("interrupting queries".into()))
+            let caller = self.session(&interrupt_session)?;
+            // A user interrupts their own sessions' statements; a superuser anyone's.
+            let target = self
+                .sessions
+                .touch(&query_session)
+                .ok_or(Error::InvalidSession)?;
+            if target.user != caller.user && !caller.superuser {
+                return Err(Error::NeedsSuperuser("interrupt"));
+            }
+            let stopped = self
+                .sessions
+                .cancel_statements(&query_session, &format!("interrupted by `{}`", caller.user));
+            tracing::info!(user = caller.user, statements = stopped, "interrupt");
+            Ok(())
         })
     }
 
@@ -608,10 +767,14 @@ impl HeavySyncHandler for HeavyService {
         query: String,
     ) -> udf_thrift::Result<TRowDescriptor> {
         self.call("sql_validate", || {
-            self.session(&session)?;
+            let s = self.session(&session)?;
+            let options = StatementOptions {
+                owner: Some(s.user),
+                ..CALCITE_NAMES
+            };
             let schema = self
                 .runtime
-                .block_on(self.engine.describe_with(&query, CALCITE_NAMES))
+                .block_on(self.engine.describe_with(&query, options))
                 .map_err(sql_error)?;
             results::row_descriptor(&schema)
         })
@@ -646,10 +809,10 @@ impl HeavySyncHandler for HeavyService {
         _create_params: TCreateParams,
     ) -> udf_thrift::Result<()> {
         self.call("create_table", || {
-            self.session(&session)?;
+            let s = self.session(&session)?;
             let schema = load::schema_of(&row_desc, &TEXT_TYPE)?;
             self.engine
-                .create_table(&table_name, schema, false)
+                .create_table_as(Some(&s.user), &table_name, schema, false)
                 .map_err(sql_error)
         })
     }
@@ -662,7 +825,8 @@ impl HeavySyncHandler for HeavyService {
         column_names: Vec<String>,
     ) -> udf_thrift::Result<()> {
         self.call("load_table", || {
-            self.session(&session)?;
+            let s = self.session(&session)?;
+            self.may_insert(&s, &table_name)?;
             let schema = self.table_schema(&table_name)?;
             let batch = load::string_rows(&schema, &rows, &column_names)?;
             self.append(&table_name, vec![batch])
@@ -692,7 +856,8 @@ impl HeavySyncHandler for HeavyService {
         column_names: Vec<String>,
     ) -> udf_thrift::Result<()> {
         self.call("load_table_binary_columnar", || {
-            self.session(&session)?;
+            let s = self.session(&session)?;
+            self.may_insert(&s, &table_name)?;
             let schema = self.table_schema(&table_name)?;
             let batch = load::columnar(&schema, &cols, &column_names)?;
             self.append(&table_name, vec![batch])
@@ -707,7 +872,8 @@ impl HeavySyncHandler for HeavyService {
         use_column_names: bool,
     ) -> udf_thrift::Result<()> {
         self.call("load_table_binary_arrow", || {
-            self.session(&session)?;
+            let s = self.session(&session)?;
+            self.may_insert(&s, &table_name)?;
             let schema = self.table_schema(&table_name)?;
             let batches = load::arrow_stream(&schema, &arrow_stream, use_column_names)?;
             self.append(&table_name, batches)
@@ -763,6 +929,13 @@ impl HeavySyncHandler for HeavyService {
                 RuntimeUdfPolicy::SuperuserOnly if s.superuser => {}
                 RuntimeUdfPolicy::SuperuserOnly => return Err(Error::RegistrationNeedsSuperuser),
                 RuntimeUdfPolicy::Disabled => return Err(Error::RegistrationDisabled),
+            }
+            // Within the policy, registering needs what CREATE FUNCTION needs (removing
+            // one's own set, an empty registration, does not).
+            if !udfs.is_empty() || !udtfs.is_empty() {
+                self.engine
+                    .check_create_function(&s.user)
+                    .map_err(registration_error)?;
             }
             let set = functions::runtime_set(&udfs, &udtfs, &device_ir_map)?;
             let origin = functions::runtime_origin(&s.user);

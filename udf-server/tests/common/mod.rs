@@ -124,3 +124,88 @@ impl Drop for Daemon {
         }
     }
 }
+
+/// The newest lines a daemon started by [`Daemon::start_logged`] wrote to standard error.
+pub type Log = std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<String>>>;
+
+/// How many lines a [`Log`] keeps.
+pub const LOG_LINES_KEPT: usize = 4000;
+
+impl Daemon {
+    /// Like [`Daemon::start`], but the server's log stays readable while it runs (the
+    /// newest [`LOG_LINES_KEPT`] lines), so that a test can show what the server said
+    /// around a failure or a crash.
+    pub fn start_logged(data: &Path, extra: &[&str]) -> (Daemon, Log) {
+        let spawned = Instant::now();
+        let port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_udf-server"))
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--data-dir",
+            ])
+            .arg(data)
+            .args(extra)
+            .env_remove("UDF_ADMIN_PASSWORD")
+            .env_remove("UDF_CONFIG")
+            .env("RUST_LOG", "info")
+            // Plain text in reports.
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start udf-server");
+        let stderr = child.stderr.take().unwrap();
+        let log = Log::default();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let kept = std::sync::Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("udf-server listening") {
+                    let _ = tx.send(Ok(()));
+                }
+                let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+                if kept.len() == LOG_LINES_KEPT {
+                    kept.pop_front();
+                }
+                kept.push_back(line);
+            }
+            let _ = tx.send(Err(()));
+        });
+        match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(Ok(())) => {}
+            Ok(Err(())) => {
+                let log = log.lock().unwrap_or_else(|e| e.into_inner());
+                let text: Vec<&str> = log.iter().map(String::as_str).collect();
+                panic!("udf-server stopped before listening:\n{}", text.join("\n"))
+            }
+            Err(_) => panic!("udf-server did not listen within 120 s"),
+        }
+        let daemon = Daemon {
+            child,
+            port,
+            started_in: spawned.elapsed(),
+        };
+        (daemon, log)
+    }
+
+    /// `Err(status)` once the process has ended.
+    pub fn alive(&mut self) -> Result<(), ExitStatus> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Err(status),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The last `n` lines of `log`.
+pub fn log_tail(log: &Log, n: usize) -> String {
+    let log = log.lock().unwrap_or_else(|e| e.into_inner());
+    let skip = log.len().saturating_sub(n);
+    log.iter()
+        .skip(skip)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n")
+}

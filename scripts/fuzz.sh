@@ -23,7 +23,7 @@ source scripts/setup.sh
 
 TARGETS=(thrift_request ir_intake)
 TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
-export CARGO_TARGET_DIR="$HOME/.cache/udf-server/fuzz-target"
+export CARGO_TARGET_DIR="${UDF_FUZZ_TARGET_DIR:-$HOME/.cache/udf-server/fuzz-target}"
 # The limits every run holds the targets to: a single allocation over 512 MiB or a
 # process over 2 GiB is a finding, as is an input taking longer than 10 s.
 LIMITS=(-rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10)

@@ -960,9 +960,10 @@ fn is_bitcode(ir: &[u8]) -> bool {
 /// (`probe.rs`).
 pub(crate) fn parse_untrusted<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'ctx>> {
     if is_bitcode(ir) {
-        probe::probe_bitcode(ir)?;
+        probe::probe_read(ir, probe::IrKind::Bitcode)?;
     } else {
         probe::check_text_nesting(ir)?;
+        probe::probe_read(ir, probe::IrKind::Text)?;
     }
     parse(context, ir)
 }

@@ -5,7 +5,9 @@
 //! one bit in a 2 KB module) or overflow the stack. So bitcode from a client is first
 //! read (and verified) in a forked child process; only if the child survives does the
 //! server read it itself (the reader is deterministic: what did not crash the child will
-//! not crash the server). Text IR is parsed by recursive descent: a nesting of brackets
+//! not crash the server). Text IR goes through the same test read, since the IR parser is
+//! not hardened either (the fuzzer found a segfault in `LLParser::checkValidVariableType`
+//! on a malformed `ret`). Text IR is also parsed by recursive descent: a nesting of brackets
 //! deeper than [`MAX_TEXT_NESTING`] is refused before LLVM sees it, since ~100k levels
 //! overflow any thread's stack.
 
@@ -21,6 +23,13 @@ pub(crate) const MAX_TEXT_NESTING: usize = 128;
 /// How long the child may take to read the bitcode (a 16 MiB module reads in well under
 /// a second).
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the probe reads (for its messages).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum IrKind {
+    Bitcode,
+    Text,
+}
 
 /// Exit codes of the child.
 const CHILD_READ: i32 = 0;
@@ -90,10 +99,14 @@ mod sys {
     }
 }
 
-/// Reads (and verifies) `bitcode` in a child process. `Ok` when the child finished,
+/// Reads (and verifies) `ir` (bitcode or text) in a child process. `Ok` when the child finished,
 /// whether or not the bitcode was valid: the caller's own read reports what is wrong.
-pub(crate) fn probe_bitcode(bitcode: &[u8]) -> Result<()> {
-    // SAFETY: `fork` has no preconditions. The child only reads `bitcode` into a fresh
+pub(crate) fn probe_read(ir: &[u8], kind: IrKind) -> Result<()> {
+    let (what, reader) = match kind {
+        IrKind::Bitcode => ("bitcode", "LLVM's bitcode reader"),
+        IrKind::Text => ("IR", "LLVM's IR parser"),
+    };
+    // SAFETY: `fork` has no preconditions. The child only reads `ir` into a fresh
     // LLVM context (glibc's allocator is usable after fork; the child touches no lock
     // another thread of the parent could hold, except LLVM's own static initialisation,
     // which the timeout covers) and leaves with `_exit`, running no destructor or
@@ -101,7 +114,7 @@ pub(crate) fn probe_bitcode(bitcode: &[u8]) -> Result<()> {
     let pid = unsafe { sys::fork() };
     if pid < 0 {
         return Err(Error::Internal(format!(
-            "cannot fork to check the bitcode: {}",
+            "cannot fork to check the {what}: {}",
             std::io::Error::last_os_error()
         )));
     }
@@ -113,7 +126,7 @@ pub(crate) fn probe_bitcode(bitcode: &[u8]) -> Result<()> {
             sys::setrlimit(sys::RLIMIT_CORE, &no_core);
             let code = std::panic::catch_unwind(|| {
                 let session = LlvmSession::new();
-                let code = match parse(&session.context, bitcode) {
+                let code = match parse(&session.context, ir) {
                     Ok(module) => {
                         let _ = module.verify();
                         std::mem::forget(module);
@@ -139,7 +152,7 @@ pub(crate) fn probe_bitcode(bitcode: &[u8]) -> Result<()> {
         }
         if r < 0 {
             return Err(Error::Internal(format!(
-                "waiting for the bitcode check: {}",
+                "waiting for the {what} check: {}",
                 std::io::Error::last_os_error()
             )));
         }
@@ -150,7 +163,7 @@ pub(crate) fn probe_bitcode(bitcode: &[u8]) -> Result<()> {
                 sys::waitpid(pid, &mut status, 0);
             }
             return Err(Error::Parse(format!(
-                "bitcode: LLVM's bitcode reader did not finish reading it within {} s",
+                "{what}: {reader} did not finish reading it within {} s",
                 PROBE_TIMEOUT.as_secs()
             )));
         }
@@ -168,7 +181,6 @@ pub(crate) fn probe_bitcode(bitcode: &[u8]) -> Result<()> {
         format!("signal {}", status & 0x7f)
     };
     Err(Error::Parse(format!(
-        "bitcode: it crashes LLVM's bitcode reader ({how} in a test read); the server \
-         does not read it"
+        "{what}: it crashes {reader} ({how} in a test read); the server does not read it"
     )))
 }

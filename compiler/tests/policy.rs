@@ -651,15 +651,18 @@ fn deeply_nested_text_is_refused_before_parsing() {
 
 #[test]
 fn fuzz_findings_do_not_crash_check_ir() {
-    // Inputs the IR-intake fuzz target found crashing LLVM (kept by the fuzz crate while
-    // they are open); absent ones are simply not checked.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/open-findings");
+    // Inputs the IR-intake fuzz target found crashing LLVM's readers: `check_ir` reads
+    // them in a child process first (probe.rs), so they are refused, not fatal.
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions/ir_intake");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!("skipped: {} not found", dir.display());
         return;
     };
     for entry in entries.flatten() {
         let bytes = std::fs::read(entry.path()).unwrap();
+        // Whether LLVM crashes on them depends on the build (the text one segfaults
+        // under AddressSanitizer); what matters is that this process survives.
         let _ = compiler::check_ir(&bytes, &IrLimits::default());
     }
 }

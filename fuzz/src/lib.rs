@@ -87,9 +87,9 @@ fn reply_kinds(mut replies: &[u8]) -> Vec<TMessageType> {
 ///
 /// Client IR reaches the server only as text: a Thrift `string` (which the reader refuses
 /// unless it is UTF-8) or SQL. Bitcode cannot arrive that way (its magic `BC C0 DE` is
-/// never UTF-8), and LLVM's bitcode reader crashes on corrupt input
-/// (`open-findings/`), so inputs that are not UTF-8 are skipped (`None`) unless
-/// `FUZZ_IR_BITCODE=1` is set.
+/// never UTF-8), so inputs that are not UTF-8 are skipped (`None`) unless
+/// `FUZZ_IR_BITCODE=1` is set (the bitcode reader is even less robust than the text
+/// parser: see `regressions/ir_intake/`).
 pub fn ir_intake(data: &[u8]) -> Option<compiler::Result<Vec<String>>> {
     static BITCODE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let bitcode =

@@ -237,33 +237,6 @@ const CPU_INTRINSICS: &[&str] = &[
     "convert.to.fp16",
     "convert.from.fp16",
     "experimental.constrained",
-    // integers and bits
-    "abs",
-    "smax",
-    "smin",
-    "umax",
-    "umin",
-    "scmp",
-    "ucmp",
-    "ctpop",
-    "ctlz",
-    "cttz",
-    "bswap",
-    "bitreverse",
-    "fshl",
-    "fshr",
-    "sadd.with.overflow",
-    "uadd.with.overflow",
-    "ssub.with.overflow",
-    "usub.with.overflow",
-    "smul.with.overflow",
-    "umul.with.overflow",
-    "sadd.sat",
-    "uadd.sat",
-    "ssub.sat",
-    "usub.sat",
-    "sshl.sat",
-    "ushl.sat",
     // memory within the UDF's own reach
     "memcpy",
     "memcpy.inline",
@@ -314,6 +287,37 @@ const CPU_INTRINSICS: &[&str] = &[
     "vector.deinterleave2",
 ];
 
+/// Integer and bit intrinsics, allowed on the CPU and the GPU alike (NVPTX selects them
+/// all).
+pub(crate) const INTEGER_INTRINSICS: &[&str] = &[
+    "abs",
+    "smax",
+    "smin",
+    "umax",
+    "umin",
+    "scmp",
+    "ucmp",
+    "ctpop",
+    "ctlz",
+    "cttz",
+    "bswap",
+    "bitreverse",
+    "fshl",
+    "fshr",
+    "sadd.with.overflow",
+    "uadd.with.overflow",
+    "ssub.with.overflow",
+    "usub.with.overflow",
+    "smul.with.overflow",
+    "umul.with.overflow",
+    "sadd.sat",
+    "uadd.sat",
+    "ssub.sat",
+    "usub.sat",
+    "sshl.sat",
+    "ushl.sat",
+];
+
 /// Intrinsics refused with their own explanation: they stop or crash the server.
 const TRAP_INTRINSICS: &[&str] = &["trap", "debugtrap", "ubsantrap"];
 
@@ -340,7 +344,11 @@ pub(crate) fn intrinsic_refusal(name: &str) -> Option<String> {
              that would stop the server"
         ));
     }
-    if CPU_INTRINSICS.iter().any(|f| in_family(rest, f)) {
+    if CPU_INTRINSICS
+        .iter()
+        .chain(INTEGER_INTRINSICS)
+        .any(|f| in_family(rest, f))
+    {
         return None;
     }
     Some(format!(
@@ -1044,7 +1052,8 @@ pub(crate) struct ExternalPolicy {
     pub libraries: bool,
 }
 
-/// The CPU allow-list: the intrinsics of `CPU_INTRINSICS` and libm.
+/// The CPU allow-list: the intrinsics of `CPU_INTRINSICS` and `INTEGER_INTRINSICS`, and
+/// libm.
 pub(crate) const CPU_EXTERNALS: ExternalPolicy = ExternalPolicy {
     refusal: |name| {
         if name.starts_with("llvm.") {

@@ -125,33 +125,6 @@ const NVPTX_INTRINSICS: &[&str] = &[
     "annotation",
     "var.annotation",
     "ptr.annotation",
-    // integers
-    "abs",
-    "smax",
-    "smin",
-    "umax",
-    "umin",
-    "scmp",
-    "ucmp",
-    "ctpop",
-    "ctlz",
-    "cttz",
-    "bswap",
-    "bitreverse",
-    "fshl",
-    "fshr",
-    "sadd.with.overflow",
-    "uadd.with.overflow",
-    "ssub.with.overflow",
-    "usub.with.overflow",
-    "smul.with.overflow",
-    "umul.with.overflow",
-    "sadd.sat",
-    "uadd.sat",
-    "ssub.sat",
-    "usub.sat",
-    "sshl.sat",
-    "ushl.sat",
     // floating point the back end lowers itself
     "sqrt",
     "fabs",
@@ -210,7 +183,8 @@ fn gpu_refusal(name: &str) -> Option<String> {
     if let Some(rest) = name.strip_prefix("llvm.") {
         let known = NVPTX_INTRINSICS
             .iter()
-            .any(|i| rest == *i || rest.strip_prefix(i).is_some_and(|s| s.starts_with('.')));
+            .chain(llvm::INTEGER_INTRINSICS)
+            .any(|f| llvm::in_family(rest, f));
         if known {
             return None;
         }

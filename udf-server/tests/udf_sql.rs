@@ -5,6 +5,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+mod common;
+use common::{assert_success, stderr, stdout};
+
 /// The IR samples live in the `shared/` checkout beside the repository.
 const IR_DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -42,25 +45,6 @@ fn run_args(args: &[&str], stdin: Option<&str>) -> (Output, tempfile::TempDir) {
     let mut cmd = udf_sql(dir.path());
     cmd.args(args);
     (run(cmd, stdin), dir)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_success(o: &Output) {
-    assert!(
-        o.status.success(),
-        "udf-sql failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
-        o.status,
-        stdout(o),
-        stderr(o)
-    );
 }
 
 /// A table as printed in aligned format: header names and rows of cell texts.

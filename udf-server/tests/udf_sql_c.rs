@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 mod common;
-use common::PASSWORD;
+use common::{PASSWORD, assert_success, stderr, stdout};
 
 const EXAMPLES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/c");
 
@@ -44,25 +44,6 @@ fn udf_sql(data_dir: &Path) -> Command {
 fn run_embedded(args: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     udf_sql(dir.path()).args(args).output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-#[track_caller]
-fn assert_success(o: &Output) {
-    assert!(
-        o.status.success(),
-        "udf-sql failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
-        o.status,
-        stdout(o),
-        stderr(o)
-    );
 }
 
 /// Every aligned table in `text`, as header and rows of cell texts.

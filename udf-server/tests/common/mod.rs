@@ -35,47 +35,7 @@ impl Daemon {
     /// Starts the daemon on loopback with data directory `data` and the flags `extra`, and
     /// waits until it listens (or panics with its log when it stops before).
     pub fn start(data: &Path, extra: &[&str]) -> Daemon {
-        let spawned = Instant::now();
-        let port = free_port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_udf-server"))
-            .args([
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--data-dir",
-            ])
-            .arg(data)
-            .args(extra)
-            .env_remove("UDF_ADMIN_PASSWORD")
-            .env_remove("UDF_CONFIG")
-            .env("RUST_LOG", "info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start udf-server");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut log = Vec::new();
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("udf-server listening") {
-                    let _ = tx.send(Ok(()));
-                }
-                log.push(line);
-            }
-            // The process ended before it listened: say why.
-            let _ = tx.send(Err(log.join("\n")));
-        });
-        match rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(Ok(())) => {}
-            Ok(Err(log)) => panic!("udf-server stopped before listening:\n{log}"),
-            Err(_) => panic!("udf-server did not listen within 120 s"),
-        }
-        Daemon {
-            child,
-            port,
-            started_in: spawned.elapsed(),
-        }
+        Daemon::start_logged(data, extra).0
     }
 
     /// A session of `user`.
@@ -208,4 +168,26 @@ pub fn log_tail(log: &Log, n: usize) -> String {
         .cloned()
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A finished command's standard output, as text.
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A finished command's standard error, as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Fails with both outputs unless `o` (a `udf-sql` run) succeeded.
+#[track_caller]
+pub fn assert_success(o: &std::process::Output) {
+    assert!(
+        o.status.success(),
+        "udf-sql failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        o.status,
+        stdout(o),
+        stderr(o)
+    );
 }

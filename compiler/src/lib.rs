@@ -46,6 +46,7 @@ pub use compiler::{
 };
 pub use error::{Error, Result};
 pub use kernel::{CompiledModule, Interrupt, Kernel};
+pub use probe::start_probe;
 pub use stats::{
     ClearedCache, CodeSource, CompilerStats, KernelStats, LATENCY_BUCKETS, LatencyHistogram,
     ModuleStats,

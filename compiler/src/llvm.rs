@@ -983,10 +983,38 @@ pub(crate) fn parse<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'c
         Module::parse_bitcode_from_buffer(&buffer, context)
             .map_err(|e| Error::Parse(format!("bitcode: {}", e.to_string().trim())))
     } else {
-        let buffer = MemoryBuffer::create_from_memory_range_copy(ir, "udf.ll");
-        context
-            .create_module_from_ir(buffer)
-            .map_err(|e| Error::Parse(e.to_string().trim().to_string()))
+        parse_text(context, ir)
+    }
+}
+
+/// Parses text IR. Not `Context::create_module_from_ir`: with LLVM 22 it calls
+/// `LLVMParseIRInContext2`, which leaves the buffer to the caller, and then forgets the
+/// buffer, leaking a copy of every module read.
+fn parse_text<'ctx>(context: &'ctx Context, ir: &[u8]) -> Result<Module<'ctx>> {
+    let buffer = MemoryBuffer::create_from_memory_range_copy(ir, "udf.ll");
+    let mut module = std::ptr::null_mut();
+    let mut message = std::ptr::null_mut();
+    // SAFETY: the context and buffer are live; the call only reads the buffer (which
+    // `buffer` disposes of when dropped) and on failure sets `message`, which is copied
+    // and then disposed of here.
+    unsafe {
+        let failed = llvm_sys::ir_reader::LLVMParseIRInContext2(
+            context.as_ctx_ref(),
+            buffer.as_mut_ptr(),
+            &mut module,
+            &mut message,
+        ) != 0;
+        if failed {
+            let text = if message.is_null() {
+                "the IR parser failed without a message".to_string()
+            } else {
+                let text = CStr::from_ptr(message).to_string_lossy().trim().to_string();
+                LLVMDisposeMessage(message);
+                text
+            };
+            return Err(Error::Parse(text));
+        }
+        Ok(Module::new(module))
     }
 }
 

@@ -148,6 +148,9 @@ fn run(args: Args) -> Result<()> {
              UDF_ADMIN_PASSWORD or users.admin.password before listening beyond loopback"
         );
     }
+    // The process that test-reads client IR is forked now, while this one is small and
+    // single-threaded (see compiler/src/probe.rs).
+    compiler::start_probe().context("cannot start the IR probe")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("engine")
@@ -156,8 +159,8 @@ fn run(args: Args) -> Result<()> {
     let engine = Engine::new(EngineConfig {
         data_dir: Some(config.data_dir.clone()),
         no_gpu: !config.gpu,
-        // The engine-wide timeout bounds what runs outside a session's statements
-        // (`udf_call`); sessions start with the same and may SET their own.
+        // Sessions start with this timeout and may SET their own; statements and direct
+        // calls (`udf_call`) run with their session's.
         statement_timeout: config.statement_timeout,
         query_memory_mb: config.query_memory_mb,
         // Sessions run as their users: privileges apply.

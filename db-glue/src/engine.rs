@@ -2452,12 +2452,14 @@ impl Engine {
     /// Calls function `name` once on scalar values, without SQL (HeavyDB clients'
     /// `udf_call`, the notebook client's direct calls): the overload is chosen as for a SQL
     /// call — with `literals`, the values are typed as SQL literals would be — and its CPU
-    /// kernel runs on one row. NULL in, NULL out.
+    /// kernel runs on one row. NULL in, NULL out. The call is bounded like a statement by
+    /// `timeout` (a session's `statement_timeout`; `None`: no limit).
     pub fn call_function(
         &self,
         name: &str,
         args: &[ScalarValue],
         literals: bool,
+        timeout: Option<Duration>,
     ) -> Result<CallResult> {
         let lower = name.to_ascii_lowercase();
         let udf = self.inner.ctx.udf(&lower).ok();
@@ -2470,8 +2472,7 @@ impl Engine {
                 hint: " (udf_call runs user-defined functions only)".into(),
             });
         };
-        // Bounded like a statement by the engine-wide `statement_timeout`.
-        let control = StatementControl::new(self.statement_timeout());
+        let control = StatementControl::new(timeout);
         let _armed = control.arm()?;
         let (value, signature) = function
             .call(args, literals, &control)

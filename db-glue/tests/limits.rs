@@ -145,14 +145,12 @@ async fn a_callers_control_times_out_or_cancels_its_statement() {
 }
 
 #[tokio::test]
-async fn direct_calls_are_bounded_by_the_engine_timeout() {
-    let engine = engine(EngineConfig {
-        statement_timeout: Some(Duration::from_millis(200)),
-        ..EngineConfig::default()
-    });
+async fn direct_calls_are_bounded_by_the_callers_timeout() {
+    let engine = engine(EngineConfig::default());
+    let timeout = Some(Duration::from_millis(200));
     engine.execute_one(SPIN).await.unwrap();
     let err = engine
-        .call_function("spin", &[ScalarValue::Int64(Some(0))], true)
+        .call_function("spin", &[ScalarValue::Int64(Some(0))], true, timeout)
         .unwrap_err();
     assert_eq!(
         err.to_string().split(" after ").next(),
@@ -164,7 +162,7 @@ async fn direct_calls_are_bounded_by_the_engine_timeout() {
         "{err}"
     );
     let ok = engine
-        .call_function("spin", &[ScalarValue::Int64(Some(-8))], true)
+        .call_function("spin", &[ScalarValue::Int64(Some(-8))], true, timeout)
         .unwrap();
     assert_eq!(ok.value, ScalarValue::Int64(Some(-7)));
 }

@@ -58,6 +58,18 @@ fn run(c: &mut Client, session: &str, sql: &str) -> Result<String, String> {
     })
 }
 
+fn int_datum(value: i64) -> udf_thrift::TDatum {
+    udf_thrift::TDatum {
+        val: Some(udf_thrift::TDatumVal {
+            int_val: Some(value),
+            real_val: Some(udf_thrift::OrderedFloat(0.0)),
+            str_val: Some(String::new()),
+            arr_val: Some(Vec::new()),
+        }),
+        is_null: Some(false),
+    }
+}
+
 /// The server answers a fresh connection, with its data intact.
 fn still_answers(daemon: &Daemon) {
     let (mut c, session) = daemon.client();
@@ -105,6 +117,21 @@ fn statement_timeout_is_per_session_and_a_killed_session_stops_its_statement() {
     assert_eq!(
         run(&mut a, &session_a, "SHOW statement_timeout").unwrap(),
         "250ms"
+    );
+    // A direct call runs with its session's timeout too.
+    let err = a
+        .udf_call(
+            session_a.clone(),
+            "spin".into(),
+            vec![int_datum(0)],
+            vec!["BIGINT".into()],
+        )
+        .map_err(|e| udf_thrift::error_message(&e))
+        .unwrap_err();
+    assert!(
+        err.contains("UDF `spin` interrupted after ")
+            && err.contains("(statement_timeout = 250 ms)"),
+        "{err}"
     );
     let err = run(
         &mut a,

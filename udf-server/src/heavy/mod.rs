@@ -1046,11 +1046,11 @@ impl HeavySyncHandler for HeavyService {
         argument_types: Vec<String>,
     ) -> udf_thrift::Result<TUdfCallResult> {
         self.call("udf_call", || {
-            self.session(&session)?;
+            let session = self.session(&session)?;
             let (values, literals) = call::arguments(&arguments, &argument_types)?;
             let result = self
                 .engine
-                .call_function(&name, &values, literals)
+                .call_function(&name, &values, literals, session.statement_timeout)
                 .map_err(Error::Call)?;
             call::reply(result)
         })

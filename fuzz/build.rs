@@ -43,7 +43,10 @@ fn split_top_level(params: &str) -> Vec<&str> {
 }
 
 fn main() {
-    let generated = Path::new(env!("CARGO_MANIFEST_DIR")).join("../thrift/src/generated");
+    // Read at run time: a build script compiled for a checkout elsewhere (a shared target
+    // folder) is reused by cargo, and `env!` would point it at that checkout.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let generated = Path::new(&manifest_dir).join("../thrift/src/generated");
     let mut out = String::new();
     for (file, handler, ty, error) in SERVICES {
         let path = generated.join(format!("{file}.rs"));

@@ -652,7 +652,7 @@ fn deeply_nested_text_is_refused_before_parsing() {
 #[test]
 fn fuzz_findings_do_not_crash_check_ir() {
     // Inputs the IR-intake fuzz target found crashing LLVM's readers: `check_ir` reads
-    // them in a child process first (probe.rs), so they are refused, not fatal.
+    // them in the probe process first (probe.rs), so they are refused, not fatal.
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions/ir_intake");
     let Ok(entries) = std::fs::read_dir(&dir) else {

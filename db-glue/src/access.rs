@@ -32,7 +32,7 @@ use datafusion::arrow::array::{ArrayRef, BooleanArray, RecordBatch, StringArray}
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::TableReference;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::logical_expr::{DdlStatement, LogicalPlan, WriteOp};
+use datafusion::logical_expr::{DdlStatement, LogicalPlan, Statement, WriteOp};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 
@@ -770,6 +770,13 @@ pub(crate) fn authorize_plan(
         }
         LogicalPlan::Copy(_) => {
             who.require_superuser("run COPY (it writes files on the server)")?;
+        }
+        // The engine's settings are shared by every session; a session's own
+        // (`statement_timeout`, `udf_device`) never reach the planner.
+        LogicalPlan::Statement(Statement::SetVariable(_) | Statement::ResetVariable(_)) => {
+            who.require_superuser(
+                "change the server's settings (SET and RESET apply to every session)",
+            )?;
         }
         _ => {}
     }

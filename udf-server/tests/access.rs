@@ -330,6 +330,19 @@ fn tables_need_grants_for_others() {
         &bob.err("GRANT SELECT ON t TO bob"),
         "only a superuser may grant",
     );
+    // The engine's settings are every session's: a superuser's to change. A session's own
+    // settings are anybody's.
+    assert_contains(
+        &bob.err("SET datafusion.execution.batch_size = 1"),
+        "only a superuser may change the server's settings",
+    );
+    assert_contains(
+        &bob.err("RESET datafusion.execution.batch_size"),
+        "only a superuser may change the server's settings",
+    );
+    bob.ok("SET statement_timeout = '5s'");
+    bob.ok("SET udf_device = 'cpu'");
+    admin.ok("SET datafusion.execution.batch_size = 4096");
     // SHOW USERS shows a non-superuser their own row only.
     assert_eq!(bob.ok("SHOW USERS"), vec!["bob"]);
     alice.ok("DROP TABLE t");

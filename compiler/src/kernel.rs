@@ -8,12 +8,13 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::jit::LinkedObject;
 use crate::stats::{CodeSource, ModuleStats};
-use crate::types::Signature;
+use crate::types::{Signature, ValueType};
 
 /// The machine signature every generated kernel has:
 /// `i64 kernel(i64 n, ptr args, ptr out, ptr validity, ptr interrupt)`, where `args`
-/// points at one column base pointer per argument, `validity` is null when no row is
-/// NULL, and `interrupt` is an [`Interrupt`]'s cell. It returns how many non-NULL rows
+/// points at one column base pointer per scalar argument and three per array or text
+/// argument (values, `i32` offsets, NULL bitmap or null; see [`KernelArg::Buffers`]),
+/// `validity` is null when no row is NULL, and `interrupt` is an [`Interrupt`]'s cell. It returns how many non-NULL rows
 /// produced the return type's NULL sentinel, or a negative value when it stopped early
 /// (the cell says why).
 pub(crate) type RawKernelFn =
@@ -75,6 +76,24 @@ impl Interrupt {
             other => Err(Error::Internal(format!("interrupt cell holds {other}"))),
         }
     }
+}
+
+/// One argument column of a kernel run.
+#[derive(Debug, Clone, Copy)]
+pub enum KernelArg<'a> {
+    /// A scalar argument: `n` packed little-endian values, `width()` bytes each (a bool is
+    /// one byte, 0 or 1).
+    Values(&'a [u8]),
+    /// An array or text argument, laid out like an Arrow list or UTF-8 column: row `i` is
+    /// the elements `offsets[i]..offsets[i + 1]` of `values` (packed like
+    /// [`KernelArg::Values`]; element NULLs hold the scalar's NULL sentinel), NULL when
+    /// `nulls` (an LSB-first bitmap at bit offset 0, bit set = valid) has its bit clear.
+    /// The function is called for a NULL buffer too, and sees `is_null` set.
+    Buffers {
+        values: &'a [u8],
+        offsets: &'a [i32],
+        nulls: Option<&'a [u8]>,
+    },
 }
 
 /// One module's kernels, linked into the JIT. Dropping the last reference frees the
@@ -189,6 +208,20 @@ impl Kernel {
         out: &mut [MaybeUninit<u8>],
         interrupt: &Interrupt,
     ) -> Result<usize> {
+        let args: Vec<KernelArg<'_>> = args.iter().map(|a| KernelArg::Values(a)).collect();
+        self.run_args(n, &args, validity, out, interrupt)
+    }
+
+    /// [`Kernel::run_interruptible`] with array and text arguments (`args[i]` matches
+    /// `signature.args[i]`: [`KernelArg::Buffers`] for an array or text).
+    pub fn run_args(
+        &self,
+        n: usize,
+        args: &[KernelArg<'_>],
+        validity: Option<&[u8]>,
+        out: &mut [MaybeUninit<u8>],
+        interrupt: &Interrupt,
+    ) -> Result<usize> {
         if args.len() != self.signature.args.len() {
             return Err(Error::Call(format!(
                 "{} takes {} arguments, got {}",
@@ -197,26 +230,45 @@ impl Kernel {
                 args.len()
             )));
         }
-        for (i, (buf, ty)) in args.iter().zip(&self.signature.args).enumerate() {
-            if buf.len() < n * ty.width() {
-                return Err(Error::Call(format!(
-                    "argument {} of {} holds {} bytes, {} rows of {} need {}",
-                    i + 1,
-                    self.symbol,
-                    buf.len(),
-                    n,
-                    ty,
-                    n * ty.width()
-                )));
+        // The kernel reads a NULL bit for every buffer row: a buffer column without NULLs
+        // gets this all-valid bitmap.
+        let all_valid = if args
+            .iter()
+            .any(|a| matches!(a, KernelArg::Buffers { nulls: None, .. }))
+        {
+            vec![0xFFu8; n.div_ceil(8)]
+        } else {
+            Vec::new()
+        };
+        let mut ptrs: Vec<*const u8> = Vec::with_capacity(args.len());
+        for (i, (arg, &ty)) in args.iter().zip(&self.signature.args).enumerate() {
+            check_argument(&self.symbol, i, n, *arg, ty)?;
+            match *arg {
+                KernelArg::Values(values) => ptrs.push(values.as_ptr()),
+                KernelArg::Buffers {
+                    values,
+                    offsets,
+                    nulls,
+                } => {
+                    ptrs.push(values.as_ptr());
+                    ptrs.push(offsets.as_ptr().cast());
+                    ptrs.push(nulls.unwrap_or(&all_valid).as_ptr());
+                }
             }
         }
-        if out.len() < n * self.signature.ret.width() {
+        let Some(ret) = self.signature.ret.scalar() else {
+            return Err(Error::Call(format!(
+                "{} returns {}: returning arrays or text is not supported yet",
+                self.symbol, self.signature.ret
+            )));
+        };
+        if out.len() < n * ret.width() {
             return Err(Error::Call(format!(
                 "output buffer of {} holds {} bytes, {} rows need {}",
                 self.symbol,
                 out.len(),
                 n,
-                n * self.signature.ret.width()
+                n * ret.width()
             )));
         }
         if let Some(v) = validity
@@ -233,12 +285,13 @@ impl Kernel {
         if n == 0 {
             return Ok(0);
         }
-        let ptrs: Vec<*const u8> = args.iter().map(|a| a.as_ptr()).collect();
         let validity_ptr = validity.map_or(std::ptr::null(), |v| v.as_ptr());
         // SAFETY: `entry` was looked up from the linked object that `_code` keeps alive and
-        // has the `RawKernelFn` shape by construction (kernel generator). Every buffer was
-        // checked above to hold `n` values of its type (and `ceil(n/8)` validity bytes);
-        // the kernel reads exactly those and writes at most `n` values into `out`. The
+        // has the `RawKernelFn` shape by construction (kernel generator), with `ptrs` laid
+        // out as it expects for the signature. Every buffer was checked above to hold `n`
+        // values of its type (array and text arguments: `n + 1` increasing offsets within
+        // their values, `ceil(n/8)` NULL-bitmap bytes; `ceil(n/8)` validity bytes); the
+        // kernel reads only those and writes at most `n` values into `out`. The
         // interrupt cell is an `AtomicU32` that outlives the call; the kernel only
         // accesses it atomically. A fault in the kernel ends only this call
         // (`Error::MemoryFault`, see `guard`).
@@ -255,4 +308,66 @@ impl Kernel {
         interrupt.check()?;
         usize::try_from(hits).map_err(|_| Error::Internal(format!("kernel returned {hits}")))
     }
+}
+
+/// Checks that argument `i` holds `n` rows of `ty`.
+fn check_argument(
+    symbol: &str,
+    i: usize,
+    n: usize,
+    arg: KernelArg<'_>,
+    ty: ValueType,
+) -> Result<()> {
+    let bad = |what: String| {
+        Err(Error::Call(format!(
+            "argument {} of {symbol}: {what}",
+            i + 1
+        )))
+    };
+    match (arg, ty) {
+        (KernelArg::Values(values), ValueType::Scalar(t)) => {
+            if values.len() < n * t.width() {
+                return bad(format!(
+                    "holds {} bytes, {n} rows of {t} need {}",
+                    values.len(),
+                    n * t.width()
+                ));
+            }
+        }
+        (
+            KernelArg::Buffers {
+                values,
+                offsets,
+                nulls,
+            },
+            ValueType::Array(_) | ValueType::Text,
+        ) => {
+            let width = ty.element().map_or(1, |e| e.width());
+            if offsets.len() < n + 1 {
+                return bad(format!("{} offsets for {n} rows", offsets.len()));
+            }
+            if offsets[0] < 0 || offsets[..=n].windows(2).any(|w| w[1] < w[0]) {
+                return bad("offsets must start at 0 or more and never decrease".into());
+            }
+            let end = offsets[n] as usize * width;
+            if values.len() < end {
+                return bad(format!(
+                    "{} bytes of elements, the offsets reach byte {end}",
+                    values.len()
+                ));
+            }
+            if let Some(nulls) = nulls
+                && nulls.len() < n.div_ceil(8)
+            {
+                return bad(format!(
+                    "NULL bitmap holds {} bytes, {n} rows need {}",
+                    nulls.len(),
+                    n.div_ceil(8)
+                ));
+            }
+        }
+        (KernelArg::Values(_), _) => return bad(format!("{ty} needs KernelArg::Buffers")),
+        (KernelArg::Buffers { .. }, _) => return bad(format!("{ty} needs KernelArg::Values")),
+    }
+    Ok(())
 }

@@ -45,10 +45,10 @@ pub use compiler::{
     IrLimits, PtxOutput, PtxRequest, TargetSpec, check_ir, defined_functions,
 };
 pub use error::{Error, Result};
-pub use kernel::{CompiledModule, Interrupt, Kernel};
+pub use kernel::{CompiledModule, Interrupt, Kernel, KernelArg};
 pub use probe::start_probe;
 pub use stats::{
     ClearedCache, CodeSource, CompilerStats, KernelStats, LATENCY_BUCKETS, LatencyHistogram,
     ModuleStats,
 };
-pub use types::{ScalarType, Signature};
+pub use types::{ScalarType, Signature, ValueType};

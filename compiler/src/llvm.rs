@@ -45,7 +45,7 @@ use crate::instrument;
 use crate::policy;
 use crate::probe;
 use crate::stats::{KernelStats, ModuleStats};
-use crate::types::ScalarType;
+use crate::types::{ScalarType, ValueType};
 
 /// libm functions a UDF may call. They are pure apart from `errno`, which SQL cannot see.
 const LIBM: &[&str] = &[
@@ -585,6 +585,12 @@ pub(crate) fn build(
         return Err(Error::Signature("no functions to compile".into()));
     }
     policy::check_size(ir, &mode.limits)?;
+    if let Some(f) = functions.iter().find(|f| f.signature.ret.is_buffer()) {
+        return Err(Error::Refused(format!(
+            "`{}` ({}) returns an array or text, which this version cannot run yet",
+            f.symbol, f.signature
+        )));
+    }
     let mut stats = ModuleStats::default();
     let mut clock = PhaseClock::new();
     let session = LlvmSession::new();
@@ -639,7 +645,7 @@ pub(crate) fn build(
     for (i, (spec, f)) in functions.iter().zip(&scalar_fns).enumerate() {
         let name = kernel_symbol(i);
         f.set_linkage(Linkage::Internal);
-        let built = KernelBuilder::new(&session.context, &module, *f, spec)
+        let built = KernelBuilder::new(&session.context, &module, *f, spec)?
             .emit(&name)
             .map_err(|e| Error::Internal(format!("building the kernel of {}: {e}", spec.symbol)))?;
         ranges.extend(built);
@@ -1047,16 +1053,31 @@ pub(crate) fn check_function<'ctx>(
     }
     let fn_type = f.get_type();
     let found = fn_type.print_to_string().to_string();
-    let ret_ok = fn_type
-        .get_return_type()
-        .is_some_and(|t| t.print_to_string().to_string() == spec.signature.ret.llvm_name());
+    // An array or text is passed as a pointer to its `{ptr, size, is_null}`; one returned
+    // is written through a pointer before the arguments (`udf-abi.md` §4).
+    let (ret, out_param) = match spec.signature.ret {
+        ValueType::Scalar(t) => (Some(t.llvm_name()), None),
+        ValueType::Array(_) | ValueType::Text => (None, Some("ptr")),
+    };
+    let ret_ok = match (fn_type.get_return_type(), ret) {
+        (Some(t), Some(name)) => t.print_to_string().to_string() == name,
+        (None, None) => true,
+        _ => false,
+    };
+    let expected: Vec<&str> = out_param
+        .into_iter()
+        .chain(spec.signature.args.iter().map(|a| match a {
+            ValueType::Scalar(t) => t.llvm_name(),
+            ValueType::Array(_) | ValueType::Text => "ptr",
+        }))
+        .collect();
     let params = fn_type.get_param_types();
     let params_ok = !fn_type.is_var_arg()
-        && params.len() == spec.signature.args.len()
+        && params.len() == expected.len()
         && params
             .iter()
-            .zip(&spec.signature.args)
-            .all(|(p, a)| p.print_to_string().to_string() == a.llvm_name());
+            .zip(&expected)
+            .all(|(p, e)| p.print_to_string().to_string() == *e);
     if !(ret_ok && params_ok) {
         return Err(Error::SignatureMismatch {
             symbol: spec.symbol.clone(),
@@ -1497,13 +1518,45 @@ struct KernelBuilder<'a, 'ctx> {
     builder: Builder<'ctx>,
     scalar: FunctionValue<'ctx>,
     spec: &'a FunctionSpec,
+    /// The return type (the CPU path refuses array and text results before building).
+    ret: ScalarType,
     /// Headers of the loops `emit_loop` made, for the instrumentation to leave alone.
     loop_headers: std::cell::RefCell<Vec<LLVMBasicBlockRef>>,
 }
 
+/// Where one argument's rows are.
+#[derive(Clone, Copy)]
+enum ArgColumn<'ctx> {
+    /// Packed scalars.
+    Values(PointerValue<'ctx>),
+    /// An array or text column (`KernelArg::Buffers`): elements, `i32` offsets, NULL
+    /// bitmap (never null: the host passes an all-valid one). In a range function, `slot`
+    /// is the `{ptr, i64, i8}` the function gets a pointer to, rebuilt for every row.
+    Buffers {
+        values: PointerValue<'ctx>,
+        offsets: PointerValue<'ctx>,
+        nulls: PointerValue<'ctx>,
+        slot: Option<PointerValue<'ctx>>,
+    },
+}
+
+impl<'ctx> ArgColumn<'ctx> {
+    fn pointers(&self) -> Vec<PointerValue<'ctx>> {
+        match *self {
+            ArgColumn::Values(p) => vec![p],
+            ArgColumn::Buffers {
+                values,
+                offsets,
+                nulls,
+                ..
+            } => vec![values, offsets, nulls],
+        }
+    }
+}
+
 /// Where the loops of one kernel read and write.
 struct Columns<'ctx> {
-    args: Vec<PointerValue<'ctx>>,
+    args: Vec<ArgColumn<'ctx>>,
     out: PointerValue<'ctx>,
     validity: PointerValue<'ctx>,
     interrupt: PointerValue<'ctx>,
@@ -1515,15 +1568,66 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         module: &'a Module<'ctx>,
         scalar: FunctionValue<'ctx>,
         spec: &'a FunctionSpec,
-    ) -> Self {
-        KernelBuilder {
+    ) -> Result<Self> {
+        let ret = spec.signature.ret.scalar().ok_or_else(|| {
+            Error::Internal(format!("a kernel for {} returning a buffer", spec.symbol))
+        })?;
+        Ok(KernelBuilder {
             context,
             module,
             builder: context.create_builder(),
             scalar,
             spec,
+            ret,
             loop_headers: Default::default(),
-        }
+        })
+    }
+
+    /// Pointers per row range in `args`: one per scalar argument, three per buffer.
+    fn slot_count(&self) -> usize {
+        self.spec
+            .signature
+            .args
+            .iter()
+            .map(|a| if a.is_buffer() { 3 } else { 1 })
+            .sum()
+    }
+
+    /// The argument columns over consecutive `pointers` (as `slot_count` counts them).
+    fn arg_columns(&self, pointers: &[PointerValue<'ctx>]) -> Vec<ArgColumn<'ctx>> {
+        let null = self.context.ptr_type(AddressSpace::default()).const_null();
+        let mut next = pointers.iter().copied();
+        let mut take = || next.next().unwrap_or(null);
+        self.spec
+            .signature
+            .args
+            .iter()
+            .map(|a| {
+                if a.is_buffer() {
+                    ArgColumn::Buffers {
+                        values: take(),
+                        offsets: take(),
+                        nulls: take(),
+                        slot: None,
+                    }
+                } else {
+                    ArgColumn::Values(take())
+                }
+            })
+            .collect()
+    }
+
+    /// `{ptr, i64, i8}`: an array or text as the function sees it.
+    fn buffer_type(&self) -> inkwell::types::StructType<'ctx> {
+        let ctx = self.context;
+        ctx.struct_type(
+            &[
+                ctx.ptr_type(AddressSpace::default()).into(),
+                ctx.i64_type().into(),
+                ctx.i8_type().into(),
+            ],
+            false,
+        )
     }
 
     fn i64(&self, v: u64) -> IntValue<'ctx> {
@@ -1573,9 +1677,9 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
 
         let entry = ctx.append_basic_block(kernel, "entry");
         self.builder.position_at_end(entry);
-        let mut args = Vec::with_capacity(self.spec.signature.args.len());
-        for i in 0..self.spec.signature.args.len() {
-            // SAFETY (IR semantics): `args` holds one pointer per argument (Kernel::run).
+        let mut pointers = Vec::with_capacity(self.slot_count());
+        for i in 0..self.slot_count() {
+            // SAFETY (IR semantics): `args` holds `slot_count` pointers (Kernel::run_args).
             let slot = unsafe {
                 self.builder.build_in_bounds_gep(
                     ptr,
@@ -1584,14 +1688,14 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
                     "arg.slot",
                 )?
             };
-            args.push(
+            pointers.push(
                 self.builder
                     .build_load(ptr, slot, "arg.col")?
                     .into_pointer_value(),
             );
         }
         let cols = Columns {
-            args,
+            args: self.arg_columns(&pointers),
             out,
             validity,
             interrupt,
@@ -1629,7 +1733,8 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         let ctx = self.context;
         let ptr = ctx.ptr_type(AddressSpace::default());
         let i64t = ctx.i64_type();
-        let pointers = self.spec.signature.args.len() + 1 + checked as usize;
+        let slots = self.slot_count();
+        let pointers = slots + 1 + checked as usize;
         let mut param_types: Vec<BasicMetadataTypeEnum> = vec![i64t.into(), i64t.into()];
         param_types.extend(std::iter::repeat_n(
             BasicMetadataTypeEnum::from(ptr),
@@ -1649,12 +1754,13 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         let params = f.get_params();
         let lo = params[0].into_int_value();
         let hi = params[1].into_int_value();
-        let k = self.spec.signature.args.len();
-        let cols = Columns {
-            args: params[2..2 + k]
-                .iter()
-                .map(|p| p.into_pointer_value())
-                .collect(),
+        let k = slots;
+        let slot_pointers: Vec<PointerValue<'ctx>> = params[2..2 + k]
+            .iter()
+            .map(|p| p.into_pointer_value())
+            .collect();
+        let mut cols = Columns {
+            args: self.arg_columns(&slot_pointers),
             out: params[2 + k].into_pointer_value(),
             validity: if checked {
                 params[3 + k].into_pointer_value()
@@ -1665,6 +1771,13 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         };
         self.builder
             .position_at_end(ctx.append_basic_block(f, "entry"));
+        // One struct per buffer argument, in the entry block (a static alloca, which SROA
+        // can split into registers once the function is inlined).
+        for arg in &mut cols.args {
+            if let ArgColumn::Buffers { slot, .. } = arg {
+                *slot = Some(self.builder.build_alloca(self.buffer_type(), "arg.buf")?);
+            }
+        }
         self.loop_headers.borrow_mut().clear();
         let hits = self.emit_range_loop(f, &cols, lo, hi, checked)?;
         self.builder.build_return(Some(&hits))?;
@@ -1685,7 +1798,12 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         checked: bool,
     ) -> BuildResult<IntValue<'ctx>> {
         let mut args: Vec<BasicMetadataValueEnum> = vec![lo.into(), hi.into()];
-        args.extend(cols.args.iter().map(|a| BasicMetadataValueEnum::from(*a)));
+        args.extend(
+            cols.args
+                .iter()
+                .flat_map(|a| a.pointers())
+                .map(BasicMetadataValueEnum::from),
+        );
         args.push(cols.out.into());
         if checked {
             args.push(cols.validity.into());
@@ -1703,17 +1821,35 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
     fn emit_row(&self, cols: &Columns<'ctx>, i: IntValue<'ctx>) -> BuildResult<IntValue<'ctx>> {
         let mut values: Vec<BasicMetadataValueEnum> = Vec::with_capacity(cols.args.len());
         for (col, ty) in cols.args.iter().zip(&self.spec.signature.args) {
-            let t = self.llvm_type(*ty);
-            // SAFETY (IR semantics): `i < n` and each column holds n values.
-            let p = unsafe { self.builder.build_in_bounds_gep(t, *col, &[i], "a.p")? };
-            values.push(self.builder.build_load(t, p, "a")?.into());
+            match (*col, ty.scalar()) {
+                (ArgColumn::Values(col), Some(t)) => {
+                    let t = self.llvm_type(t);
+                    // SAFETY (IR semantics): `i < n` and each column holds n values.
+                    let p = unsafe { self.builder.build_in_bounds_gep(t, col, &[i], "a.p")? };
+                    values.push(self.builder.build_load(t, p, "a")?.into());
+                }
+                (
+                    ArgColumn::Buffers {
+                        values: elements,
+                        offsets,
+                        nulls,
+                        slot: Some(slot),
+                    },
+                    None,
+                ) => {
+                    let element = ty.element().unwrap_or(ScalarType::Int8);
+                    self.emit_buffer(elements, offsets, nulls, slot, element, i)?;
+                    values.push(slot.into());
+                }
+                _ => return Err(inkwell::builder::BuilderError::UnsetPosition),
+            }
         }
         let call = self.builder.build_call(self.scalar, &values, "r")?;
         call.set_call_convention(self.scalar.get_call_conventions());
         let ValueKind::Basic(result) = call.try_as_basic_value() else {
             return Err(inkwell::builder::BuilderError::UnsetPosition);
         };
-        let ret = self.spec.signature.ret;
+        let ret = self.ret;
         let rt = self.llvm_type(ret);
         // SAFETY (IR semantics): `out` holds n values of the return type.
         let p = unsafe {
@@ -1742,9 +1878,64 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
             .build_int_z_extend(is_null, self.context.i64_type(), "r.null64")
     }
 
+    /// Fills `slot` with row `i` of a buffer column: `{elements + offsets[i] * width,
+    /// offsets[i + 1] - offsets[i], NULL-bitmap bit i clear}`.
+    fn emit_buffer(
+        &self,
+        elements: PointerValue<'ctx>,
+        offsets: PointerValue<'ctx>,
+        nulls: PointerValue<'ctx>,
+        slot: PointerValue<'ctx>,
+        element: ScalarType,
+        i: IntValue<'ctx>,
+    ) -> BuildResult<()> {
+        let b = &self.builder;
+        let ctx = self.context;
+        let (i32t, i64t, i8t) = (ctx.i32_type(), ctx.i64_type(), ctx.i8_type());
+        let next = b.build_int_add(i, self.i64(1), "b.next")?;
+        // SAFETY (IR semantics): the offsets hold n + 1 values and i < n.
+        let (start_p, end_p) = unsafe {
+            (
+                b.build_in_bounds_gep(i32t, offsets, &[i], "b.start.p")?,
+                b.build_in_bounds_gep(i32t, offsets, &[next], "b.end.p")?,
+            )
+        };
+        let start = b.build_load(i32t, start_p, "b.start")?.into_int_value();
+        let end = b.build_load(i32t, end_p, "b.end")?.into_int_value();
+        let start = b.build_int_s_extend(start, i64t, "b.start64")?;
+        let end = b.build_int_s_extend(end, i64t, "b.end64")?;
+        let size = b.build_int_nsw_sub(end, start, "b.size")?;
+        // SAFETY (IR semantics): offsets[i] lies within the elements (Kernel::run_args).
+        let data = unsafe {
+            b.build_in_bounds_gep(self.llvm_type(element), elements, &[start], "b.data")?
+        };
+        let byte_index = b.build_right_shift(i, self.i64(3), false, "b.byte.i")?;
+        // SAFETY (IR semantics): the bitmap holds ceil(n/8) bytes and i < n.
+        let byte_ptr = unsafe { b.build_in_bounds_gep(i8t, nulls, &[byte_index], "b.byte.p")? };
+        let byte = b.build_load(i8t, byte_ptr, "b.byte")?.into_int_value();
+        let bit_index =
+            b.build_int_truncate(b.build_and(i, self.i64(7), "b.bit.i")?, i8t, "b.bit.i8")?;
+        let bit = b.build_and(
+            b.build_right_shift(byte, bit_index, false, "b.bit.s")?,
+            i8t.const_int(1, false),
+            "b.valid",
+        )?;
+        let is_null = b.build_xor(bit, i8t.const_int(1, false), "b.null")?;
+        let ty = self.buffer_type();
+        for (field, value) in [
+            (0, inkwell::values::BasicValueEnum::from(data)),
+            (1, size.into()),
+            (2, is_null.into()),
+        ] {
+            let p = b.build_struct_gep(ty, slot, field, "b.field")?;
+            b.build_store(p, value)?;
+        }
+        Ok(())
+    }
+
     /// Stores the zero value for row `i` (a row skipped because an argument is NULL).
     fn emit_zero_row(&self, cols: &Columns<'ctx>, i: IntValue<'ctx>) -> BuildResult<()> {
-        let rt = self.llvm_type(self.spec.signature.ret);
+        let rt = self.llvm_type(self.ret);
         // SAFETY (IR semantics): `out` holds n values.
         let p = unsafe {
             self.builder
@@ -1893,10 +2084,10 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
             b.build_conditional_branch(is_empty, empty, mixed)?;
 
             b.position_at_end(empty);
-            let rt = self.llvm_type(self.spec.signature.ret);
+            let rt = self.llvm_type(self.ret);
             // SAFETY (IR semantics): rows lo..lo+64 are inside the n-row output.
             let dst = unsafe { b.build_in_bounds_gep(rt, cols.out, &[lo], "z.p")? };
-            let bytes = self.i64(64 * self.spec.signature.ret.width() as u64);
+            let bytes = self.i64(64 * self.ret.width() as u64);
             b.build_memset(dst, 1, ctx.i8_type().const_zero(), bytes)?;
             b.build_unconditional_branch(join)?;
 

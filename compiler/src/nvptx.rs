@@ -265,6 +265,12 @@ pub(crate) fn build(
     if functions.is_empty() {
         return Err(Error::Signature("no functions to compile".into()));
     }
+    if let Some(f) = functions.iter().find(|f| f.signature.has_buffers()) {
+        return Err(Error::Refused(format!(
+            "`{}` ({}) takes or returns an array or text: those run on the CPU only",
+            f.symbol, f.signature
+        )));
+    }
     let target = target(compute_capability)?;
     let mut stats = ModuleStats::default();
     let mut clock = PhaseClock::new();
@@ -628,7 +634,13 @@ impl<'a, 'ctx> PtxKernelBuilder<'a, 'ctx> {
         let i64t = ctx.i64_type();
         let i8t = ctx.i8_type();
         let ptr = ctx.ptr_type(AddressSpace::default());
-        let k = self.spec.signature.args.len();
+        // `compile_ptx` refuses array and text signatures before any kernel is built.
+        let (ret, arg_types) = self
+            .spec
+            .signature
+            .scalars()
+            .ok_or(inkwell::builder::BuilderError::UnsetPosition)?;
+        let k = arg_types.len();
         let mut params: Vec<BasicMetadataTypeEnum> = vec![i64t.into()];
         params.extend(std::iter::repeat_n(BasicMetadataTypeEnum::from(ptr), k + 2));
         let kernel = self.module.add_function(
@@ -691,7 +703,7 @@ impl<'a, 'ctx> PtxKernelBuilder<'a, 'ctx> {
 
         b.position_at_end(compute);
         let mut values: Vec<BasicMetadataValueEnum> = Vec::with_capacity(k);
-        for (col, ty) in args.iter().zip(&self.spec.signature.args) {
+        for (col, ty) in args.iter().zip(&arg_types) {
             let t = self.llvm_type(*ty);
             // SAFETY (IR semantics): each column holds n values and i < n.
             let ptr = unsafe { b.build_in_bounds_gep(t, *col, &[i_val], "a.p")? };
@@ -703,7 +715,7 @@ impl<'a, 'ctx> PtxKernelBuilder<'a, 'ctx> {
             .try_as_basic_value()
             .basic()
             .ok_or(inkwell::builder::BuilderError::UnsetPosition)?;
-        let rt = self.llvm_type(self.spec.signature.ret);
+        let rt = self.llvm_type(ret);
         // SAFETY (IR semantics): `out` holds n values of the return type.
         let out_ptr = unsafe { b.build_in_bounds_gep(rt, out, &[i_val], "o.p")? };
         b.build_store(out_ptr, result)?;
@@ -712,7 +724,7 @@ impl<'a, 'ctx> PtxKernelBuilder<'a, 'ctx> {
         b.position_at_end(null);
         // SAFETY (IR semantics): as above.
         let null_ptr = unsafe { b.build_in_bounds_gep(rt, out, &[i_val], "z.p")? };
-        b.build_store(null_ptr, self.sentinel(self.spec.signature.ret))?;
+        b.build_store(null_ptr, self.sentinel(ret))?;
         b.build_unconditional_branch(latch)?;
 
         b.position_at_end(latch);

@@ -169,20 +169,153 @@ impl fmt::Display for ScalarType {
     }
 }
 
-/// A scalar function signature: `ret(args…)`.
+/// What a scalar UDF takes or returns: a scalar by value, or a variable-length buffer (an
+/// array of scalars, or non-encoded text) passed by pointer to `{T* ptr, i64 size, i8
+/// is_null}` (`udf-abi.md` §4; bool elements are `i8`, text is bytes with `size` in bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ValueType {
+    Scalar(ScalarType),
+    /// `T[]`, RBC's `Array<T>`: HeavyDB's ArrayInt8…ArrayBool.
+    Array(ScalarType),
+    /// RBC's `TextEncodingNone`: HeavyDB's TEXT ENCODING NONE.
+    Text,
+}
+
+impl ValueType {
+    /// The scalar, when this is one.
+    pub fn scalar(self) -> Option<ScalarType> {
+        match self {
+            ValueType::Scalar(t) => Some(t),
+            ValueType::Array(_) | ValueType::Text => None,
+        }
+    }
+
+    /// Whether the value is passed by pointer to a `{ptr, size, is_null}` buffer.
+    pub fn is_buffer(self) -> bool {
+        !matches!(self, ValueType::Scalar(_))
+    }
+
+    /// The type of a buffer's elements (`int8` for text); `None` for a scalar.
+    pub fn element(self) -> Option<ScalarType> {
+        match self {
+            ValueType::Scalar(_) => None,
+            ValueType::Array(t) => Some(t),
+            ValueType::Text => Some(ScalarType::Int8),
+        }
+    }
+
+    /// HeavyDB `TExtArgumentType` code.
+    pub fn ext_arg_type(self) -> i32 {
+        match self {
+            ValueType::Scalar(t) => t.ext_arg_type(),
+            ValueType::Array(t) => match t {
+                ScalarType::Int8 => 15,
+                ScalarType::Int16 => 16,
+                ScalarType::Int32 => 17,
+                ScalarType::Int64 => 18,
+                ScalarType::Float32 => 19,
+                ScalarType::Float64 => 20,
+                ScalarType::Bool => 21,
+            },
+            ValueType::Text => 34,
+        }
+    }
+
+    /// The value type for a HeavyDB `TExtArgumentType` code; other codes (columns,
+    /// pointers, dictionary-encoded text, geo, timestamps) are not value types of this
+    /// version.
+    pub fn from_ext_arg_type(code: i32) -> Result<Self> {
+        let array = |t| Ok(ValueType::Array(t));
+        match code {
+            15 => array(ScalarType::Int8),
+            16 => array(ScalarType::Int16),
+            17 => array(ScalarType::Int32),
+            18 => array(ScalarType::Int64),
+            19 => array(ScalarType::Float32),
+            20 => array(ScalarType::Float64),
+            21 => array(ScalarType::Bool),
+            34 => Ok(ValueType::Text),
+            code => ScalarType::from_ext_arg_type(code)
+                .map(ValueType::Scalar)
+                .map_err(|_| {
+                    Error::Signature(format!(
+                        "TExtArgumentType {code} is not a supported value type (supported: \
+                         Int8=0, Int16=1, Int32=2, Int64=3, Float=4, Double=5, Bool=14, \
+                         ArrayInt8..ArrayBool=15..21, TextEncodingNone=34)"
+                    ))
+                }),
+        }
+    }
+
+    /// Parses one type in RBC's grammar: a scalar (with its aliases), `T[]`, `Array<T>`,
+    /// or `TextEncodingNone`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let t = text.trim();
+        if let Some(element) = t.strip_suffix("[]") {
+            return Ok(ValueType::Array(ScalarType::parse(element)?));
+        }
+        if let Some(element) = t.strip_prefix("Array<").and_then(|r| r.strip_suffix('>')) {
+            return Ok(ValueType::Array(ScalarType::parse(element)?));
+        }
+        if t == "TextEncodingNone" {
+            return Ok(ValueType::Text);
+        }
+        ScalarType::parse(t).map(ValueType::Scalar)
+    }
+}
+
+impl From<ScalarType> for ValueType {
+    fn from(t: ScalarType) -> Self {
+        ValueType::Scalar(t)
+    }
+}
+
+impl fmt::Display for ValueType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueType::Scalar(t) => write!(f, "{t}"),
+            ValueType::Array(t) => write!(f, "{t}[]"),
+            ValueType::Text => f.write_str("TextEncodingNone"),
+        }
+    }
+}
+
+/// A scalar function's signature: `ret(args…)`, each a scalar or a buffer (array, text).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Signature {
-    pub ret: ScalarType,
-    pub args: Vec<ScalarType>,
+    pub ret: ValueType,
+    pub args: Vec<ValueType>,
 }
 
 impl Signature {
-    pub fn new(ret: ScalarType, args: Vec<ScalarType>) -> Self {
-        Signature { ret, args }
+    pub fn new<T: Into<ValueType>>(
+        ret: impl Into<ValueType>,
+        args: impl IntoIterator<Item = T>,
+    ) -> Self {
+        Signature {
+            ret: ret.into(),
+            args: args.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The return and argument scalars, when every type is one.
+    pub fn scalars(&self) -> Option<(ScalarType, Vec<ScalarType>)> {
+        let args = self
+            .args
+            .iter()
+            .map(|a| a.scalar())
+            .collect::<Option<_>>()?;
+        Some((self.ret.scalar()?, args))
+    }
+
+    /// Whether an argument or the result is an array or text.
+    pub fn has_buffers(&self) -> bool {
+        self.ret.is_buffer() || self.args.iter().any(|a| a.is_buffer())
     }
 
     /// Parses RBC's grammar: `int64(int64, int64)`, `f64(f64,f64)`, `double(double)`,
-    /// `int64()`, `int64(void)`. Argument names (`int64 x`) and annotations (`| name=v`)
+    /// `int64()`, `int64(void)`, `int64(int32[])`, `float64[](Array<int32>)`,
+    /// `int32(TextEncodingNone)`. Argument names (`int64 x`) and annotations (`| name=v`)
     /// are accepted and ignored.
     pub fn parse(text: &str) -> Result<Self> {
         let bad = |why: &str| Error::Signature(format!("cannot parse signature `{text}`: {why}"));
@@ -191,14 +324,14 @@ impl Signature {
         if !t.ends_with(')') {
             return Err(bad("expected `)` at the end"));
         }
-        let ret = ScalarType::parse(strip_name_and_annotation(&t[..open]))
+        let ret = ValueType::parse(strip_name_and_annotation(&t[..open]))
             .map_err(|e| bad(&e.to_string()))?;
         let inner = t[open + 1..t.len() - 1].trim();
         let mut args = Vec::new();
         if !(inner.is_empty() || inner == "void") {
             for part in inner.split(',') {
                 args.push(
-                    ScalarType::parse(strip_name_and_annotation(part))
+                    ValueType::parse(strip_name_and_annotation(part))
                         .map_err(|e| bad(&e.to_string()))?,
                 );
             }
@@ -209,27 +342,30 @@ impl Signature {
     /// From HeavyDB's `TUserDefinedFunction` `retType` / `argTypes` codes.
     pub fn from_ext_arg_types(ret: i32, args: &[i32]) -> Result<Self> {
         Ok(Signature {
-            ret: ScalarType::from_ext_arg_type(ret)?,
+            ret: ValueType::from_ext_arg_type(ret)?,
             args: args
                 .iter()
-                .map(|&c| ScalarType::from_ext_arg_type(c))
+                .map(|&c| ValueType::from_ext_arg_type(c))
                 .collect::<Result<_>>()?,
         })
     }
 
-    /// RBC's mangled form: `int64(int64, int64)` → `_lallA`, `int64()` → `_lavA`.
-    pub fn mangle(&self) -> String {
+    /// RBC's mangled form: `int64(int64, int64)` → `_lallA`, `int64()` → `_lavA`; `None`
+    /// when an argument or the result is an array or text (RemoteJIT functions take
+    /// scalars only).
+    pub fn mangle(&self) -> Option<String> {
+        let (ret, args) = self.scalars()?;
         let mut s = String::from("_");
-        s.push(self.ret.mangle_code());
+        s.push(ret.mangle_code());
         s.push('a');
-        if self.args.is_empty() {
+        if args.is_empty() {
             s.push('v');
         }
-        for a in &self.args {
+        for a in args {
             s.push(a.mangle_code());
         }
         s.push('A');
-        s
+        Some(s)
     }
 
     /// Inverse of [`Signature::mangle`] for the scalar subset.
@@ -249,14 +385,14 @@ impl Signature {
             return Err(bad());
         }
         let rest: String = chars.collect();
-        let args = if rest == "v" {
+        let args: Vec<ScalarType> = if rest == "v" {
             Vec::new()
         } else {
             rest.chars()
                 .map(|c| code_to_type(c).ok_or_else(bad))
                 .collect::<Result<_>>()?
         };
-        Ok(Signature { ret, args })
+        Ok(Signature::new(ret, args))
     }
 }
 
@@ -315,6 +451,32 @@ mod tests {
     fn rejects_unknown_types_by_name() {
         let e = Signature::parse("int64(text)").unwrap_err().to_string();
         assert!(e.contains("`text`"), "{e}");
+        let e = Signature::parse("int64(Array<string>)")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`string`"), "{e}");
+    }
+
+    #[test]
+    fn parses_arrays_and_text() {
+        let s = Signature::parse("int64(int32[] x, Array<f64>, TextEncodingNone)").unwrap();
+        assert_eq!(
+            s.args,
+            vec![
+                ValueType::Array(ScalarType::Int32),
+                ValueType::Array(ScalarType::Float64),
+                ValueType::Text
+            ]
+        );
+        assert_eq!(s.to_string(), "int64(int32[], float64[], TextEncodingNone)");
+        assert_eq!(Signature::parse(&s.to_string()).unwrap(), s);
+        let r = Signature::parse("double[](int32)").unwrap();
+        assert_eq!(r.ret, ValueType::Array(ScalarType::Float64));
+        assert!(r.has_buffers() && r.scalars().is_none() && r.mangle().is_none());
+        assert_eq!(
+            Signature::parse("int64(int64)").unwrap().scalars(),
+            Some((ScalarType::Int64, vec![ScalarType::Int64]))
+        );
     }
 
     #[test]
@@ -329,7 +491,7 @@ mod tests {
             ("int64()", "_lavA"),
         ] {
             let s = Signature::parse(sig).unwrap();
-            assert_eq!(s.mangle(), mangled, "{sig}");
+            assert_eq!(s.mangle().as_deref(), Some(mangled), "{sig}");
             assert_eq!(Signature::demangle(mangled).unwrap(), s);
         }
         assert!(Signature::demangle("_la_lPA").is_err());
@@ -341,5 +503,15 @@ mod tests {
             assert_eq!(ScalarType::from_ext_arg_type(t.ext_arg_type()).unwrap(), t);
         }
         assert!(ScalarType::from_ext_arg_type(20).is_err());
+        for code in (0..=5).chain(14..=21).chain([34]) {
+            let t = ValueType::from_ext_arg_type(code).unwrap();
+            assert_eq!(t.ext_arg_type(), code, "{t}");
+        }
+        assert_eq!(
+            ValueType::from_ext_arg_type(17).unwrap(),
+            ValueType::Array(ScalarType::Int32)
+        );
+        let e = ValueType::from_ext_arg_type(27).unwrap_err().to_string();
+        assert!(e.contains("TExtArgumentType 27"), "{e}");
     }
 }

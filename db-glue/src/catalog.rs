@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use compiler::{FunctionSpec, Kernel, ScalarType, Signature};
+use compiler::{FunctionSpec, Kernel, Signature, ValueType};
 use parking_lot::RwLock;
 
 use crate::device::{GpuBuildResult, RunCounts};
@@ -110,7 +110,7 @@ pub trait FunctionCatalog: Send + Sync + fmt::Debug {
 
     /// Removes the overload of `name` taking `args`, or every overload of `name` when
     /// `args` is `None`. Returns what was removed; empty when nothing matched.
-    fn remove(&self, name: &str, args: Option<&[ScalarType]>) -> Result<Vec<RegisteredFunction>>;
+    fn remove(&self, name: &str, args: Option<&[ValueType]>) -> Result<Vec<RegisteredFunction>>;
 
     /// The overloads of `name`, ordered by argument types.
     fn get(&self, name: &str) -> Vec<RegisteredFunction>;
@@ -122,7 +122,7 @@ pub trait FunctionCatalog: Send + Sync + fmt::Debug {
 /// A [`FunctionCatalog`] in memory: it lasts as long as the process.
 #[derive(Debug, Default)]
 pub struct InMemoryFunctionCatalog {
-    functions: RwLock<BTreeMap<String, BTreeMap<Vec<ScalarType>, RegisteredFunction>>>,
+    functions: RwLock<BTreeMap<String, BTreeMap<Vec<ValueType>, RegisteredFunction>>>,
 }
 
 impl InMemoryFunctionCatalog {
@@ -152,7 +152,7 @@ impl FunctionCatalog for InMemoryFunctionCatalog {
         Ok(())
     }
 
-    fn remove(&self, name: &str, args: Option<&[ScalarType]>) -> Result<Vec<RegisteredFunction>> {
+    fn remove(&self, name: &str, args: Option<&[ValueType]>) -> Result<Vec<RegisteredFunction>> {
         let mut map = self.functions.write();
         let Some(overloads) = map.get_mut(name) else {
             return Ok(Vec::new());
@@ -185,6 +185,9 @@ impl FunctionCatalog for InMemoryFunctionCatalog {
 }
 
 /// `int64, int64`, as argument lists are printed in messages.
-pub(crate) fn arg_list(args: &[ScalarType]) -> String {
-    args.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+pub(crate) fn arg_list(args: &[ValueType]) -> String {
+    args.iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -2,11 +2,11 @@
 //! `CREATE FUNCTION … LANGUAGE llvm`, `DROP FUNCTION`, `SHOW FUNCTIONS`. DataFusion's
 //! planner would drop the link symbol and cannot drop a single overload.
 
-use compiler::{ScalarType, Signature};
+use compiler::{ScalarType, Signature, ValueType};
 use datafusion::sql::sqlparser::ast::{
-    ArgMode, CreateFunction, CreateFunctionBody, DataType as SqlType, DropFunction, Expr,
-    FunctionBehavior, FunctionCalledOnNull, FunctionReturnType, Ident, ObjectName,
-    OperateFunctionArg, Value,
+    ArgMode, ArrayElemTypeDef, CreateFunction, CreateFunctionBody, DataType as SqlType,
+    DropFunction, Expr, FunctionBehavior, FunctionCalledOnNull, FunctionReturnType, Ident,
+    ObjectName, OperateFunctionArg, Value,
 };
 
 use crate::error::{Error, Result};
@@ -28,7 +28,7 @@ pub(crate) struct CreateFunctionStatement {
 #[derive(Debug)]
 pub(crate) struct DropTarget {
     pub(crate) name: String,
-    pub(crate) args: Option<Vec<ScalarType>>,
+    pub(crate) args: Option<Vec<ValueType>>,
 }
 
 pub(crate) fn create_function(stmt: &CreateFunction) -> Result<CreateFunctionStatement> {
@@ -91,7 +91,7 @@ pub(crate) fn create_function(stmt: &CreateFunction) -> Result<CreateFunctionSta
         .map(|a| argument_type(&name, a))
         .collect::<Result<Vec<_>>>()?;
     let ret = match &stmt.return_type {
-        Some(FunctionReturnType::DataType(t)) => scalar_type(t)?,
+        Some(FunctionReturnType::DataType(t)) => value_type(t)?,
         Some(FunctionReturnType::SetOf(_)) => return unsupported("RETURNS SETOF"),
         None => {
             return Err(Error::InvalidDefinition(format!(
@@ -170,7 +170,7 @@ fn function_name(name: &ObjectName) -> Result<(String, String)> {
     }
 }
 
-fn argument_type(function: &str, arg: &OperateFunctionArg) -> Result<ScalarType> {
+fn argument_type(function: &str, arg: &OperateFunctionArg) -> Result<ValueType> {
     if matches!(arg.mode, Some(ArgMode::Out | ArgMode::InOut)) {
         return Err(Error::Unsupported(format!(
             "OUT and INOUT arguments of `{function}`"
@@ -181,7 +181,37 @@ fn argument_type(function: &str, arg: &OperateFunctionArg) -> Result<ScalarType>
             "default argument values of `{function}`"
         )));
     }
-    scalar_type(&arg.data_type)
+    value_type(&arg.data_type)
+}
+
+/// [`scalar_type`]s, arrays of them (`INT[]`, `ARRAY<INT>`, `int32[]`) and text (`TEXT`,
+/// `VARCHAR`, `STRING`, RBC's `TextEncodingNone`).
+pub(crate) fn value_type(ty: &SqlType) -> Result<ValueType> {
+    Ok(match ty {
+        SqlType::Array(
+            ArrayElemTypeDef::SquareBracket(element, None)
+            | ArrayElemTypeDef::AngleBracket(element)
+            | ArrayElemTypeDef::Parenthesis(element),
+        ) => ValueType::Array(scalar_type(element)?),
+        SqlType::Array(ArrayElemTypeDef::SquareBracket(_, Some(_))) => {
+            return Err(Error::InvalidDefinition(format!(
+                "type {ty}: fixed-length arrays are not supported by IR functions; write T[]"
+            )));
+        }
+        SqlType::Array(ArrayElemTypeDef::None) => {
+            return Err(Error::InvalidDefinition(
+                "type ARRAY needs its element type: ARRAY<INT> or INT[]".into(),
+            ));
+        }
+        SqlType::Text | SqlType::Varchar(None) | SqlType::String(None) => ValueType::Text,
+        SqlType::Custom(name, modifiers)
+            if modifiers.is_empty()
+                && name.to_string().eq_ignore_ascii_case("TextEncodingNone") =>
+        {
+            ValueType::Text
+        }
+        other => ValueType::Scalar(scalar_type(other)?),
+    })
 }
 
 /// SQL type spellings (BIGINT, INT, SMALLINT, TINYINT, BOOLEAN, REAL, FLOAT, DOUBLE) and
@@ -216,7 +246,7 @@ pub(crate) fn scalar_type(ty: &SqlType) -> Result<ScalarType> {
         other => {
             return Err(Error::InvalidDefinition(format!(
                 "type {other} is not supported by IR functions (supported: BOOLEAN, \
-                 TINYINT, SMALLINT, INT, BIGINT, REAL/FLOAT, DOUBLE)"
+                 TINYINT, SMALLINT, INT, BIGINT, REAL/FLOAT, DOUBLE, arrays of them, TEXT)"
             )));
         }
     })
@@ -244,13 +274,13 @@ pub(crate) fn choose_symbol(stmt: &CreateFunctionStatement) -> Result<String> {
     if let Some(symbol) = &stmt.link_symbol {
         return Ok(symbol.clone());
     }
+    let mut candidates = vec![stmt.name_as_written.clone(), stmt.name.clone()];
+    // Arrays and text have no RBC mangling here: only the plain names are tried.
     let mangle = stmt.signature.mangle();
-    let candidates = [
-        stmt.name_as_written.clone(),
-        stmt.name.clone(),
-        format!("{}{mangle}", stmt.name_as_written),
-        format!("{}{mangle}", stmt.name),
-    ];
+    if let Some(mangle) = &mangle {
+        candidates.push(format!("{}{mangle}", stmt.name_as_written));
+        candidates.push(format!("{}{mangle}", stmt.name));
+    }
     // Unparsable IR defines nothing here; the compiler then reports the parse error
     // (with line:column) when it compiles under the name as written.
     let defined = compiler::defined_functions(stmt.ir.as_bytes()).unwrap_or_default();
@@ -260,11 +290,12 @@ pub(crate) fn choose_symbol(stmt: &CreateFunctionStatement) -> Result<String> {
     if defined.is_empty() {
         return Ok(stmt.name_as_written.clone());
     }
+    let tried = match &mangle {
+        Some(mangle) => format!("neither `{}` nor `{}{mangle}`", stmt.name, stmt.name),
+        None => format!("no `{}`", stmt.name),
+    };
     Err(Error::InvalidDefinition(format!(
-        "the IR defines neither `{}` nor `{}{mangle}` (it defines: {}); name the symbol \
-         with AS $$…$$, 'symbol'",
-        stmt.name,
-        stmt.name,
+        "the IR defines {tried} (it defines: {}); name the symbol with AS $$…$$, 'symbol'",
         defined.join(", ")
     )))
 }

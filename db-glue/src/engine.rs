@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use compiler::{CompileRequest, Compiler, CompilerOptions, FunctionSpec, ScalarType};
+use compiler::{CompileRequest, Compiler, CompilerOptions, FunctionSpec, ValueType};
 use datafusion::arrow::array::{
     ArrayRef, Float64Array, RecordBatch, RecordBatchOptions, StringArray,
 };
@@ -1390,12 +1390,12 @@ impl Engine {
     pub fn drop_function(
         &self,
         name: &str,
-        args: Option<&[ScalarType]>,
+        args: Option<&[ValueType]>,
         if_exists: bool,
     ) -> Result<usize> {
         let target = DropTarget {
             name: ddl::normalize_name(name)?,
-            args: args.map(<[ScalarType]>::to_vec),
+            args: args.map(<[ValueType]>::to_vec),
         };
         self.drop_functions(std::slice::from_ref(&target), if_exists, None)
     }
@@ -2753,7 +2753,10 @@ mod tests {
             engine
                 .drop_function(
                     "myadd",
-                    Some(&[ScalarType::Int64, ScalarType::Int64]),
+                    Some(&[
+                        compiler::ScalarType::Int64.into(),
+                        compiler::ScalarType::Int64.into()
+                    ]),
                     false
                 )
                 .unwrap(),

@@ -1,14 +1,16 @@
 //! Running one overload's column kernel over Arrow arrays.
 //!
-//! The kernel sees raw little-endian value buffers, one validity bitmap (the union of the
-//! arguments' NULLs) and writes one value per row. Results equal to the return type's
+//! The kernel sees raw little-endian value buffers (array and text arguments: elements,
+//! offsets and their own NULL bitmap), one validity bitmap (the union of the scalar
+//! arguments' NULLs: a function taking an array or text is called for a NULL one, which it
+//! sees as `is_null`) and writes one value per row. Results equal to the return type's
 //! HeavyDB NULL sentinel become NULL.
 
 use std::borrow::Cow;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
 
-use compiler::{Interrupt, Kernel, ScalarType};
+use compiler::{Interrupt, Kernel, KernelArg, ScalarType, ValueType};
 use datafusion::arrow::array::{
     Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, PrimitiveArray, new_null_array,
 };
@@ -45,12 +47,19 @@ pub(crate) fn invoke(
     control: Option<&StatementControl>,
 ) -> Result<ColumnarValue> {
     let return_type = overload.return_type();
+    let Some(ret) = overload.signature.ret.scalar() else {
+        return Err(DataFusionError::Internal(format!(
+            "`{name}` returns {}, which no kernel of this version returns",
+            overload.signature.ret
+        )));
+    };
     let all_scalars =
         !args.is_empty() && args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
-    // A NULL scalar makes every row NULL: no need to run anything.
+    // A NULL for a scalar argument makes every row NULL: no need to run anything.
     if args
         .iter()
-        .any(|a| matches!(a, ColumnarValue::Scalar(s) if s.is_null()))
+        .zip(&overload.signature.args)
+        .any(|(a, t)| !t.is_buffer() && matches!(a, ColumnarValue::Scalar(s) if s.is_null()))
     {
         return Ok(if all_scalars {
             ColumnarValue::Scalar(ScalarValue::try_from(&return_type)?)
@@ -75,14 +84,21 @@ pub(crate) fn invoke(
         }
     }
 
-    let validity = NullBuffer::union_many(arrays.iter().map(|a| a.nulls()));
+    let validity = NullBuffer::union_many(
+        arrays
+            .iter()
+            .zip(&overload.signature.args)
+            .filter(|(_, t)| !t.is_buffer())
+            .map(|(a, _)| a.nulls()),
+    );
     let result = if validity.as_ref().is_some_and(|v| v.null_count() == n) {
         new_null_array(&return_type, n)
     } else {
         let values = arrays
             .iter()
-            .map(value_bytes)
-            .collect::<Result<Vec<Cow<'_, [u8]>>>>()?;
+            .zip(&overload.signature.args)
+            .map(|(array, &ty)| kernel_input(array, ty))
+            .collect::<Result<Vec<KernelInput<'_>>>>()?;
         let gpu = match placement.device {
             DevicePreference::Cpu => None,
             DevicePreference::Gpu => Some(overload.gpu.as_ref().map_err(|reason| {
@@ -102,13 +118,12 @@ pub(crate) fn invoke(
             name,
             kernel: &overload.kernel,
             gpu,
-            widths: overload.signature.args.iter().map(|a| a.width()).collect(),
             n,
-            args: values.iter().map(|v| v.as_ref()).collect(),
+            args: values.iter().map(KernelInput::as_arg).collect(),
             validity,
             control,
         };
-        match overload.signature.ret {
+        match ret {
             ScalarType::Bool => call.bool_result()?,
             ScalarType::Int8 => call.primitive_result::<Int8Type>(ScalarType::Int8)?,
             ScalarType::Int16 => call.primitive_result::<Int16Type>(ScalarType::Int16)?,
@@ -123,6 +138,79 @@ pub(crate) fn invoke(
     } else {
         ColumnarValue::Array(result)
     })
+}
+
+/// An argument column as the kernel reads it.
+enum KernelInput<'a> {
+    Values(Cow<'a, [u8]>),
+    Buffers {
+        values: Cow<'a, [u8]>,
+        offsets: &'a [i32],
+        nulls: Option<datafusion::arrow::buffer::Buffer>,
+    },
+}
+
+impl KernelInput<'_> {
+    fn as_arg(&self) -> KernelArg<'_> {
+        match self {
+            KernelInput::Values(values) => KernelArg::Values(values),
+            KernelInput::Buffers {
+                values,
+                offsets,
+                nulls,
+            } => KernelArg::Buffers {
+                values,
+                offsets,
+                nulls: nulls.as_ref().map(|b| b.as_slice()),
+            },
+        }
+    }
+}
+
+/// `array` (checked to be `arrow_type(ty)`) as the kernel reads it: an array column's
+/// elements with NULL elements as the scalar's sentinel, a text column's bytes; offsets
+/// as Arrow keeps them (into the child values); the NULL bitmap at bit offset 0.
+fn kernel_input(array: &ArrayRef, ty: ValueType) -> Result<KernelInput<'_>> {
+    let nulls = || array.nulls().map(|n| n.inner().sliced());
+    match ty {
+        ValueType::Scalar(_) => Ok(KernelInput::Values(value_bytes(array)?)),
+        ValueType::Array(element) => {
+            let list = array.as_list_opt::<i32>().ok_or_else(|| {
+                DataFusionError::Internal(format!("an array argument is {}", array.data_type()))
+            })?;
+            Ok(KernelInput::Buffers {
+                values: element_bytes(list.values(), element)?,
+                offsets: list.value_offsets(),
+                nulls: nulls(),
+            })
+        }
+        ValueType::Text => {
+            let text = array.as_string_opt::<i32>().ok_or_else(|| {
+                DataFusionError::Internal(format!("a text argument is {}", array.data_type()))
+            })?;
+            Ok(KernelInput::Buffers {
+                values: Cow::Borrowed(text.values().as_slice()),
+                offsets: text.value_offsets(),
+                nulls: nulls(),
+            })
+        }
+    }
+}
+
+/// The elements of an array column: [`value_bytes`], with each NULL element replaced by
+/// the element type's NULL sentinel (what the UDF ABI's `is_null(i)` tests for).
+fn element_bytes(values: &ArrayRef, element: ScalarType) -> Result<Cow<'_, [u8]>> {
+    let bytes = value_bytes(values)?;
+    let Some(nulls) = values.nulls().filter(|n| n.null_count() > 0) else {
+        return Ok(bytes);
+    };
+    let width = element.width();
+    let sentinel = element.null_sentinel_bits().to_le_bytes();
+    let mut owned = bytes.into_owned();
+    for i in (0..values.len()).filter(|&i| nulls.is_null(i)) {
+        owned[i * width..(i + 1) * width].copy_from_slice(&sentinel[..width]);
+    }
+    Ok(Cow::Owned(owned))
 }
 
 /// The values of a column as the kernel reads them: packed little-endian values, and
@@ -158,10 +246,8 @@ struct KernelCall<'a> {
     kernel: &'a Kernel,
     /// Run on this GPU build instead of the CPU kernel.
     gpu: Option<&'a GpuBuild>,
-    /// Bytes per value of each argument as the kernels read them.
-    widths: Vec<usize>,
     n: usize,
-    args: Vec<&'a [u8]>,
+    args: Vec<KernelArg<'a>>,
     validity: Option<NullBuffer>,
     /// The statement the call runs for: its interrupt stops the kernel.
     control: Option<&'a StatementControl>,
@@ -200,7 +286,7 @@ impl KernelCall<'_> {
             None => exec_datafusion_err!("`{}`: {e}", self.name),
         };
         let mut run = |interrupt: &Interrupt| {
-            self.kernel.run_interruptible(
+            self.kernel.run_args(
                 self.n,
                 &self.args,
                 validity.as_ref().map(|v| v.as_slice()),
@@ -229,12 +315,22 @@ impl KernelCall<'_> {
             .validity
             .as_ref()
             .map(|v| v.iter().map(u8::from).collect());
-        let columns: Vec<gpu::Column<'_>> = self
+        // GPU builds exist for scalar signatures only (`compile_ptx` refuses the others).
+        let columns = self
             .args
             .iter()
-            .zip(&self.widths)
-            .map(|(bytes, &width)| gpu::Column { bytes, width })
-            .collect();
+            .zip(self.kernel.signature().args.iter())
+            .map(|(arg, ty)| match (arg, ty.scalar()) {
+                (KernelArg::Values(bytes), Some(t)) => Ok(gpu::Column {
+                    bytes,
+                    width: t.width(),
+                }),
+                _ => Err(exec_datafusion_err!(
+                    "`{}`: {ty} arguments do not run on the GPU",
+                    self.name
+                )),
+            })
+            .collect::<Result<Vec<gpu::Column<'_>>>>()?;
         let mut out: Vec<T> = vec![T::default(); self.n];
         // SAFETY: `out` is initialised; viewing its bytes as `u8` (no alignment needed, any
         // bit pattern valid for Arrow's numeric natives) for the device to overwrite.

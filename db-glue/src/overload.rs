@@ -7,13 +7,13 @@
 //! for integer → float64 (HeavyDB prefers the narrower float). The cheapest overload wins;
 //! two cheapest at the same cost are an ambiguity, never a silent pick.
 
-use compiler::{Kernel, ScalarType, Signature};
+use compiler::{Kernel, ScalarType, Signature, ValueType};
 
 use crate::calcite;
 use crate::catalog::arg_list;
 use crate::device::{GpuBuildResult, RunCounts};
 use crate::error::Error;
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::ScalarValue;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -37,8 +37,20 @@ impl Overload {
     }
 }
 
-/// The Arrow type a column of `ty` has.
-pub(crate) fn arrow_type(ty: ScalarType) -> DataType {
+/// The Arrow type a column of `ty` has: arrays are lists (with nullable elements), text
+/// is UTF-8.
+pub(crate) fn arrow_type(ty: ValueType) -> DataType {
+    match ty {
+        ValueType::Scalar(t) => scalar_arrow_type(t),
+        ValueType::Array(t) => {
+            DataType::List(Arc::new(Field::new_list_field(scalar_arrow_type(t), true)))
+        }
+        ValueType::Text => DataType::Utf8,
+    }
+}
+
+/// The Arrow type of a column of scalars `ty`.
+pub(crate) fn scalar_arrow_type(ty: ScalarType) -> DataType {
     match ty {
         ScalarType::Bool => DataType::Boolean,
         ScalarType::Int8 => DataType::Int8,
@@ -80,8 +92,35 @@ fn integer_rank(ty: ScalarType) -> Option<u32> {
 }
 
 /// What passing a value of type `from` where `to` is declared costs, or `None` when
-/// HeavyDB would not cast implicitly.
-fn cast_cost(from: &DataType, to: ScalarType) -> Option<u32> {
+/// HeavyDB would not cast implicitly. An array costs what its elements do; any UTF-8
+/// column is text.
+fn cast_cost(from: &DataType, to: ValueType) -> Option<u32> {
+    if *from == DataType::Null {
+        return Some(NULL_CAST);
+    }
+    match (from, to) {
+        (_, ValueType::Scalar(to)) => scalar_cast_cost(from, to),
+        (
+            DataType::List(element)
+            | DataType::LargeList(element)
+            | DataType::FixedSizeList(element, _),
+            ValueType::Array(to),
+        ) => scalar_cast_cost(element.data_type(), to),
+        (DataType::Utf8, ValueType::Text) => Some(0),
+        (DataType::LargeUtf8 | DataType::Utf8View, ValueType::Text) => Some(WIDENING_STEP),
+        (DataType::Dictionary(_, value), ValueType::Text)
+            if matches!(
+                **value,
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ) =>
+        {
+            Some(WIDENING_STEP)
+        }
+        _ => None,
+    }
+}
+
+fn scalar_cast_cost(from: &DataType, to: ScalarType) -> Option<u32> {
     if *from == DataType::Null {
         return Some(NULL_CAST);
     }

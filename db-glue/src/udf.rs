@@ -168,6 +168,24 @@ pub(crate) fn call_types(types: &[DataType], literals: &[Option<&ScalarValue>]) 
         .collect()
 }
 
+/// `types` with integer and double arrays as arrays of their narrowest element type.
+fn loosen_arrays(types: &[DataType]) -> Vec<DataType> {
+    types
+        .iter()
+        .map(|t| match t {
+            DataType::List(element) => {
+                let narrow = match element.data_type() {
+                    DataType::Int16 | DataType::Int32 | DataType::Int64 => DataType::Int8,
+                    DataType::Float64 => DataType::Float32,
+                    _ => return t.clone(),
+                };
+                DataType::List(Arc::new(Field::new_list_field(narrow, true)))
+            }
+            other => other.clone(),
+        })
+        .collect()
+}
+
 impl PartialEq for IrFunction {
     fn eq(&self, other: &Self) -> bool {
         self.name == other.name && self.generation == other.generation
@@ -202,7 +220,17 @@ impl ScalarUDFImpl for IrFunction {
             .iter()
             .map(|f| f.data_type().clone())
             .collect();
-        let overload = self.resolve_call(&call_types(&types, args.scalar_arguments), &types)?;
+        let call = call_types(&types, args.scalar_arguments);
+        // An array literal reaches the planner as a `make_array` call, not a literal: its
+        // values, which the analyzer narrows when it binds the call, are unknown here.
+        // Typed as narrowly as possible, it finds the overload the analyzer will bind.
+        let overload = self.resolve_call(&call, &types).or_else(|e| {
+            let loose = loosen_arrays(&call);
+            if loose == call {
+                return Err(e);
+            }
+            self.resolve_call(&loose, &types).map_err(|_| e)
+        })?;
         // Always nullable: a result equal to the NULL sentinel is NULL.
         Ok(Arc::new(Field::new(
             &self.name,

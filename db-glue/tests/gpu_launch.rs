@@ -926,8 +926,8 @@ impl Inputs {
                 rng.below(16) != 0
             });
         }
-        let columns = sig
-            .args
+        let (_, arg_types) = sig.scalars().expect("the samples take scalars");
+        let columns = arg_types
             .iter()
             .enumerate()
             .map(|(a, ty)| {
@@ -1125,7 +1125,7 @@ fn check(case: &Case) {
     let n = rows();
     let udf = &case.functions[case.which];
     let sig = Signature::parse(udf.signature).expect("signature");
-    let ret = sig.ret;
+    let (ret, _) = sig.scalars().expect("the samples take scalars");
     let inputs = Inputs::new(case, &sig, n);
 
     // 1. The CPU kernel against the Rust model.
@@ -1222,7 +1222,7 @@ fn check(case: &Case) {
         .zip(&sig.args)
         .map(|(bytes, ty)| Column {
             bytes,
-            width: ty.width(),
+            width: ty.scalar().expect("the samples take scalars").width(),
         })
         .collect();
     let valid_bytes = inputs.valid_bytes();

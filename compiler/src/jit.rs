@@ -22,10 +22,12 @@ use llvm_sys::orc2::lljit::{
     LLVMOrcLLJITRef,
 };
 use llvm_sys::orc2::{
-    LLVMOrcCJITDylibSearchOrderElement, LLVMOrcCLookupSetElement, LLVMOrcCSymbolMapPairs,
-    LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess, LLVMOrcDefinitionGeneratorRef,
-    LLVMOrcExecutionSessionCreateBareJITDylib, LLVMOrcExecutionSessionLookup,
-    LLVMOrcJITDylibAddGenerator, LLVMOrcJITDylibCreateResourceTracker, LLVMOrcJITDylibLookupFlags,
+    LLVMJITEvaluatedSymbol, LLVMJITSymbolFlags, LLVMJITSymbolGenericFlags, LLVMOrcAbsoluteSymbols,
+    LLVMOrcCJITDylibSearchOrderElement, LLVMOrcCLookupSetElement, LLVMOrcCSymbolMapPair,
+    LLVMOrcCSymbolMapPairs, LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess,
+    LLVMOrcDefinitionGeneratorRef, LLVMOrcExecutionSessionCreateBareJITDylib,
+    LLVMOrcExecutionSessionLookup, LLVMOrcJITDylibAddGenerator,
+    LLVMOrcJITDylibCreateResourceTracker, LLVMOrcJITDylibDefine, LLVMOrcJITDylibLookupFlags,
     LLVMOrcJITDylibRef, LLVMOrcLookupKind, LLVMOrcReleaseResourceTracker,
     LLVMOrcResourceTrackerRef, LLVMOrcResourceTrackerRemove, LLVMOrcSymbolLookupFlags,
     LLVMOrcSymbolStringPoolEntryRef, LLVMOrcSymbolStringPoolEntryStr,
@@ -91,6 +93,43 @@ fn add_process_symbols(raw: LLVMOrcLLJITRef, dylib: LLVMOrcJITDylibRef) -> Resul
     Ok(())
 }
 
+/// Defines the runtime functions (`runtime.rs`) in `dylib`. They belong to its default
+/// resource tracker, so they stay when an object's tracker is removed and the JITDylib
+/// is reused.
+fn define_runtime(raw: LLVMOrcLLJITRef, dylib: LLVMOrcJITDylibRef) -> Result<()> {
+    let flags = || LLVMJITSymbolFlags {
+        GenericFlags: LLVMJITSymbolGenericFlags::LLVMJITSymbolGenericFlagsExported as u8
+            | LLVMJITSymbolGenericFlags::LLVMJITSymbolGenericFlagsCallable as u8,
+        TargetFlags: 0,
+    };
+    let names = crate::runtime::symbols()
+        .iter()
+        .map(|(name, address)| {
+            CString::new(*name)
+                .map(|c| (c, *address))
+                .map_err(|e| Error::Internal(e.to_string()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut pairs: Vec<LLVMOrcCSymbolMapPair> = names
+        .iter()
+        .map(|(name, address)| LLVMOrcCSymbolMapPair {
+            // SAFETY: `raw` is live and `name` NUL-terminated; the interned entry's
+            // reference passes to the materialization unit.
+            Name: unsafe { LLVMOrcLLJITMangleAndIntern(raw, name.as_ptr()) },
+            Sym: LLVMJITEvaluatedSymbol {
+                Address: *address as u64,
+                Flags: flags(),
+            },
+        })
+        .collect();
+    // SAFETY: the pairs are valid for the call, which copies them; the unit is handed to
+    // the JITDylib, which takes it over whether or not the definition succeeds.
+    check(unsafe {
+        let unit = LLVMOrcAbsoluteSymbols(pairs.as_mut_ptr(), pairs.len());
+        LLVMOrcJITDylibDefine(dylib, unit)
+    })
+}
+
 fn create_jit() -> std::result::Result<Jit, String> {
     crate::llvm::initialize_native_target()?;
     let mut raw: LLVMOrcLLJITRef = std::ptr::null_mut();
@@ -132,6 +171,7 @@ impl Jit {
             return Err(Error::Codegen("cannot create a JITDylib".into()));
         }
         add_process_symbols(self.raw, dylib)?;
+        define_runtime(self.raw, dylib)?;
         Ok(Dylib(dylib))
     }
 }

@@ -213,13 +213,82 @@ impl Kernel {
     }
 
     /// [`Kernel::run_interruptible`] with array and text arguments (`args[i]` matches
-    /// `signature.args[i]`: [`KernelArg::Buffers`] for an array or text).
+    /// `signature.args[i]`: [`KernelArg::Buffers`] for an array or text). For a kernel
+    /// returning a scalar; see [`Kernel::run_buffers`] for one returning an array or text.
     pub fn run_args(
         &self,
         n: usize,
         args: &[KernelArg<'_>],
         validity: Option<&[u8]>,
         out: &mut [MaybeUninit<u8>],
+        interrupt: &Interrupt,
+    ) -> Result<usize> {
+        let Some(ret) = self.signature.ret.scalar() else {
+            return Err(Error::Call(format!(
+                "{} returns {}: run it with run_buffers",
+                self.symbol, self.signature.ret
+            )));
+        };
+        if out.len() < n * ret.width() {
+            return Err(Error::Call(format!(
+                "output buffer of {} holds {} bytes, {} rows need {}",
+                self.symbol,
+                out.len(),
+                n,
+                n * ret.width()
+            )));
+        }
+        // SAFETY: `out` holds `n` values of the return type (checked above).
+        unsafe { self.call(n, args, validity, out.as_mut_ptr().cast::<u8>(), interrupt) }
+    }
+
+    /// Runs a kernel that returns an array or text over `n` rows. What the UDF allocates
+    /// with `allocate_varlen_buffer` (at most `budget` bytes in this call) belongs to the
+    /// returned [`BufferResults`], which checks each row's buffer against it.
+    pub fn run_buffers(
+        &self,
+        n: usize,
+        args: &[KernelArg<'_>],
+        validity: Option<&[u8]>,
+        interrupt: &Interrupt,
+        budget: usize,
+    ) -> Result<BufferResults> {
+        let Some(element) = self.signature.ret.element() else {
+            return Err(Error::Call(format!(
+                "{} returns {}: run it with run_args",
+                self.symbol, self.signature.ret
+            )));
+        };
+        // One `{ptr, i64, i8}` (24 bytes, 8-aligned) per row.
+        let mut rows = vec![0u64; 3 * n];
+        crate::runtime::Arena::install(budget);
+        // SAFETY: `rows` holds `n` result structs, zeroed.
+        let called =
+            unsafe { self.call(n, args, validity, rows.as_mut_ptr().cast::<u8>(), interrupt) };
+        let arena = crate::runtime::Arena::take();
+        if let Some(reason) = &arena.refused {
+            return Err(Error::Call(reason.clone()));
+        }
+        called?;
+        Ok(BufferResults {
+            symbol: self.symbol.clone(),
+            width: element.width(),
+            rows,
+            arena,
+        })
+    }
+
+    /// Checks `args` and `validity` and runs the kernel over `n` rows into `out`.
+    ///
+    /// # Safety
+    /// `out` must be writable for `n` values of the kernel's result (a scalar's width, or
+    /// 24 bytes, 8-aligned, for an array or text).
+    unsafe fn call(
+        &self,
+        n: usize,
+        args: &[KernelArg<'_>],
+        validity: Option<&[u8]>,
+        out: *mut u8,
         interrupt: &Interrupt,
     ) -> Result<usize> {
         if args.len() != self.signature.args.len() {
@@ -256,21 +325,6 @@ impl Kernel {
                 }
             }
         }
-        let Some(ret) = self.signature.ret.scalar() else {
-            return Err(Error::Call(format!(
-                "{} returns {}: returning arrays or text is not supported yet",
-                self.symbol, self.signature.ret
-            )));
-        };
-        if out.len() < n * ret.width() {
-            return Err(Error::Call(format!(
-                "output buffer of {} holds {} bytes, {} rows need {}",
-                self.symbol,
-                out.len(),
-                n,
-                n * ret.width()
-            )));
-        }
         if let Some(v) = validity
             && v.len() < n.div_ceil(8)
         {
@@ -291,22 +345,73 @@ impl Kernel {
         // out as it expects for the signature. Every buffer was checked above to hold `n`
         // values of its type (array and text arguments: `n + 1` increasing offsets within
         // their values, `ceil(n/8)` NULL-bitmap bytes; `ceil(n/8)` validity bytes); the
-        // kernel reads only those and writes at most `n` values into `out`. The
-        // interrupt cell is an `AtomicU32` that outlives the call; the kernel only
-        // accesses it atomically. A fault in the kernel ends only this call
-        // (`Error::MemoryFault`, see `guard`).
+        // kernel reads only those and writes at most `n` results into `out`, which the
+        // caller guarantees has room for them. The interrupt cell is an `AtomicU32` that
+        // outlives the call; the kernel only accesses it atomically. A fault in the kernel
+        // ends only this call (`Error::MemoryFault`, see `guard`).
         let hits = unsafe {
             crate::guard::call(
                 self.entry,
                 n as i64,
                 ptrs.as_ptr(),
-                out.as_mut_ptr().cast::<u8>(),
+                out,
                 validity_ptr,
                 interrupt.as_ptr(),
             )
         }?;
         interrupt.check()?;
         usize::try_from(hits).map_err(|_| Error::Internal(format!("kernel returned {hits}")))
+    }
+}
+
+/// The arrays or texts one [`Kernel::run_buffers`] returned, and the memory they are in.
+pub struct BufferResults {
+    symbol: String,
+    /// Bytes per element.
+    width: usize,
+    /// `{ptr, size, is_null}` per row.
+    rows: Vec<u64>,
+    arena: crate::runtime::Arena,
+}
+
+impl BufferResults {
+    /// Row `i`'s elements, packed (`None`: the UDF returned a NULL array or text). A row
+    /// skipped for a NULL argument reads as an empty buffer: the caller's validity says it
+    /// is NULL. An error when the buffer is not inside memory the UDF allocated with
+    /// `allocate_varlen_buffer` during this run.
+    pub fn row(&self, i: usize) -> Result<Option<&[u8]>> {
+        let (ptr, size, is_null) = (
+            self.rows[3 * i] as usize,
+            self.rows[3 * i + 1] as i64,
+            self.rows[3 * i + 2] as u8,
+        );
+        if is_null != 0 {
+            return Ok(None);
+        }
+        if size == 0 {
+            return Ok(Some(&[]));
+        }
+        let bytes = usize::try_from(size)
+            .ok()
+            .and_then(|s| s.checked_mul(self.width));
+        bytes
+            .and_then(|bytes| self.arena.slice(ptr, bytes))
+            .map(Some)
+            .ok_or_else(|| {
+                Error::Call(format!(
+                    "`{}` returned a buffer of {size} elements at {ptr:#x}, which is not \
+                     memory it allocated with allocate_varlen_buffer",
+                    self.symbol
+                ))
+            })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len() / 3
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
     }
 }
 

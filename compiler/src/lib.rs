@@ -37,6 +37,7 @@ mod llvm;
 mod nvptx;
 mod policy;
 mod probe;
+mod runtime;
 mod stats;
 mod types;
 
@@ -45,7 +46,7 @@ pub use compiler::{
     IrLimits, PtxOutput, PtxRequest, TargetSpec, check_ir, defined_functions,
 };
 pub use error::{Error, Result};
-pub use kernel::{CompiledModule, Interrupt, Kernel, KernelArg};
+pub use kernel::{BufferResults, CompiledModule, Interrupt, Kernel, KernelArg};
 pub use probe::start_probe;
 pub use stats::{
     ClearedCache, CodeSource, CompilerStats, KernelStats, LATENCY_BUCKETS, LatencyHistogram,

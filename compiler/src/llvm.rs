@@ -362,7 +362,7 @@ pub(crate) fn is_allowed_external(name: &str) -> bool {
     if name.starts_with("llvm.") {
         return intrinsic_refusal(name).is_none();
     }
-    libm_base(name).is_some()
+    libm_base(name).is_some() || crate::runtime::is_runtime_symbol(name)
 }
 
 /// May the JIT resolve this symbol from the process? The IR checks already ran; this is
@@ -585,12 +585,6 @@ pub(crate) fn build(
         return Err(Error::Signature("no functions to compile".into()));
     }
     policy::check_size(ir, &mode.limits)?;
-    if let Some(f) = functions.iter().find(|f| f.signature.ret.is_buffer()) {
-        return Err(Error::Refused(format!(
-            "`{}` ({}) returns an array or text, which this version cannot run yet",
-            f.symbol, f.signature
-        )));
-    }
     let mut stats = ModuleStats::default();
     let mut clock = PhaseClock::new();
     let session = LlvmSession::new();
@@ -1111,7 +1105,8 @@ pub(crate) const CPU_EXTERNALS: ExternalPolicy = ExternalPolicy {
         (!is_allowed_external(name)).then(|| {
             format!(
                 "the IR calls external function `{name}`, which UDFs may not use \
-                 (allowed: LLVM intrinsics and libm math functions such as sqrt, exp, sin, pow)"
+                 (allowed: LLVM intrinsics, libm math functions such as sqrt, exp, sin, pow, \
+                 and allocate_varlen_buffer)"
             )
         })
     },
@@ -1518,8 +1513,9 @@ struct KernelBuilder<'a, 'ctx> {
     builder: Builder<'ctx>,
     scalar: FunctionValue<'ctx>,
     spec: &'a FunctionSpec,
-    /// The return type (the CPU path refuses array and text results before building).
-    ret: ScalarType,
+    /// The return type: a scalar, or `None` for an array or text, which the function
+    /// writes through a pointer to the row's `{ptr, i64, i8}` in `out`.
+    ret: Option<ScalarType>,
     /// Headers of the loops `emit_loop` made, for the instrumentation to leave alone.
     loop_headers: std::cell::RefCell<Vec<LLVMBasicBlockRef>>,
 }
@@ -1569,9 +1565,7 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         scalar: FunctionValue<'ctx>,
         spec: &'a FunctionSpec,
     ) -> Result<Self> {
-        let ret = spec.signature.ret.scalar().ok_or_else(|| {
-            Error::Internal(format!("a kernel for {} returning a buffer", spec.symbol))
-        })?;
+        let ret = spec.signature.ret.scalar();
         Ok(KernelBuilder {
             context,
             module,
@@ -1615,6 +1609,14 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
                 }
             })
             .collect()
+    }
+
+    /// The type of one row of `out`: the scalar, or an array's or text's struct.
+    fn out_type(&self) -> BasicTypeEnum<'ctx> {
+        match self.ret {
+            Some(t) => self.llvm_type(t),
+            None => self.buffer_type().into(),
+        }
     }
 
     /// `{ptr, i64, i8}`: an array or text as the function sees it.
@@ -1844,12 +1846,23 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
                 _ => return Err(inkwell::builder::BuilderError::UnsetPosition),
             }
         }
+        let Some(ret) = self.ret else {
+            // An array or text: the function writes the row's struct, the host checks it.
+            // SAFETY (IR semantics): `out` holds n result structs.
+            let slot = unsafe {
+                self.builder
+                    .build_in_bounds_gep(self.buffer_type(), cols.out, &[i], "o.p")?
+            };
+            values.insert(0, slot.into());
+            let call = self.builder.build_call(self.scalar, &values, "")?;
+            call.set_call_convention(self.scalar.get_call_conventions());
+            return Ok(self.i64(0));
+        };
         let call = self.builder.build_call(self.scalar, &values, "r")?;
         call.set_call_convention(self.scalar.get_call_conventions());
         let ValueKind::Basic(result) = call.try_as_basic_value() else {
             return Err(inkwell::builder::BuilderError::UnsetPosition);
         };
-        let ret = self.ret;
         let rt = self.llvm_type(ret);
         // SAFETY (IR semantics): `out` holds n values of the return type.
         let p = unsafe {
@@ -1935,7 +1948,7 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
 
     /// Stores the zero value for row `i` (a row skipped because an argument is NULL).
     fn emit_zero_row(&self, cols: &Columns<'ctx>, i: IntValue<'ctx>) -> BuildResult<()> {
-        let rt = self.llvm_type(self.ret);
+        let rt = self.out_type();
         // SAFETY (IR semantics): `out` holds n values.
         let p = unsafe {
             self.builder
@@ -2084,10 +2097,10 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
             b.build_conditional_branch(is_empty, empty, mixed)?;
 
             b.position_at_end(empty);
-            let rt = self.llvm_type(self.ret);
+            let rt = self.out_type();
             // SAFETY (IR semantics): rows lo..lo+64 are inside the n-row output.
             let dst = unsafe { b.build_in_bounds_gep(rt, cols.out, &[lo], "z.p")? };
-            let bytes = self.i64(64 * self.ret.width() as u64);
+            let bytes = self.i64(64 * self.ret.map_or(24, |t| t.width() as u64));
             b.build_memset(dst, 1, ctx.i8_type().const_zero(), bytes)?;
             b.build_unconditional_branch(join)?;
 

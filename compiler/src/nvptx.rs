@@ -193,6 +193,12 @@ fn gpu_refusal(name: &str) -> Option<String> {
              end cannot compile it or it is not on the GPU allow-list"
         ));
     }
+    if crate::runtime::is_runtime_symbol(name) {
+        return Some(format!(
+            "the IR calls `{name}`, a runtime function of the CPU only: functions that \
+             allocate run on the CPU"
+        ));
+    }
     // Same wording as on the CPU, naming what the GPU allows instead.
     (CPU_EXTERNALS.refusal)(name).map(|_| {
         format!(

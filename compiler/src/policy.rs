@@ -159,7 +159,10 @@ fn is_host_symbol(name: &str) -> bool {
 
 fn check_not_host_symbol(v: LLVMValueRef, kind: &str, requested: &[&str]) -> Result<()> {
     let name = value_name(v);
-    if name.is_empty() || requested.contains(&name.as_str()) || !is_host_symbol(&name) {
+    if name.is_empty()
+        || requested.contains(&name.as_str())
+        || !(is_host_symbol(&name) || crate::runtime::is_runtime_symbol(&name))
+    {
         return Ok(());
     }
     Err(Error::Refused(format!(

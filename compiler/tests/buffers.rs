@@ -238,15 +238,168 @@ fn buffer_signatures_must_match_the_ir() {
         err.contains("`f` is declared int64(int64[]) but the IR defines i64 (i64)"),
         "{err}"
     );
-    // Returning an array: `void f(ptr out, …)`, not yet run.
+    // Returning an array: `void f(ptr out, …)`, not the array's element.
     let err = compile_err(
         &c,
-        "define void @g(ptr %out, i32 %n) {\n  ret void\n}\n",
+        "define double @g(i32 %n) {\n  ret double 0.0\n}\n",
         "g",
         "float64[](int32)",
     );
     assert!(
-        err.contains("`g` (float64[](int32)) returns an array or text"),
+        err.contains("`g` is declared float64[](int32) but the IR defines double (i32)"),
+        "{err}"
+    );
+}
+
+/// `double[] iota(int32 n)`: [0, 1, …, n-1], NULL for n = 0 (as rbc flags empty arrays);
+/// `double[] alias(double[] a)`: hands back its argument's own elements (not allowed);
+/// `int8[] huge(int64 n)`: asks for n bytes.
+const RETURN_IR: &str = "declare ptr @allocate_varlen_buffer(i64, i64)
+
+define void @iota(ptr %out, i32 %n) {
+entry:
+  %n64 = sext i32 %n to i64
+  %buf = call ptr @allocate_varlen_buffer(i64 %n64, i64 8)
+  %any = icmp sgt i64 %n64, 0
+  br i1 %any, label %loop, label %done
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i1, %loop ]
+  %f = sitofp i64 %i to double
+  %p = getelementptr double, ptr %buf, i64 %i
+  store double %f, ptr %p
+  %i1 = add i64 %i, 1
+  %more = icmp slt i64 %i1, %n64
+  br i1 %more, label %loop, label %done
+done:
+  %dp = getelementptr { ptr, i64, i8 }, ptr %out, i32 0, i32 0
+  store ptr %buf, ptr %dp
+  %np = getelementptr { ptr, i64, i8 }, ptr %out, i32 0, i32 1
+  store i64 %n64, ptr %np
+  %empty = icmp eq i64 %n64, 0
+  %z = zext i1 %empty to i8
+  %zp = getelementptr { ptr, i64, i8 }, ptr %out, i32 0, i32 2
+  store i8 %z, ptr %zp
+  ret void
+}
+
+define void @alias(ptr %out, ptr %a) {
+  %v = load { ptr, i64, i8 }, ptr %a
+  store { ptr, i64, i8 } %v, ptr %out
+  ret void
+}
+
+define void @huge(ptr %out, i64 %n) {
+  %buf = call ptr @allocate_varlen_buffer(i64 %n, i64 1)
+  %dp = getelementptr { ptr, i64, i8 }, ptr %out, i32 0, i32 0
+  store ptr %buf, ptr %dp
+  %np = getelementptr { ptr, i64, i8 }, ptr %out, i32 0, i32 1
+  store i64 %n, ptr %np
+  ret void
+}
+";
+
+fn doubles(bytes: &[u8]) -> Vec<f64> {
+    f64::from_bytes(bytes)
+}
+
+#[test]
+fn arrays_are_returned_through_allocate_varlen_buffer() {
+    let c = compiler();
+    let k = kernel(&c, RETURN_IR, "iota", "float64[](int32)");
+    let n = i32::to_bytes(&[3, 0, 1, 5]);
+    // Row 3 is skipped (a NULL argument).
+    let results = k
+        .run_buffers(
+            4,
+            &[KernelArg::Values(&n)],
+            Some(&[0b0111]),
+            &Interrupt::new(),
+            1 << 20,
+        )
+        .expect("run");
+    assert_eq!(results.len(), 4);
+    assert_eq!(
+        doubles(results.row(0).unwrap().unwrap()),
+        vec![0.0, 1.0, 2.0]
+    );
+    assert_eq!(results.row(1).unwrap(), None, "length 0 is flagged NULL");
+    assert_eq!(doubles(results.row(2).unwrap().unwrap()), vec![0.0]);
+    assert_eq!(
+        results.row(3).unwrap(),
+        Some(&[][..]),
+        "a skipped row is empty"
+    );
+}
+
+#[test]
+fn a_returned_buffer_must_be_memory_the_udf_allocated() {
+    let c = compiler();
+    let k = kernel(&c, RETURN_IR, "alias", "float64[](float64[])");
+    let values = f64::to_bytes(&[1.0, 2.0]);
+    let results = k
+        .run_buffers(
+            1,
+            &[KernelArg::Buffers {
+                values: &values,
+                offsets: &[0, 2],
+                nulls: None,
+            }],
+            None,
+            &Interrupt::new(),
+            1 << 20,
+        )
+        .expect("run");
+    let err = results.row(0).unwrap_err().to_string();
+    assert!(
+        err.contains("`alias` returned a buffer of 2 elements")
+            && err.contains("not memory it allocated with allocate_varlen_buffer"),
+        "{err}"
+    );
+}
+
+#[test]
+fn allocations_are_bounded_per_run() {
+    let c = compiler();
+    let k = kernel(&c, RETURN_IR, "huge", "int8[](int64)");
+    let run = |n: i64, budget: usize| {
+        let arg = i64::to_bytes(&[n]);
+        k.run_buffers(
+            1,
+            &[KernelArg::Values(&arg)],
+            None,
+            &Interrupt::new(),
+            budget,
+        )
+    };
+    let ok = run(1000, 1 << 20).expect("run");
+    assert_eq!(ok.row(0).unwrap().unwrap().len(), 1000);
+    let err = run(2 << 20, 1 << 20)
+        .err()
+        .expect("over the budget")
+        .to_string();
+    assert!(
+        err.contains("allocated more than 1 MiB in one batch"),
+        "{err}"
+    );
+    let err = run(-5, 1 << 20).err().expect("negative").to_string();
+    assert!(
+        err.contains("allocate_varlen_buffer(-5, 1): not a valid size"),
+        "{err}"
+    );
+}
+
+#[test]
+fn runtime_functions_cannot_be_redefined() {
+    let c = compiler();
+    let err = compile_err(
+        &c,
+        "define ptr @allocate_varlen_buffer(i64 %a, i64 %b) {\n  ret ptr null\n}\n\
+         define i64 @f(i64 %a) {\n  ret i64 %a\n}\n",
+        "f",
+        "int64(int64)",
+    );
+    assert!(
+        err.contains("defines function `allocate_varlen_buffer`, a symbol of the server"),
         "{err}"
     );
 }

@@ -12,12 +12,13 @@ use std::sync::Arc;
 
 use compiler::{Interrupt, Kernel, KernelArg, ScalarType, ValueType};
 use datafusion::arrow::array::{
-    Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, PrimitiveArray, new_null_array,
+    Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, ListArray, PrimitiveArray,
+    StringArray, new_null_array,
 };
-use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
+use datafusion::arrow::buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::datatypes::{
-    ArrowNativeType, DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
-    ToByteSlice,
+    ArrowNativeType, DataType, Field, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type,
+    Int64Type, ToByteSlice,
 };
 use datafusion::common::{DataFusionError, Result, ScalarValue, exec_datafusion_err};
 use datafusion::logical_expr::ColumnarValue;
@@ -47,12 +48,6 @@ pub(crate) fn invoke(
     control: Option<&StatementControl>,
 ) -> Result<ColumnarValue> {
     let return_type = overload.return_type();
-    let Some(ret) = overload.signature.ret.scalar() else {
-        return Err(DataFusionError::Internal(format!(
-            "`{name}` returns {}, which no kernel of this version returns",
-            overload.signature.ret
-        )));
-    };
     let all_scalars =
         !args.is_empty() && args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
     // A NULL for a scalar argument makes every row NULL: no need to run anything.
@@ -123,20 +118,137 @@ pub(crate) fn invoke(
             validity,
             control,
         };
-        match ret {
-            ScalarType::Bool => call.bool_result()?,
-            ScalarType::Int8 => call.primitive_result::<Int8Type>(ScalarType::Int8)?,
-            ScalarType::Int16 => call.primitive_result::<Int16Type>(ScalarType::Int16)?,
-            ScalarType::Int32 => call.primitive_result::<Int32Type>(ScalarType::Int32)?,
-            ScalarType::Int64 => call.primitive_result::<Int64Type>(ScalarType::Int64)?,
-            ScalarType::Float32 => call.primitive_result::<Float32Type>(ScalarType::Float32)?,
-            ScalarType::Float64 => call.primitive_result::<Float64Type>(ScalarType::Float64)?,
+        match overload.signature.ret {
+            ValueType::Scalar(ret) => call.scalar_result(ret)?,
+            ret @ (ValueType::Array(_) | ValueType::Text) => call.buffer_result(ret)?,
         }
     };
     Ok(if all_scalars {
         ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?)
     } else {
         ColumnarValue::Array(result)
+    })
+}
+
+/// What one batch of a function returning arrays or text may allocate with
+/// `allocate_varlen_buffer` (its results are copied into Arrow arrays, then freed).
+const VARLEN_BUDGET_PER_BATCH: usize = 1 << 30;
+
+impl KernelCall<'_> {
+    fn scalar_result(self, ret: ScalarType) -> Result<ArrayRef> {
+        Ok(match ret {
+            ScalarType::Bool => self.bool_result()?,
+            ScalarType::Int8 => self.primitive_result::<Int8Type>(ScalarType::Int8)?,
+            ScalarType::Int16 => self.primitive_result::<Int16Type>(ScalarType::Int16)?,
+            ScalarType::Int32 => self.primitive_result::<Int32Type>(ScalarType::Int32)?,
+            ScalarType::Int64 => self.primitive_result::<Int64Type>(ScalarType::Int64)?,
+            ScalarType::Float32 => self.primitive_result::<Float32Type>(ScalarType::Float32)?,
+            ScalarType::Float64 => self.primitive_result::<Float64Type>(ScalarType::Float64)?,
+        })
+    }
+
+    /// Runs a function returning arrays or text and copies what it returned into an Arrow
+    /// list (element sentinels become NULL elements) or UTF-8 column (which must be valid
+    /// UTF-8). A row is NULL when an argument was, or when the UDF returned a NULL.
+    fn buffer_result(self, ret: ValueType) -> Result<ArrayRef> {
+        let validity = self.validity.as_ref().map(|v| v.inner().sliced());
+        let stopped = |e: compiler::Error| match watchdog::kernel_error(self.name, &e, self.control)
+        {
+            Some(own) => DataFusionError::from(own),
+            None => exec_datafusion_err!("`{}`: {e}", self.name),
+        };
+        let run = |interrupt: &Interrupt| {
+            self.kernel.run_buffers(
+                self.n,
+                &self.args,
+                validity.as_ref().map(|v| v.as_slice()),
+                interrupt,
+                VARLEN_BUDGET_PER_BATCH,
+            )
+        };
+        let results = match self.control {
+            Some(control) if control.is_stopped() => Err(compiler::Error::Interrupted),
+            Some(control) => control.run_kernel(self.name, run),
+            None => run(&Interrupt::new()),
+        }
+        .map_err(stopped)?;
+        let mut offsets: Vec<i32> = Vec::with_capacity(self.n + 1);
+        offsets.push(0);
+        let mut values: Vec<u8> = Vec::new();
+        let mut valid = Vec::with_capacity(self.n);
+        let width = ret.element().map_or(1, |e| e.width());
+        for i in 0..self.n {
+            let row = if self.validity.as_ref().is_some_and(|v| v.is_null(i)) {
+                None
+            } else {
+                results.row(i).map_err(stopped)?
+            };
+            valid.push(row.is_some());
+            values.extend_from_slice(row.unwrap_or_default());
+            let end = i32::try_from(values.len() / width).map_err(|_| {
+                exec_datafusion_err!(
+                    "`{}` returned more than {} elements in one batch",
+                    self.name,
+                    i32::MAX
+                )
+            })?;
+            offsets.push(end);
+        }
+        let nulls = Some(NullBuffer::from(valid)).filter(|n| n.null_count() > 0);
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+        Ok(match ret {
+            ValueType::Text => Arc::new(
+                StringArray::try_new(offsets, Buffer::from_vec(values), nulls).map_err(|e| {
+                    exec_datafusion_err!("`{}` returned text that is not UTF-8: {e}", self.name)
+                })?,
+            ),
+            ValueType::Array(element) => {
+                let elements = elements_array(element, values)?;
+                let field = Arc::new(Field::new_list_field(elements.data_type().clone(), true));
+                Arc::new(ListArray::try_new(field, offsets, elements, nulls)?)
+            }
+            ValueType::Scalar(_) => {
+                return Err(DataFusionError::Internal(
+                    "buffer_result for a scalar".into(),
+                ));
+            }
+        })
+    }
+}
+
+/// Packed elements as an Arrow array; elements holding the NULL sentinel are NULL.
+fn elements_array(element: ScalarType, bytes: Vec<u8>) -> Result<ArrayRef> {
+    fn primitive<T: ArrowPrimitiveType>(element: ScalarType, bytes: &[u8]) -> ArrayRef {
+        let width = element.width();
+        let sentinel = element.null_sentinel_bits().to_le_bytes();
+        let values: Vec<T::Native> = bytes
+            .chunks_exact(width)
+            .map(|c| {
+                // SAFETY: `c` holds exactly one `T::Native` (width bytes), read unaligned;
+                // every bit pattern is a valid Arrow numeric native.
+                unsafe { std::ptr::read_unaligned(c.as_ptr().cast::<T::Native>()) }
+            })
+            .collect();
+        let nulls =
+            NullBuffer::from_iter(bytes.chunks_exact(width).map(|c| c != &sentinel[..width]));
+        let nulls = Some(nulls).filter(|n| n.null_count() > 0);
+        Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(values), nulls))
+    }
+    Ok(match element {
+        ScalarType::Bool => {
+            let nulls = NullBuffer::from_iter(bytes.iter().map(|&b| b as i8 != i8::MIN));
+            let values = BooleanBuffer::collect_bool(bytes.len(), |i| bytes[i] != 0);
+            Arc::new(BooleanArray::new(
+                values,
+                Some(nulls).filter(|n| n.null_count() > 0),
+            ))
+        }
+        ScalarType::Int8 => primitive::<Int8Type>(element, &bytes),
+        ScalarType::Int16 => primitive::<Int16Type>(element, &bytes),
+        ScalarType::Int32 => primitive::<Int32Type>(element, &bytes),
+        ScalarType::Int64 => primitive::<Int64Type>(element, &bytes),
+        ScalarType::Float32 => primitive::<Float32Type>(element, &bytes),
+        ScalarType::Float64 => primitive::<Float64Type>(element, &bytes),
     })
 }
 

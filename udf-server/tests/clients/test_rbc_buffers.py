@@ -120,7 +120,9 @@ def test_array_literals_in_direct_calls(rbc_heavydb):
     assert arr_sum(np.array([1, 2, 3], dtype=np.int32)).execute() == 6
 
 
-def test_array_return_is_refused_with_its_reason(rbc_heavydb):
+def test_array_return(rbc_heavydb, atable):
+    """rbc's `array_return` (rbc/tests/heavydb/test_array.py): the array comes from
+    `allocate_varlen_buffer`; rbc flags a length-0 array NULL."""
     db = rbc_heavydb
 
     @db("double[](int32)")
@@ -130,9 +132,20 @@ def test_array_return_is_refused_with_its_reason(rbc_heavydb):
             a[i] = i
         return a
 
-    # rbc lets the server's TDBException through as it is.
-    with pytest.raises(Exception, match="returns an array or text, which this version"):
-        db.register()
+    @db("int32[](int32[])")
+    def arr_twice(x):
+        r = Array(len(x), "int32")
+        for i in range(len(x)):
+            if x.is_null(i):
+                r.set_null(i)
+            else:
+                r[i] = 2 * x[i]
+        return r
+
+    assert rows(db, "SELECT array_return(3)") == [([0.0, 1.0, 2.0],)]
+    assert rows(db, "SELECT array_return(0)") == [(None,)]
+    got = rows(db, f"SELECT arr_twice(i4) FROM {atable} ORDER BY id")
+    assert got == [([2000, 4000, 6000],), (None,), (None,), ([None, -8000],)]
 
 
 def test_text_length(rbc_heavydb, unique_name):
@@ -158,3 +171,35 @@ def test_text_length(rbc_heavydb, unique_name):
     # Bytes, not characters: "é" is 0xC3 0xA9 (Numba reads them as signed int8).
     assert got == [(12, ord("b"), ord("a")), (0, -1, -1), (0, -1, -1), (12, ord("h"), -61)]
     assert rows(db, "SELECT mystrlen('ab', 'cde')") == [(5,)]
+
+
+def test_text_return(rbc_heavydb, unique_name):
+    """rbc's `make_abc` and `myupper` (rbc/tests/heavydb/test_text_encoding_none.py)."""
+    from rbc.heavydb import TextEncodingNone
+
+    db = rbc_heavydb
+
+    @db("TextEncodingNone(int32, int32)")
+    def make_abc(first, n):
+        r = TextEncodingNone(n)
+        for i in range(n):
+            r[i] = first + i
+        return r
+
+    @db("TextEncodingNone(TextEncodingNone)")
+    def myupper(s):
+        r = TextEncodingNone(len(s))
+        for i in range(len(s)):
+            c = s[i]
+            if c >= 97 and c <= 122:
+                c = c - 32
+            r[i] = c
+        return r
+
+    assert rows(db, "SELECT make_abc(97, 10)") == [("abcdefghij",)]
+    t = unique_name("u")
+    db.sql_execute(f"CREATE TABLE {t} (id INT, s TEXT ENCODING NONE)")
+    db.load_table_columnar(t, id=[1, 2, 3], s=["hello", "World 42", ""])
+    got = rows(db, f"SELECT s, myupper(s) FROM {t} ORDER BY id")
+    # rbc flags a text it made with length 0 NULL, as it does arrays.
+    assert got == [("hello", "HELLO"), ("World 42", "WORLD 42"), ("", None)]

@@ -229,17 +229,18 @@ impl Kernel {
                 self.symbol, self.signature.ret
             )));
         };
-        if out.len() < n * ret.width() {
-            return Err(Error::Call(format!(
-                "output buffer of {} holds {} bytes, {} rows need {}",
-                self.symbol,
-                out.len(),
+        let out_len = out.len();
+        // SAFETY: `out` is writable for `out_len` bytes; `call` checks that they hold `n`
+        // values of the return type.
+        unsafe {
+            self.call(
                 n,
-                n * ret.width()
-            )));
+                args,
+                validity,
+                (out.as_mut_ptr().cast::<u8>(), out_len, ret.width()),
+                interrupt,
+            )
         }
-        // SAFETY: `out` holds `n` values of the return type (checked above).
-        unsafe { self.call(n, args, validity, out.as_mut_ptr().cast::<u8>(), interrupt) }
     }
 
     /// Runs a kernel that returns an array or text over `n` rows. What the UDF allocates
@@ -262,9 +263,16 @@ impl Kernel {
         // One `{ptr, i64, i8}` (24 bytes, 8-aligned) per row.
         let mut rows = vec![0u64; 3 * n];
         crate::runtime::Arena::install(budget);
-        // SAFETY: `rows` holds `n` result structs, zeroed.
-        let called =
-            unsafe { self.call(n, args, validity, rows.as_mut_ptr().cast::<u8>(), interrupt) };
+        // SAFETY: `rows` holds `n` result structs (24 bytes each), zeroed.
+        let called = unsafe {
+            self.call(
+                n,
+                args,
+                validity,
+                (rows.as_mut_ptr().cast::<u8>(), 24 * n, 24),
+                interrupt,
+            )
+        };
         let arena = crate::runtime::Arena::take();
         if let Some(reason) = &arena.refused {
             return Err(Error::Call(reason.clone()));
@@ -278,19 +286,21 @@ impl Kernel {
         })
     }
 
-    /// Checks `args` and `validity` and runs the kernel over `n` rows into `out`.
+    /// Checks `args`, the output and `validity`, and runs the kernel over `n` rows into
+    /// `out`: (pointer, bytes, bytes per result).
     ///
     /// # Safety
-    /// `out` must be writable for `n` values of the kernel's result (a scalar's width, or
-    /// 24 bytes, 8-aligned, for an array or text).
+    /// `out.0` must be writable for `out.1` bytes, aligned for the result (8 bytes for an
+    /// array's or text's struct).
     unsafe fn call(
         &self,
         n: usize,
         args: &[KernelArg<'_>],
         validity: Option<&[u8]>,
-        out: *mut u8,
+        out: (*mut u8, usize, usize),
         interrupt: &Interrupt,
     ) -> Result<usize> {
+        let (out, out_len, out_width) = out;
         if args.len() != self.signature.args.len() {
             return Err(Error::Call(format!(
                 "{} takes {} arguments, got {}",
@@ -324,6 +334,15 @@ impl Kernel {
                     ptrs.push(nulls.unwrap_or(&all_valid).as_ptr());
                 }
             }
+        }
+        if out_len < n * out_width {
+            return Err(Error::Call(format!(
+                "output buffer of {} holds {} bytes, {} rows need {}",
+                self.symbol,
+                out_len,
+                n,
+                n * out_width
+            )));
         }
         if let Some(v) = validity
             && v.len() < n.div_ceil(8)

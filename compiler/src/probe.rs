@@ -49,8 +49,21 @@ const READ: u8 = 0;
 const REFUSED: u8 = 3;
 const PANICKED: u8 = 4;
 
-/// Refuses text IR whose brackets nest deeper than [`MAX_TEXT_NESTING`]. String literals
-/// and comments are skipped; unbalanced brackets only make the parse fail later.
+/// The smallest slot number LLVM's parser mishandles: it keeps numbered values, types,
+/// metadata and attribute groups in maps keyed by `unsigned`, whose empty and tombstone
+/// keys are `~0U` and `~0U - 1`, and looks `%4294967295` up as if it were an entry
+/// (garbage, then a segfault in `LLParser::checkValidVariableType`). Larger numbers are
+/// refused by its lexer.
+const FIRST_BAD_SLOT: u64 = u32::MAX as u64 - 1;
+
+/// Refuses text IR that LLVM's parser cannot read safely, before it sees it: brackets
+/// nested deeper than [`MAX_TEXT_NESTING`], and numbered identifiers (`%N`, `@N`, `!N`,
+/// `#N`, `^N`) from [`FIRST_BAD_SLOT`] up. String literals and comments are skipped;
+/// unbalanced brackets only make the parse fail later.
+///
+/// The probe process catches crashes of the parser, but only when they happen there
+/// too: a read of garbage can crash the server's parse and not the probe's (their heaps
+/// differ), so what is known to read garbage is refused here.
 pub(crate) fn check_text_nesting(ir: &[u8]) -> Result<()> {
     let mut depth = 0usize;
     let mut line = 1usize;
@@ -83,6 +96,26 @@ pub(crate) fn check_text_nesting(ir: &[u8]) -> Result<()> {
                 }
             }
             b')' | b']' | b'}' | b'>' => depth = depth.saturating_sub(1),
+            b'%' | b'@' | b'!' | b'#' | b'^' => {
+                let digits = ir[i + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                if digits > 0 {
+                    let number = ir[i + 1..i + 1 + digits].iter().try_fold(0u64, |n, &d| {
+                        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+                    });
+                    if number.is_none_or(|n| n >= FIRST_BAD_SLOT) {
+                        let id = String::from_utf8_lossy(&ir[i..i + 1 + digits]);
+                        return Err(Error::Parse(format!(
+                            "line {line}: the numbered identifier `{id}` is too large (at most \
+                             {})",
+                            FIRST_BAD_SLOT - 1
+                        )));
+                    }
+                    i += digits;
+                }
+            }
             _ => {}
         }
         i += 1;

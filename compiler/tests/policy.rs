@@ -672,10 +672,22 @@ fn numbered_identifiers_llvm_mishandles_are_refused_before_parsing() {
     // LLVM 22's parser reads garbage for `%4294967295` (its maps' empty key): the probe
     // process need not crash where the server would, so the text is refused first.
     for (ir, id) in [
-        ("define i32 @f() {\n  ret i32 %4294967295\n}\n", "%4294967295"),
-        ("define i32 @f() {\n  ret i32 %4294967294\n}\n", "%4294967294"),
-        ("@99999999999999999999999 = global i32 0\n", "@99999999999999999999999"),
-        ("define void @f() !dbg !4294967295 {\n  ret void\n}\n", "!4294967295"),
+        (
+            "define i32 @f() {\n  ret i32 %4294967295\n}\n",
+            "%4294967295",
+        ),
+        (
+            "define i32 @f() {\n  ret i32 %4294967294\n}\n",
+            "%4294967294",
+        ),
+        (
+            "@99999999999999999999999 = global i32 0\n",
+            "@99999999999999999999999",
+        ),
+        (
+            "define void @f() !dbg !4294967295 {\n  ret void\n}\n",
+            "!4294967295",
+        ),
     ] {
         let err = compiler::check_ir(ir.as_bytes(), &IrLimits::default())
             .unwrap_err()

@@ -24,6 +24,39 @@ const HYPEXP_IR_PATH: &str = concat!(
 
 const ADD_IR: &str = "define i64 @add(i64 %a, i64 %b) {\n  %r = add i64 %a, %b\n  ret i64 %r\n}\n";
 
+/// The length of an array or text (its struct's `size`), as rbc's `len(x)` compiles.
+const LEN_IR: &str = "define i64 @len(ptr %a) {
+  %p = getelementptr { ptr, i64, i8 }, ptr %a, i32 0, i32 1
+  %n = load i64, ptr %p
+  ret i64 %n
+}
+";
+
+/// The sum of an int32 array's elements.
+const ARR_SUM_IR: &str = "define i64 @arr_sum(ptr %a) {
+entry:
+  %dp = getelementptr { ptr, i64, i8 }, ptr %a, i32 0, i32 0
+  %d = load ptr, ptr %dp
+  %np = getelementptr { ptr, i64, i8 }, ptr %a, i32 0, i32 1
+  %n = load i64, ptr %np
+  %any = icmp sgt i64 %n, 0
+  br i1 %any, label %loop, label %done
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i1, %loop ]
+  %s = phi i64 [ 0, %entry ], [ %s1, %loop ]
+  %e = getelementptr i32, ptr %d, i64 %i
+  %v = load i32, ptr %e
+  %w = sext i32 %v to i64
+  %s1 = add i64 %s, %w
+  %i1 = add i64 %i, 1
+  %more = icmp slt i64 %i1, %n
+  br i1 %more, label %loop, label %done
+done:
+  %r = phi i64 [ 0, %entry ], [ %s1, %loop ]
+  ret i64 %r
+}
+";
+
 /// (group, name, SQL): each UDF query and its built-in twin share a group.
 const QUERIES: &[(&str, &str, &str)] = &[
     ("add", "udf", "SELECT sum(add(a, b)) FROM t"),
@@ -34,8 +67,17 @@ const QUERIES: &[(&str, &str, &str)] = &[
         "builtin",
         "SELECT sum(sqrt(x * x + y * y) * exp(-x)) FROM t",
     ),
+    ("arr_len", "udf", "SELECT sum(arr_len(l)) FROM t"),
+    ("arr_len", "builtin", "SELECT sum(cardinality(l)) FROM t"),
+    ("arr_sum", "udf", "SELECT sum(arr_sum(l)) FROM t"),
+    ("arr_sum", "builtin", "SELECT sum(array_sum(l)) FROM t"),
+    ("text_len", "udf", "SELECT sum(text_len(s)) FROM t"),
+    ("text_len", "builtin", "SELECT sum(octet_length(s)) FROM t"),
     ("baseline", "sum_a", "SELECT sum(a) FROM t"),
 ];
+
+/// The groups with a UDF and a built-in twin, in the order of the ratio table.
+const GROUPS: &[&str] = &["add", "hypexp", "arr_len", "arr_sum", "text_len"];
 
 /// Runs of each query for the ratio table, after one warm-up run.
 const RATIO_RUNS: usize = 10;
@@ -64,7 +106,10 @@ impl Setup {
         // generate_series names its column `value` (Int64).
         setup.sql(&format!(
             "CREATE TABLE t AS SELECT value AS a, value * 7 % 1000 AS b, \
-             CAST(value AS DOUBLE) / 1e7 AS x, CAST(value % 1000 AS DOUBLE) / 1000.0 AS y \
+             CAST(value AS DOUBLE) / 1e7 AS x, CAST(value % 1000 AS DOUBLE) / 1000.0 AS y, \
+             make_array(CAST(value % 7 AS INT), CAST(value % 11 AS INT), \
+             CAST(value % 13 AS INT), CAST(value % 17 AS INT)) AS l, \
+             CAST(value AS VARCHAR) AS s \
              FROM generate_series(1, {rows})"
         ));
         setup.sql(&format!(
@@ -74,6 +119,15 @@ impl Setup {
             .unwrap_or_else(|e| panic!("cannot read {HYPEXP_IR_PATH}: {e}"));
         setup.sql(&format!(
             "CREATE FUNCTION hypexp(DOUBLE, DOUBLE) RETURNS DOUBLE LANGUAGE llvm AS $${hypexp_ir}$$"
+        ));
+        setup.sql(&format!(
+            "CREATE FUNCTION arr_len(INT[]) RETURNS BIGINT LANGUAGE llvm AS $${LEN_IR}$$, 'len'"
+        ));
+        setup.sql(&format!(
+            "CREATE FUNCTION text_len(TEXT) RETURNS BIGINT LANGUAGE llvm AS $${LEN_IR}$$, 'len'"
+        ));
+        setup.sql(&format!(
+            "CREATE FUNCTION arr_sum(INT[]) RETURNS BIGINT LANGUAGE llvm AS $${ARR_SUM_IR}$$"
         ));
         setup
     }
@@ -92,7 +146,7 @@ impl Setup {
 }
 
 fn bench_queries(c: &mut Criterion, setup: &Setup) {
-    for group_name in ["add", "hypexp", "baseline"] {
+    for group_name in GROUPS.iter().copied().chain(["baseline"]) {
         let mut group = c.benchmark_group(group_name);
         group
             .sample_size(10)
@@ -158,7 +212,7 @@ fn ratio_table(setup: &Setup) -> String {
         "rows: {}, median of {RATIO_RUNS} runs after a warm-up\n",
         setup.rows
     );
-    for group in ["add", "hypexp"] {
+    for &group in GROUPS {
         let udf = median(group, "udf");
         let builtin = median(group, "builtin");
         text.push_str(&format!(

@@ -1,15 +1,15 @@
-//! Reading untrusted IR without letting LLVM's readers take the server down.
+//! Reading untrusted IR without letting LLVM's parser take the server down.
 //!
-//! LLVM's bitcode reader is not hardened against hostile input: a corrupt record can make
-//! it allocate without bound and abort ("LLVM ERROR: out of memory", found by flipping
-//! one bit in a 2 KB module) or overflow the stack. So bitcode from a client is first
-//! read (and verified) in a separate process; only if that process survives does the
-//! server read it itself (the reader is deterministic: what did not crash the probe will
-//! not crash the server). Text IR goes through the same test read, since the IR parser is
-//! not hardened either (the fuzzer found a segfault in `LLParser::checkValidVariableType`
-//! on a malformed `ret`). Text IR is also parsed by recursive descent: a nesting of brackets
-//! deeper than [`MAX_TEXT_NESTING`] is refused before LLVM sees it, since ~100k levels
-//! overflow any thread's stack.
+//! LLVM's readers are not hardened against hostile input. Bitcode is therefore not
+//! accepted from clients at all (`llvm::parse_untrusted`): flipping one bit of a module
+//! made its reader allocate without bound or segfault, in ways that depend on heap
+//! contents. Text IR is first read (and verified) in a separate process, and only if that
+//! process survives does the server read it itself: the fuzzer found a segfault in
+//! `LLParser::checkValidVariableType` on a malformed `ret`, contained this way. A crash that
+//! depends on heap contents may spare the probe and not the server, so the known ones are
+//! refused lexically before any read ([`check_text_nesting`]), as is a nesting of brackets
+//! deeper than [`MAX_TEXT_NESTING`] (LLVM parses by recursive descent; ~100k levels
+//! overflow any thread's stack).
 //!
 //! The probe is one long-lived worker process, forked on first use (or at start-up through
 //! [`start_probe`]) and forked again only after it dies. A fork per module cost 2–4 ms in
@@ -36,13 +36,6 @@ pub(crate) const MAX_TEXT_NESTING: usize = 128;
 /// How long the worker may take to read one module (a 16 MiB module reads in well under a
 /// second).
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// What the probe reads (for its messages).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum IrKind {
-    Bitcode,
-    Text,
-}
 
 /// The worker's answers.
 const READ: u8 = 0;
@@ -233,14 +226,8 @@ impl Worker {
     }
 
     /// Has the worker read `ir`; its answer byte.
-    fn read(
-        &mut self,
-        ir: &[u8],
-        kind: IrKind,
-        deadline: Instant,
-    ) -> std::result::Result<u8, Failure> {
+    fn read(&mut self, ir: &[u8], deadline: Instant) -> std::result::Result<u8, Failure> {
         let mut header = [0u8; 9];
-        header[0] = matches!(kind, IrKind::Bitcode) as u8;
         header[1..].copy_from_slice(&(ir.len() as u64).to_le_bytes());
         self.served += 1;
         // A worker that died makes the write fail (EPIPE: Rust ignores SIGPIPE) or the
@@ -366,11 +353,8 @@ fn serve(mut requests: File, mut answers: File) -> ! {
 
 /// Reads (and verifies) `ir` (bitcode or text) in the probe worker. `Ok` when the worker
 /// survived, whether or not the IR was valid: the caller's own read reports what is wrong.
-pub(crate) fn probe_read(ir: &[u8], kind: IrKind) -> Result<()> {
-    let (what, reader) = match kind {
-        IrKind::Bitcode => ("bitcode", "LLVM's bitcode reader"),
-        IrKind::Text => ("IR", "LLVM's IR parser"),
-    };
+pub(crate) fn probe_read(ir: &[u8]) -> Result<()> {
+    let (what, reader) = ("IR", "LLVM's IR reader");
     let mut slot = WORKER.lock();
     loop {
         let mut worker = match slot.take() {
@@ -378,7 +362,7 @@ pub(crate) fn probe_read(ir: &[u8], kind: IrKind) -> Result<()> {
             None => Worker::spawn()?,
         };
         let fresh = worker.served == 0;
-        match worker.read(ir, kind, Instant::now() + PROBE_TIMEOUT) {
+        match worker.read(ir, Instant::now() + PROBE_TIMEOUT) {
             Ok(READ | REFUSED) => {
                 *slot = Some(worker);
                 return Ok(());
@@ -440,8 +424,8 @@ mod tests {
 
     #[test]
     fn one_worker_reads_many_modules_and_a_dead_one_is_replaced() {
-        probe_read(MODULE, IrKind::Text).unwrap();
-        probe_read(b"not IR", IrKind::Text).unwrap();
+        probe_read(MODULE).unwrap();
+        probe_read(b"not IR").unwrap();
         let killed = {
             // Held, so that no other test's read replaces the worker meanwhile.
             let slot = WORKER.lock();
@@ -451,7 +435,7 @@ mod tests {
             pid
         };
         // Killed from outside: the read goes to a new worker instead of being refused.
-        probe_read(MODULE, IrKind::Text).unwrap();
+        probe_read(MODULE).unwrap();
         assert_ne!(worker_pid(), Some(killed));
     }
 
@@ -460,11 +444,11 @@ mod tests {
         // A tampered bitcode record the fuzzer found: LLVM 22's reader segfaults on it.
         let crash =
             include_bytes!("../../fuzz/regressions/ir_intake/llvm22-bitcode-reader-segv.bc");
-        let err = probe_read(crash, IrKind::Bitcode).unwrap_err().to_string();
+        let err = probe_read(crash).unwrap_err().to_string();
         assert!(
-            err.contains("it crashes LLVM's bitcode reader (signal 11 in a test read)"),
+            err.contains("it crashes LLVM's IR reader (signal 11 in a test read)"),
             "{err}"
         );
-        probe_read(MODULE, IrKind::Text).unwrap();
+        probe_read(MODULE).unwrap();
     }
 }

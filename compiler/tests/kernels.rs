@@ -208,7 +208,7 @@ fn identical_ir_hits_the_cache_while_alive_and_is_freed_after() {
 }
 
 #[test]
-fn bitcode_input_is_accepted() {
+fn bitcode_input_is_refused() {
     let llvm_as =
         std::path::Path::new(option_env!("LLVM_SYS_221_PREFIX").unwrap_or("/usr/lib/llvm-22"))
             .join("bin/llvm-as");
@@ -230,16 +230,22 @@ fn bitcode_input_is_accepted() {
     let bytes = std::fs::read(&bc).unwrap();
     let c = compiler();
     let functions = [spec("add", "int64(int64, int64)")];
-    let out = c
+    let err = c
         .compile(compiler::CompileRequest {
             ir: &bytes,
             functions: &functions,
         })
-        .unwrap();
-    assert_eq!(
-        run::<i64, i64>(&out.module.kernels()[0], &[&[40], &[2]], None).0,
-        vec![42]
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("LLVM bitcode is not accepted from clients: send LLVM IR text"),
+        "{err}"
     );
+    let err = compiler::check_ir(&bytes, &compiler::IrLimits::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("bitcode is not accepted"), "{err}");
 }
 
 #[test]

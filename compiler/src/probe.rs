@@ -227,8 +227,7 @@ impl Worker {
 
     /// Has the worker read `ir`; its answer byte.
     fn read(&mut self, ir: &[u8], deadline: Instant) -> std::result::Result<u8, Failure> {
-        let mut header = [0u8; 9];
-        header[1..].copy_from_slice(&(ir.len() as u64).to_le_bytes());
+        let header = (ir.len() as u64).to_le_bytes();
         self.served += 1;
         // A worker that died makes the write fail (EPIPE: Rust ignores SIGPIPE) or the
         // answer end at EOF; either way the wait below says how it died.
@@ -322,11 +321,11 @@ fn serve(mut requests: File, mut answers: File) -> ! {
     }
     let mut ir = Vec::new();
     loop {
-        let mut header = [0u8; 9];
+        let mut header = [0u8; 8];
         if requests.read_exact(&mut header).is_err() {
             break;
         }
-        let len = u64::from_le_bytes(header[1..].try_into().unwrap_or_default()) as usize;
+        let len = u64::from_le_bytes(header) as usize;
         ir.clear();
         ir.resize(len, 0);
         if requests.read_exact(&mut ir).is_err() {

@@ -152,12 +152,7 @@ impl KernelCall<'_> {
     /// UTF-8). A row is NULL when an argument was, or when the UDF returned a NULL.
     fn buffer_result(self, ret: ValueType) -> Result<ArrayRef> {
         let validity = self.validity.as_ref().map(|v| v.inner().sliced());
-        let stopped = |e: compiler::Error| match watchdog::kernel_error(self.name, &e, self.control)
-        {
-            Some(own) => DataFusionError::from(own),
-            None => exec_datafusion_err!("`{}`: {e}", self.name),
-        };
-        let run = |interrupt: &Interrupt| {
+        let results = self.run_controlled(|interrupt| {
             self.kernel.run_buffers(
                 self.n,
                 &self.args,
@@ -165,13 +160,7 @@ impl KernelCall<'_> {
                 interrupt,
                 VARLEN_BUDGET_PER_BATCH,
             )
-        };
-        let results = match self.control {
-            Some(control) if control.is_stopped() => Err(compiler::Error::Interrupted),
-            Some(control) => control.run_kernel(self.name, run),
-            None => run(&Interrupt::new()),
-        }
-        .map_err(stopped)?;
+        })?;
         let mut offsets: Vec<i32> = Vec::with_capacity(self.n + 1);
         offsets.push(0);
         let mut values: Vec<u8> = Vec::new();
@@ -181,7 +170,7 @@ impl KernelCall<'_> {
             let row = if self.validity.as_ref().is_some_and(|v| v.is_null(i)) {
                 None
             } else {
-                results.row(i).map_err(stopped)?
+                results.row(i).map_err(|e| self.kernel_error(e))?
             };
             valid.push(row.is_some());
             values.extend_from_slice(row.unwrap_or_default());
@@ -392,12 +381,7 @@ impl KernelCall<'_> {
         let out_bytes = unsafe {
             std::slice::from_raw_parts_mut(spare.as_mut_ptr().cast::<MaybeUninit<u8>>(), byte_len)
         };
-        let stopped = |e: compiler::Error| match watchdog::kernel_error(self.name, &e, self.control)
-        {
-            Some(own) => DataFusionError::from(own),
-            None => exec_datafusion_err!("`{}`: {e}", self.name),
-        };
-        let mut run = |interrupt: &Interrupt| {
+        let sentinel_hits = self.run_controlled(|interrupt| {
             self.kernel.run_args(
                 self.n,
                 &self.args,
@@ -405,19 +389,31 @@ impl KernelCall<'_> {
                 out_bytes,
                 interrupt,
             )
-        };
-        let sentinel_hits = match self.control {
+        })?;
+        // SAFETY: the kernel call succeeded, so it wrote all `n` values (its contract), and
+        // every bit pattern is a valid value of Arrow's native numeric types.
+        unsafe { out.set_len(self.n) };
+        Ok((out, sentinel_hits))
+    }
+
+    /// Runs `run` on the CPU under the statement's control: its interrupt stops the kernel,
+    /// and the kernel's own errors become the statement's.
+    fn run_controlled<R>(&self, run: impl FnOnce(&Interrupt) -> compiler::Result<R>) -> Result<R> {
+        match self.control {
             // A statement stopped between batches runs no more of them.
             Some(control) if control.is_stopped() => Err(compiler::Error::Interrupted),
             Some(control) => control.run_kernel(self.name, run),
             // Outside a statement a kernel still needs a cell for its division faults.
             None => run(&Interrupt::new()),
         }
-        .map_err(stopped)?;
-        // SAFETY: the kernel call succeeded, so it wrote all `n` values (its contract), and
-        // every bit pattern is a valid value of Arrow's native numeric types.
-        unsafe { out.set_len(self.n) };
-        Ok((out, sentinel_hits))
+        .map_err(|e| self.kernel_error(e))
+    }
+
+    fn kernel_error(&self, e: compiler::Error) -> DataFusionError {
+        match watchdog::kernel_error(self.name, &e, self.control) {
+            Some(own) => DataFusionError::from(own),
+            None => exec_datafusion_err!("`{}`: {e}", self.name),
+        }
     }
 
     /// Runs the GPU build: one validity byte per row instead of a bitmap, and the host

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::compiler::{FunctionSpec, IrLimits, TargetSpec};
 use crate::jit::LinkedObject;
 use crate::stats::ModuleStats;
+use crate::table_kernel::TableFunctionSpec;
 
 pub(crate) type CacheKey = [u8; 32];
 
@@ -21,7 +22,7 @@ pub(crate) type CacheKey = [u8; 32];
 ///
 /// 2: kernels take a fifth parameter (the interrupt cell), user code is inlined and
 /// guarded (interrupt checks, trap-free division).
-pub(crate) const FORMAT_VERSION: u32 = 2;
+pub(crate) const FORMAT_VERSION: u32 = 3;
 
 /// The settings besides the target that change what a module compiles to, or whether it
 /// is accepted at all (a cache hit skips the checks).
@@ -90,6 +91,14 @@ impl KeyHasher {
         }
     }
 
+    fn tables(&mut self, tables: &[TableFunctionSpec]) {
+        self.field(&(tables.len() as u64).to_le_bytes());
+        for t in tables {
+            self.field(t.symbol.as_bytes());
+            self.field(t.signature.to_string().as_bytes());
+        }
+    }
+
     fn finish(self) -> CacheKey {
         self.0.finalize().into()
     }
@@ -107,6 +116,7 @@ impl CompileCache {
     pub fn key(
         ir: &[u8],
         functions: &[FunctionSpec],
+        tables: &[TableFunctionSpec],
         target: &TargetSpec,
         llvm_version: &str,
         vector_math: bool,
@@ -114,6 +124,7 @@ impl CompileCache {
     ) -> CacheKey {
         let mut h = KeyHasher::new("cpu");
         h.common(ir, functions, target, llvm_version);
+        h.tables(tables);
         h.field(&[vector_math as u8]);
         guards.hash_into(&mut h);
         h.finish()
@@ -198,22 +209,22 @@ mod tests {
             interrupt_checks: true,
             limits,
         };
-        let base = CompileCache::key(b"ir", &f("a"), &target, "22.1.0", true, &g);
+        let base = CompileCache::key(b"ir", &f("a"), &[], &target, "22.1.0", true, &g);
         assert_ne!(
             base,
-            CompileCache::key(b"ir", &f("b"), &target, "22.1.0", true, &g)
+            CompileCache::key(b"ir", &f("b"), &[], &target, "22.1.0", true, &g)
         );
         assert_ne!(
             base,
-            CompileCache::key(b"ir2", &f("a"), &target, "22.1.0", true, &g)
+            CompileCache::key(b"ir2", &f("a"), &[], &target, "22.1.0", true, &g)
         );
         assert_ne!(
             base,
-            CompileCache::key(b"ir", &f("a"), &target, "22.1.1", true, &g)
+            CompileCache::key(b"ir", &f("a"), &[], &target, "22.1.1", true, &g)
         );
         assert_ne!(
             base,
-            CompileCache::key(b"ir", &f("a"), &target, "22.1.0", false, &g)
+            CompileCache::key(b"ir", &f("a"), &[], &target, "22.1.0", false, &g)
         );
         let other_cpu = TargetSpec {
             cpu: "skylake".into(),
@@ -221,7 +232,7 @@ mod tests {
         };
         assert_ne!(
             base,
-            CompileCache::key(b"ir", &f("a"), &other_cpu, "22.1.0", true, &g)
+            CompileCache::key(b"ir", &f("a"), &[], &other_cpu, "22.1.0", true, &g)
         );
         let unchecked = Guards {
             interrupt_checks: false,
@@ -229,7 +240,7 @@ mod tests {
         };
         assert_ne!(
             base,
-            CompileCache::key(b"ir", &f("a"), &target, "22.1.0", true, &unchecked)
+            CompileCache::key(b"ir", &f("a"), &[], &target, "22.1.0", true, &unchecked)
         );
         let smaller = Guards {
             limits: IrLimits {
@@ -240,7 +251,7 @@ mod tests {
         };
         assert_ne!(
             base,
-            CompileCache::key(b"ir", &f("a"), &target, "22.1.0", true, &smaller)
+            CompileCache::key(b"ir", &f("a"), &[], &target, "22.1.0", true, &smaller)
         );
         let ptx = CompileCache::ptx_key(b"ir", &f("a"), &target, "22.1.0", "none", &limits);
         assert_ne!(base, ptx);

@@ -15,6 +15,7 @@ use crate::libdevice::{self, Libdevice};
 use crate::llvm::{self, BuildMode};
 use crate::nvptx;
 use crate::stats::{ClearedCache, CodeSource, CompilerStats, Counters, ModuleStats};
+use crate::table_kernel::{TableFunctionSpec, TableKernel};
 use crate::types::Signature;
 
 /// One function to register from a module: the IR symbol and its declared signature.
@@ -413,10 +414,21 @@ impl Compiler {
     /// cache folder, neither is one compiled before (by this or another process): its
     /// object is linked from the disk entry.
     pub fn compile(&self, request: CompileRequest<'_>) -> Result<CompileOutput> {
+        self.compile_with_tables(request, &[])
+    }
+
+    /// [`Compiler::compile`] that also builds the table functions `tables` of the module
+    /// ([`CompiledModule::table_kernel`]), in the same compile.
+    pub fn compile_with_tables(
+        &self,
+        request: CompileRequest<'_>,
+        tables: &[TableFunctionSpec],
+    ) -> Result<CompileOutput> {
         let start = Instant::now();
         let key = CompileCache::key(
             request.ir,
             request.functions,
+            tables,
             &self.host,
             &self.llvm_version,
             self.options.vector_math,
@@ -428,7 +440,7 @@ impl Compiler {
         if let Some((code, cached)) = self.cache.get(&key) {
             Counters::bump(&self.counters.memory_hits);
             return Ok(self.output(
-                request.functions,
+                (request.functions, tables),
                 &cached.entries,
                 &code,
                 cached.stats,
@@ -437,13 +449,14 @@ impl Compiler {
             ));
         }
         if let Some(disk) = &self.disk
-            && let Some((code, entries, stats)) = self.load_cpu_entry(disk, &key, request)
+            && let Some((code, entries, stats)) =
+                self.load_cpu_entry(disk, &key, request.functions.len() + tables.len())
         {
             let code = Arc::new(code);
             let stats = Arc::new(stats);
             self.remember(key, &code, &entries, &stats);
             return Ok(self.output(
-                request.functions,
+                (request.functions, tables),
                 &entries,
                 &code,
                 stats,
@@ -454,6 +467,7 @@ impl Compiler {
         let built = llvm::build(
             request.ir,
             request.functions,
+            tables,
             &self.host,
             BuildMode {
                 emit_object: true,
@@ -494,7 +508,7 @@ impl Compiler {
         let stats = Arc::new(stats);
         self.remember(key, &code, &entries, &stats);
         Ok(self.output(
-            request.functions,
+            (request.functions, tables),
             &entries,
             &code,
             stats,
@@ -522,7 +536,7 @@ impl Compiler {
 
     fn output(
         &self,
-        functions: &[FunctionSpec],
+        (functions, tables): (&[FunctionSpec], &[TableFunctionSpec]),
         entries: &[usize],
         code: &Arc<LinkedObject>,
         stats: Arc<ModuleStats>,
@@ -531,6 +545,11 @@ impl Compiler {
     ) -> CompileOutput {
         let module = Arc::new(CompiledModule {
             kernels: make_kernels(functions, entries, code),
+            table_kernels: make_table_kernels(
+                tables,
+                &entries[functions.len().min(entries.len())..],
+                code,
+            ),
             stats: Arc::clone(&stats),
             source,
         });
@@ -549,12 +568,11 @@ impl Compiler {
         &self,
         disk: &DiskCache,
         key: &CacheKey,
-        request: CompileRequest<'_>,
+        kernels: usize,
     ) -> Option<(LinkedObject, Vec<usize>, ModuleStats)> {
         let target = EntryTarget::new(&self.host, &self.llvm_version);
         let payload = self.disk_lookup(disk, key, EntryKind::Cpu, &target)?;
-        let Some(entry) = CpuEntry::decode(&payload)
-            .filter(|e| e.kernel_symbols.len() == request.functions.len())
+        let Some(entry) = CpuEntry::decode(&payload).filter(|e| e.kernel_symbols.len() == kernels)
         else {
             self.reject_corrupt(disk, key, "the payload does not decode");
             return None;
@@ -677,6 +695,7 @@ impl Compiler {
         let mut stats = llvm::build(
             request.ir,
             request.functions,
+            &[],
             target.unwrap_or(&self.host),
             BuildMode {
                 emit_object: false,
@@ -701,6 +720,7 @@ impl Compiler {
         let built = llvm::build(
             request.ir,
             request.functions,
+            &[],
             target.unwrap_or(&self.host),
             BuildMode {
                 emit_object: false,
@@ -731,6 +751,25 @@ pub fn defined_functions(ir: &[u8]) -> Result<Vec<String>> {
 /// function names. Never panics, whatever the bytes.
 pub fn check_ir(ir: &[u8], limits: &IrLimits) -> Result<Vec<String>> {
     llvm::check_ir(ir, limits)
+}
+
+fn make_table_kernels(
+    tables: &[TableFunctionSpec],
+    entries: &[usize],
+    code: &Arc<LinkedObject>,
+) -> Vec<TableKernel> {
+    tables
+        .iter()
+        .zip(entries)
+        .map(|(spec, &addr)| TableKernel {
+            symbol: spec.symbol.clone(),
+            signature: spec.signature.clone(),
+            // SAFETY: `addr` is the JIT address of a table kernel generated with the
+            // `RawKernelFn` signature, and `code` keeps it mapped while the kernel lives.
+            entry: unsafe { std::mem::transmute::<usize, RawKernelFn>(addr) },
+            _code: Arc::clone(code),
+        })
+        .collect()
 }
 
 fn make_kernels(

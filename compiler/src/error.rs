@@ -63,6 +63,23 @@ pub enum Error {
     /// a trap); `signal` names the signal (`SIGSEGV`). Only that call failed.
     #[error("{} ({signal}) in UDF code", fault_kind(signal))]
     MemoryFault { signal: String },
+    /// A table function reported an error (its message, or what was wrong with its
+    /// arguments or outputs).
+    #[error("{0}")]
+    TableFunction(String),
+    /// A table function that sizes its own output returned rows without calling
+    /// `set_output_row_size`.
+    #[error(
+        "`{0}` returned rows without setting its output size (TableFunctionManager_set_output_row_size)"
+    )]
+    OutputRowsUnset(String),
+    /// A table function returned more rows than its output columns hold.
+    #[error("`{function}` returned {returned} rows, but its output columns hold {capacity}")]
+    TooManyRows {
+        function: String,
+        returned: usize,
+        capacity: usize,
+    },
     /// A bug in udf-server, not in the input.
     #[error("internal error (a bug in udf-server): {0}")]
     Internal(String),

@@ -67,7 +67,7 @@ impl Interrupt {
     }
 
     /// The error the cell holds, if any.
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         match self.cell.load(Ordering::Acquire) {
             CELL_RUN => Ok(()),
             CELL_INTERRUPTED => Err(Error::Interrupted),
@@ -100,6 +100,7 @@ pub enum KernelArg<'a> {
 /// machine code (its ORC resource tracker is removed).
 pub struct CompiledModule {
     pub(crate) kernels: Vec<Kernel>,
+    pub(crate) table_kernels: Vec<crate::table_kernel::TableKernel>,
     pub(crate) stats: Arc<ModuleStats>,
     pub(crate) source: CodeSource,
 }
@@ -113,6 +114,12 @@ impl CompiledModule {
     /// The kernel of `symbol`, if the module was compiled with it.
     pub fn kernel(&self, symbol: &str) -> Option<&Kernel> {
         self.kernels.iter().find(|k| k.symbol == symbol)
+    }
+
+    /// The table function `symbol`, if the module was compiled with it
+    /// ([`crate::Compiler::compile_with_tables`]).
+    pub fn table_kernel(&self, symbol: &str) -> Option<&crate::table_kernel::TableKernel> {
+        self.table_kernels.iter().find(|k| k.symbol == symbol)
     }
 
     /// Wall time of the compile that produced this module (not of a cache hit; for a disk

@@ -39,6 +39,8 @@ mod policy;
 mod probe;
 mod runtime;
 mod stats;
+mod table_kernel;
+mod table_signature;
 mod types;
 
 pub use compiler::{
@@ -52,4 +54,6 @@ pub use stats::{
     ClearedCache, CodeSource, CompilerStats, KernelStats, LATENCY_BUCKETS, LatencyHistogram,
     ModuleStats,
 };
+pub use table_kernel::{TableFunctionSpec, TableKernel, TableOutput, TableValue};
+pub use table_signature::{ColumnType, OutputColumn, Sizer, TableArg, TableSignature};
 pub use types::{ScalarType, Signature, ValueType};

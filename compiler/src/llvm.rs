@@ -45,6 +45,8 @@ use crate::instrument;
 use crate::policy;
 use crate::probe;
 use crate::stats::{KernelStats, ModuleStats};
+use crate::table_kernel::TableFunctionSpec;
+use crate::table_signature::IrParam;
 use crate::types::{ScalarType, ValueType};
 
 /// libm functions a UDF may call. They are pure apart from `errno`, which SQL cannot see.
@@ -577,11 +579,12 @@ pub(crate) fn defined_functions(ir: &[u8]) -> Result<Vec<String>> {
 pub(crate) fn build(
     ir: &[u8],
     functions: &[FunctionSpec],
+    tables: &[TableFunctionSpec],
     target: &TargetSpec,
     mode: BuildMode,
 ) -> Result<BuildOutput> {
     initialize_native_target().map_err(Error::Codegen)?;
-    if functions.is_empty() {
+    if functions.is_empty() && tables.is_empty() {
         return Err(Error::Signature("no functions to compile".into()));
     }
     policy::check_size(ir, &mode.limits)?;
@@ -599,7 +602,15 @@ pub(crate) fn build(
         .iter()
         .map(|spec| check_function(&module, spec))
         .collect::<Result<Vec<_>>>()?;
-    let requested: Vec<&str> = functions.iter().map(|f| f.symbol.as_str()).collect();
+    let table_fns = tables
+        .iter()
+        .map(|spec| check_table_function(&module, spec))
+        .collect::<Result<Vec<_>>>()?;
+    let requested: Vec<&str> = functions
+        .iter()
+        .map(|f| f.symbol.as_str())
+        .chain(tables.iter().map(|t| t.symbol.as_str()))
+        .collect();
     policy::check_module(module.as_mut_ptr(), &mode.limits, &requested)?;
     stats.verify = clock.lap();
     let machine = target_machine(target, RelocMode::PIC, CodeModel::Small)?;
@@ -607,14 +618,18 @@ pub(crate) fn build(
     // Only what the requested functions can reach is checked and compiled: a HeavyDB
     // registration sends one module for all its functions, and a table function's
     // helpers must not make a scalar UDF beside it unusable.
-    internalize(&module, functions);
+    internalize(&module, &requested);
     module
         .run_passes("globaldce", &machine, PassBuilderOptions::create())
         .map_err(|e| Error::Internal(format!("dead code removal: {e}")))?;
     check_externals(&module, &CPU_EXTERNALS)?;
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
-    let roots: Vec<LLVMValueRef> = scalar_fns.iter().map(|f| f.as_value_ref()).collect();
+    let roots: Vec<LLVMValueRef> = scalar_fns
+        .iter()
+        .chain(&table_fns)
+        .map(|f| f.as_value_ref())
+        .collect();
     policy::check_code(module.as_mut_ptr(), &roots, &mode.limits)?;
     stats.verify += clock.lap();
 
@@ -643,6 +658,14 @@ pub(crate) fn build(
             .emit(&name)
             .map_err(|e| Error::Internal(format!("building the kernel of {}: {e}", spec.symbol)))?;
         ranges.extend(built);
+        kernel_symbols.push(name);
+    }
+    for (i, (spec, f)) in tables.iter().zip(&table_fns).enumerate() {
+        let name = format!("{TABLE_KERNEL_PREFIX}{i}");
+        f.set_linkage(Linkage::Internal);
+        let range = emit_table_kernel(&session.context, &module, *f, spec, &name)
+            .map_err(|e| Error::Internal(format!("building the kernel of {}: {e}", spec.symbol)))?;
+        ranges.push(range);
         kernel_symbols.push(name);
     }
     inline_user_code(&session.context, &module, &machine, &user_fns, &ranges)?;
@@ -1028,28 +1051,7 @@ pub(crate) fn check_function<'ctx>(
     module: &Module<'ctx>,
     spec: &FunctionSpec,
 ) -> Result<FunctionValue<'ctx>> {
-    let Some(f) = module.get_function(&spec.symbol) else {
-        let defined: Vec<String> = module
-            .get_functions()
-            .filter(|f| f.count_basic_blocks() > 0 && f.get_linkage() != Linkage::Private)
-            .map(|f| f.get_name().to_string_lossy().into_owned())
-            .collect();
-        let hint = if defined.is_empty() {
-            " (the IR defines no functions)".to_string()
-        } else {
-            format!(" (the IR defines: {})", defined.join(", "))
-        };
-        return Err(Error::MissingSymbol {
-            symbol: spec.symbol.clone(),
-            hint,
-        });
-    };
-    if f.count_basic_blocks() == 0 {
-        return Err(Error::MissingSymbol {
-            symbol: spec.symbol.clone(),
-            hint: " (it is only declared, without a body)".into(),
-        });
-    }
+    let f = defined_function(module, &spec.symbol)?;
     let fn_type = f.get_type();
     let found = fn_type.print_to_string().to_string();
     // An array or text is passed as a pointer to its `{ptr, size, is_null}`; one returned
@@ -1085,6 +1087,158 @@ pub(crate) fn check_function<'ctx>(
         });
     }
     Ok(f)
+}
+
+/// The function `symbol` the module defines (with a body).
+fn defined_function<'ctx>(module: &Module<'ctx>, symbol: &str) -> Result<FunctionValue<'ctx>> {
+    let Some(f) = module.get_function(symbol) else {
+        let defined: Vec<String> = module
+            .get_functions()
+            .filter(|f| f.count_basic_blocks() > 0 && f.get_linkage() != Linkage::Private)
+            .map(|f| f.get_name().to_string_lossy().into_owned())
+            .collect();
+        let hint = if defined.is_empty() {
+            " (the IR defines no functions)".to_string()
+        } else {
+            format!(" (the IR defines: {})", defined.join(", "))
+        };
+        return Err(Error::MissingSymbol {
+            symbol: symbol.to_string(),
+            hint,
+        });
+    };
+    if f.count_basic_blocks() == 0 {
+        return Err(Error::MissingSymbol {
+            symbol: symbol.to_string(),
+            hint: " (it is only declared, without a body)".into(),
+        });
+    }
+    Ok(f)
+}
+
+/// The table function `spec` names, checked against its signature: `i32 f([ptr mgr,]
+/// inputs…, outputs…)` with every column, column list and output passed by pointer.
+pub(crate) fn check_table_function<'ctx>(
+    module: &Module<'ctx>,
+    spec: &TableFunctionSpec,
+) -> Result<FunctionValue<'ctx>> {
+    let f = defined_function(module, &spec.symbol)?;
+    let fn_type = f.get_type();
+    let expected: Vec<&str> = spec
+        .signature
+        .ir_params()
+        .iter()
+        .map(|p| match p {
+            IrParam::Pointer => "ptr",
+            IrParam::Value(t) => t.llvm_name(),
+        })
+        .collect();
+    let params = fn_type.get_param_types();
+    let ret_ok = fn_type
+        .get_return_type()
+        .is_some_and(|t| t.print_to_string().to_string() == "i32");
+    let params_ok = !fn_type.is_var_arg()
+        && params.len() == expected.len()
+        && params
+            .iter()
+            .zip(&expected)
+            .all(|(p, e)| p.print_to_string().to_string() == *e);
+    if !(ret_ok && params_ok) {
+        let by_value = params.iter().any(|p| p.is_struct_type());
+        return Err(Error::SignatureMismatch {
+            symbol: spec.symbol.clone(),
+            declared: if by_value {
+                format!(
+                    "{} (columns are passed by pointer: compile with the module flag \
+                     pass_column_arguments_by_value = 0, as rbc does)",
+                    spec.signature
+                )
+            } else {
+                spec.signature.to_string()
+            },
+            found: fn_type.print_to_string().to_string(),
+        });
+    }
+    Ok(f)
+}
+
+/// Prefix of the generated table function kernels.
+pub(crate) const TABLE_KERNEL_PREFIX: &str = "udf_table_kernel_";
+
+/// Emits `i64 name(i64 _, ptr args, ptr out, ptr _, ptr interrupt)` (the
+/// `kernel::RawKernelFn` shape, so the fault guard calls it like a column kernel): `args[j]`
+/// points at the table function's parameter j — a by-value parameter is loaded from
+/// there, a pointer parameter is that address — and the function's `i32` result is
+/// stored sign-extended to `*out`. The kernel is itself the range function its user code
+/// is inlined into, with no loop of its own: the function's loops get interrupt checks
+/// and its divisions guards, like a scalar UDF's.
+fn emit_table_kernel<'ctx>(
+    context: &'ctx Context,
+    module: &Module<'ctx>,
+    f: FunctionValue<'ctx>,
+    spec: &TableFunctionSpec,
+    name: &str,
+) -> BuildResult<instrument::RangeFunction> {
+    let ptr = context.ptr_type(AddressSpace::default());
+    let i64t = context.i64_type();
+    let kernel_type = i64t.fn_type(
+        &[i64t.into(), ptr.into(), ptr.into(), ptr.into(), ptr.into()],
+        false,
+    );
+    let kernel = module.add_function(name, kernel_type, Some(Linkage::External));
+    let nounwind = Attribute::get_named_enum_kind_id("nounwind");
+    kernel.add_attribute(
+        AttributeLoc::Function,
+        context.create_enum_attribute(nounwind, 0),
+    );
+    let params = kernel.get_params();
+    let args_ptr = params[1].into_pointer_value();
+    let out = params[2].into_pointer_value();
+    let interrupt = params[4].into_pointer_value();
+    let builder = context.create_builder();
+    builder.position_at_end(context.append_basic_block(kernel, "entry"));
+    let mut values: Vec<BasicMetadataValueEnum> = Vec::new();
+    for (j, param) in spec.signature.ir_params().iter().enumerate() {
+        // SAFETY (IR semantics): `args` holds one pointer per parameter (TableKernel::run).
+        let slot = unsafe {
+            builder.build_in_bounds_gep(
+                ptr,
+                args_ptr,
+                &[i64t.const_int(j as u64, false)],
+                "param.slot",
+            )?
+        };
+        let at = builder
+            .build_load(ptr, slot, "param.at")?
+            .into_pointer_value();
+        values.push(match param {
+            IrParam::Pointer => at.into(),
+            IrParam::Value(t) => {
+                let ty: BasicTypeEnum = match t {
+                    ScalarType::Bool | ScalarType::Int8 => context.i8_type().into(),
+                    ScalarType::Int16 => context.i16_type().into(),
+                    ScalarType::Int32 => context.i32_type().into(),
+                    ScalarType::Int64 => i64t.into(),
+                    ScalarType::Float32 => context.f32_type().into(),
+                    ScalarType::Float64 => context.f64_type().into(),
+                };
+                builder.build_load(ty, at, "param")?.into()
+            }
+        });
+    }
+    let call = builder.build_call(f, &values, "rows")?;
+    let rows = match call.try_as_basic_value() {
+        ValueKind::Basic(v) => v.into_int_value(),
+        ValueKind::Instruction(_) => return Err(inkwell::builder::BuilderError::UnsetPosition),
+    };
+    let wide = builder.build_int_s_extend(rows, i64t, "rows.i64")?;
+    builder.build_store(out, wide)?;
+    builder.build_return(Some(&i64t.const_zero()))?;
+    Ok(instrument::RangeFunction {
+        function: kernel.as_value_ref(),
+        interrupt: interrupt.as_value_ref(),
+        own_loop_headers: Vec::new(),
+    })
 }
 
 /// What a target lets a module reference.
@@ -1427,10 +1581,10 @@ fn map_vector_math(module: &Module<'_>, target: &TargetSpec) {
 /// Makes every definition but the requested functions internal, so that only kernels end
 /// up exported: Numba helpers of different modules cannot clash, and code the requested
 /// functions do not reach is dropped.
-pub(crate) fn internalize(module: &Module<'_>, keep: &[FunctionSpec]) {
+pub(crate) fn internalize(module: &Module<'_>, keep: &[&str]) {
     for f in module.get_functions() {
         let name = f.get_name().to_bytes();
-        if f.count_basic_blocks() > 0 && !keep.iter().any(|k| k.symbol.as_bytes() == name) {
+        if f.count_basic_blocks() > 0 && !keep.iter().any(|k| k.as_bytes() == name) {
             f.set_linkage(Linkage::Internal);
         }
     }

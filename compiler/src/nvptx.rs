@@ -299,7 +299,7 @@ pub(crate) fn build(
     let machine = target_machine(&target)?;
     stats.codegen = clock.lap();
     retarget(&module, &machine);
-    llvm::internalize(&module, functions);
+    llvm::internalize(&module, &requested);
     module
         .run_passes("globaldce", &machine, PassBuilderOptions::create())
         .map_err(|e| Error::Internal(format!("dead code removal: {e}")))?;

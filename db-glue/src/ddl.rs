@@ -2,9 +2,11 @@
 //! `CREATE FUNCTION … LANGUAGE llvm`, `DROP FUNCTION`, `SHOW FUNCTIONS`. DataFusion's
 //! planner would drop the link symbol and cannot drop a single overload.
 
-use compiler::{ScalarType, Signature, ValueType};
+use compiler::{
+    ColumnType, OutputColumn, ScalarType, Signature, Sizer, TableArg, TableSignature, ValueType,
+};
 use datafusion::sql::sqlparser::ast::{
-    ArgMode, ArrayElemTypeDef, CreateFunction, CreateFunctionBody, DataType as SqlType,
+    ArgMode, ArrayElemTypeDef, ColumnDef, CreateFunction, CreateFunctionBody, DataType as SqlType,
     DropFunction, Expr, FunctionBehavior, FunctionCalledOnNull, FunctionReturnType, Ident,
     ObjectName, OperateFunctionArg, Value,
 };
@@ -19,6 +21,8 @@ pub(crate) struct CreateFunctionStatement {
     /// The name as written, tried first when looking for the IR symbol.
     pub(crate) name_as_written: String,
     pub(crate) signature: Signature,
+    /// A table function's signature (`RETURNS TABLE(…)`); `signature` is then unused.
+    pub(crate) table: Option<TableSignature>,
     pub(crate) ir: String,
     pub(crate) link_symbol: Option<String>,
     pub(crate) or_replace: bool,
@@ -29,6 +33,9 @@ pub(crate) struct CreateFunctionStatement {
 pub(crate) struct DropTarget {
     pub(crate) name: String,
     pub(crate) args: Option<Vec<ValueType>>,
+    /// The arguments as a table function's (`CURSOR(DOUBLE), ROWMULTIPLIER`), when they
+    /// read as such.
+    pub(crate) table_args: Option<Vec<TableArg>>,
 }
 
 pub(crate) fn create_function(stmt: &CreateFunction) -> Result<CreateFunctionStatement> {
@@ -83,14 +90,26 @@ pub(crate) fn create_function(stmt: &CreateFunction) -> Result<CreateFunctionSta
             )));
         }
     }
-    let args = stmt
-        .args
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .map(|a| argument_type(&name, a))
-        .collect::<Result<Vec<_>>>()?;
+    let table = match &stmt.return_type {
+        Some(FunctionReturnType::DataType(SqlType::Table(columns))) => Some(table_signature(
+            &name,
+            stmt.args.as_deref().unwrap_or_default(),
+            columns.as_deref().unwrap_or_default(),
+        )?),
+        _ => None,
+    };
+    let args = if table.is_some() {
+        Vec::new()
+    } else {
+        stmt.args
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|a| argument_type(&name, a))
+            .collect::<Result<Vec<_>>>()?
+    };
     let ret = match &stmt.return_type {
+        _ if table.is_some() => ValueType::Scalar(ScalarType::Int32),
         Some(FunctionReturnType::DataType(t)) => value_type(t)?,
         Some(FunctionReturnType::SetOf(_)) => return unsupported("RETURNS SETOF"),
         None => {
@@ -125,6 +144,7 @@ pub(crate) fn create_function(stmt: &CreateFunction) -> Result<CreateFunctionSta
         name,
         name_as_written,
         signature: Signature::new(ret, args),
+        table,
         ir,
         link_symbol,
         or_replace: stmt.or_replace,
@@ -136,6 +156,11 @@ pub(crate) fn drop_function(stmt: &DropFunction) -> Result<Vec<DropTarget>> {
         .iter()
         .map(|desc| {
             let (name, _) = function_name(&desc.name)?;
+            let table_args = desc
+                .args
+                .as_ref()
+                .and_then(|args| table_arguments(&name, args).ok())
+                .map(|(_, args, _)| args);
             let args = desc
                 .args
                 .as_ref()
@@ -144,8 +169,17 @@ pub(crate) fn drop_function(stmt: &DropFunction) -> Result<Vec<DropTarget>> {
                         .map(|a| argument_type(&name, a))
                         .collect::<Result<Vec<_>>>()
                 })
-                .transpose()?;
-            Ok(DropTarget { name, args })
+                .transpose();
+            let args = match (args, &table_args) {
+                (Ok(args), _) => args,
+                (Err(_), Some(_)) => None,
+                (Err(e), None) => return Err(e),
+            };
+            Ok(DropTarget {
+                name,
+                args,
+                table_args,
+            })
         })
         .collect()
 }
@@ -275,8 +309,13 @@ pub(crate) fn choose_symbol(stmt: &CreateFunctionStatement) -> Result<String> {
         return Ok(symbol.clone());
     }
     let mut candidates = vec![stmt.name_as_written.clone(), stmt.name.clone()];
-    // Arrays and text have no RBC mangling here: only the plain names are tried.
-    let mangle = stmt.signature.mangle();
+    // Arrays, text and table functions have no RBC mangling here: only the plain names are
+    // tried.
+    let mangle = stmt
+        .table
+        .is_none()
+        .then(|| stmt.signature.mangle())
+        .flatten();
     if let Some(mangle) = &mangle {
         candidates.push(format!("{}{mangle}", stmt.name_as_written));
         candidates.push(format!("{}{mangle}", stmt.name));
@@ -298,4 +337,165 @@ pub(crate) fn choose_symbol(stmt: &CreateFunctionStatement) -> Result<String> {
         "the IR defines {tried} (it defines: {}); name the symbol with AS $$…$$, 'symbol'",
         defined.join(", ")
     )))
+}
+
+/// A table function's signature from `CREATE FUNCTION f([TABLEFUNCTIONMANAGER,]
+/// CURSOR(DOUBLE, COLUMNLIST BIGINT), k INT, ROWMULTIPLIER) RETURNS TABLE(a DOUBLE, …)`;
+/// the sizer is `ROWMULTIPLIER`, `CONSTANTPARAMETER` or `CONSTANT(n)` (no SQL argument).
+fn table_signature(
+    name: &str,
+    args: &[OperateFunctionArg],
+    outputs: &[ColumnDef],
+) -> Result<TableSignature> {
+    let (manager, args, constant) = defined_arguments(name, args)?;
+    let declared = args.iter().find_map(|a| match a {
+        DefinedArg::Sizer(k) => Some(*k),
+        DefinedArg::Arg(_) => None,
+    });
+    let sizer = match (constant, declared) {
+        (Some(n), _) => Sizer::Constant(n),
+        (None, Some(k)) => k,
+        (None, None) => Sizer::TableFunctionSpecified,
+    };
+    let outputs = outputs
+        .iter()
+        .map(|c| {
+            Ok(OutputColumn {
+                name: Some(c.name.value.to_lowercase()),
+                ty: scalar_type(&c.data_type)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let signature = TableSignature {
+        manager,
+        args: args.into_iter().map(|a| a.into()).collect(),
+        sizer,
+        outputs,
+    };
+    signature
+        .check()
+        .map_err(|e| Error::InvalidDefinition(format!("table function `{name}`: {e}")))?;
+    Ok(signature)
+}
+
+/// One SQL argument of a table function definition, with the sizer's kind kept.
+enum DefinedArg {
+    Arg(TableArg),
+    Sizer(Sizer),
+}
+
+impl From<DefinedArg> for TableArg {
+    fn from(a: DefinedArg) -> TableArg {
+        match a {
+            DefinedArg::Arg(a) => a,
+            DefinedArg::Sizer(_) => TableArg::Sizer,
+        }
+    }
+}
+
+impl DefinedArg {
+    fn is_sizer(&self) -> bool {
+        matches!(self, DefinedArg::Sizer(_))
+    }
+}
+
+/// The manager flag, the SQL arguments and a `CONSTANT(n)` sizer of a table function's
+/// argument list.
+fn table_arguments(
+    name: &str,
+    args: &[OperateFunctionArg],
+) -> Result<(bool, Vec<TableArg>, Option<i64>)> {
+    let (manager, defined, constant) = defined_arguments(name, args)?;
+    Ok((
+        manager,
+        defined.into_iter().map(Into::into).collect(),
+        constant,
+    ))
+}
+
+fn defined_arguments(
+    name: &str,
+    args: &[OperateFunctionArg],
+) -> Result<(bool, Vec<DefinedArg>, Option<i64>)> {
+    let bad = |what: String| {
+        Err(Error::InvalidDefinition(format!(
+            "table function `{name}`: {what}"
+        )))
+    };
+    let mut manager = false;
+    let mut out = Vec::new();
+    let mut constant = None;
+    let mut cursors = 0;
+    for (i, arg) in args.iter().enumerate() {
+        let SqlType::Custom(word, modifiers) = &arg.data_type else {
+            out.push(DefinedArg::Arg(TableArg::Scalar(scalar_type(
+                &arg.data_type,
+            )?)));
+            continue;
+        };
+        match word.to_string().to_uppercase().as_str() {
+            "TABLEFUNCTIONMANAGER" if i == 0 => manager = true,
+            "TABLEFUNCTIONMANAGER" => return bad("TABLEFUNCTIONMANAGER must come first".into()),
+            "ROWMULTIPLIER" => out.push(DefinedArg::Sizer(Sizer::RowMultiplier)),
+            "CONSTANTPARAMETER" => out.push(DefinedArg::Sizer(Sizer::ConstantParameter)),
+            "CONSTANT" => match modifiers.as_slice() {
+                [n] => match n.parse::<i64>() {
+                    Ok(n) if n >= 0 => constant = Some(n),
+                    _ => return bad(format!("CONSTANT({n}): expected a row count")),
+                },
+                _ => return bad("CONSTANT takes the row count: CONSTANT(3)".into()),
+            },
+            "CURSOR" => {
+                cursors += 1;
+                let mut fields = Vec::new();
+                let mut words = modifiers.iter();
+                while let Some(w) = words.next() {
+                    if w.eq_ignore_ascii_case("COLUMNLIST") {
+                        let Some(t) = words.next() else {
+                            return bad("COLUMNLIST needs its type: COLUMNLIST DOUBLE".into());
+                        };
+                        fields.push(ColumnType::ColumnList(type_word(name, t)?));
+                    } else {
+                        fields.push(ColumnType::Column(type_word(name, w)?));
+                    }
+                }
+                if fields.is_empty() {
+                    return bad("CURSOR needs its column types: CURSOR(DOUBLE, BIGINT)".into());
+                }
+                out.push(DefinedArg::Arg(TableArg::Cursor {
+                    fields,
+                    bare: false,
+                }));
+            }
+            _ => out.push(DefinedArg::Arg(TableArg::Scalar(scalar_type(
+                &arg.data_type,
+            )?))),
+        }
+    }
+    if cursors == 0 {
+        return bad("it takes no CURSOR".into());
+    }
+    if out.iter().filter(|a| a.is_sizer()).count() + usize::from(constant.is_some()) > 1 {
+        return bad("more than one sizer".into());
+    }
+    Ok((manager, out, constant))
+}
+
+/// A column type inside `CURSOR(…)`: one SQL type word.
+fn type_word(name: &str, word: &str) -> Result<ScalarType> {
+    Ok(match word.to_uppercase().as_str() {
+        "BOOLEAN" | "BOOL" => ScalarType::Bool,
+        "TINYINT" => ScalarType::Int8,
+        "SMALLINT" => ScalarType::Int16,
+        "INT" | "INTEGER" => ScalarType::Int32,
+        "BIGINT" => ScalarType::Int64,
+        "FLOAT" | "REAL" => ScalarType::Float32,
+        "DOUBLE" => ScalarType::Float64,
+        other => {
+            return Err(Error::InvalidDefinition(format!(
+                "table function `{name}`: column type {other} (CURSOR columns are BOOLEAN, \
+                 TINYINT, SMALLINT, INT, BIGINT, FLOAT or DOUBLE)"
+            )));
+        }
+    })
 }

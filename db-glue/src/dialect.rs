@@ -34,6 +34,72 @@ const ENCODINGS: &[&str] = &[
 /// `ENCODING <name>[(<n>)]` and table `WITH (<options>)`. Borrowed when there was nothing to
 /// remove or the text does not tokenize (the parser then reports the error).
 pub(crate) fn heavydb_to_datafusion(sql: &str) -> Cow<'_, str> {
+    match cursor_subqueries(sql) {
+        Cow::Borrowed(sql) => storage_clauses_removed(sql),
+        Cow::Owned(sql) => Cow::Owned(storage_clauses_removed(&sql).into_owned()),
+    }
+}
+
+/// `CURSOR(SELECT …)` → `CURSOR((SELECT …))`: HeavyDB's table function argument, which the
+/// generic dialect cannot parse as a function argument, becomes a scalar subquery it can
+/// (the table function planner takes either). Adds two characters per cursor, after the
+/// cursor's query starts, so positions before it are unchanged.
+fn cursor_subqueries(sql: &str) -> Cow<'_, str> {
+    if !contains_word(sql, "cursor") {
+        return Cow::Borrowed(sql);
+    }
+    let Some(lexemes) = lex(sql) else {
+        return Cow::Borrowed(sql);
+    };
+    let significant: Vec<&Lexeme> = lexemes
+        .iter()
+        .filter(|l| !matches!(l.token, Token::Whitespace(_)))
+        .collect();
+    // (byte offset, text to insert)
+    let mut inserts: Vec<(usize, char)> = Vec::new();
+    for (i, l) in significant.iter().enumerate() {
+        let is_cursor = matches!(&l.token, Token::Word(w)
+            if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("cursor"));
+        let opens_query = matches!(
+            significant.get(i + 1).map(|l| &l.token),
+            Some(Token::LParen)
+        ) && matches!(significant.get(i + 2).map(|l| &l.token), Some(Token::Word(w))
+                if matches!(w.keyword, Keyword::SELECT | Keyword::WITH));
+        if !(is_cursor && opens_query) {
+            continue;
+        }
+        let mut depth = 0usize;
+        for close in &significant[i + 1..] {
+            match close.token {
+                Token::LParen => depth += 1,
+                Token::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        inserts.push((significant[i + 1].bytes.end, '('));
+                        inserts.push((close.bytes.start, ')'));
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if inserts.is_empty() {
+        return Cow::Borrowed(sql);
+    }
+    inserts.sort_by_key(|(at, _)| *at);
+    let mut out = String::with_capacity(sql.len() + inserts.len());
+    let mut pos = 0;
+    for (at, c) in inserts {
+        out.push_str(&sql[pos..at]);
+        out.push(c);
+        pos = at;
+    }
+    out.push_str(&sql[pos..]);
+    Cow::Owned(out)
+}
+
+fn storage_clauses_removed(sql: &str) -> Cow<'_, str> {
     // Most statements are not CREATE TABLE; spare them the tokenizer.
     if !contains_word(sql, "create")
         || !(contains_word(sql, "encoding") || contains_word(sql, "with"))
@@ -352,6 +418,18 @@ fn closing_paren(tokens: &[&Lexeme]) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cursor_queries_become_subqueries() {
+        let sql =
+            "SELECT * FROM TABLE(f(CURSOR(SELECT a, (b) FROM t), 2)) WHERE x = 'CURSOR(SELECT'";
+        assert_eq!(
+            heavydb_to_datafusion(sql),
+            "SELECT * FROM TABLE(f(CURSOR((SELECT a, (b) FROM t)), 2)) WHERE x = 'CURSOR(SELECT'"
+        );
+        let sql = "SELECT cursor(1)";
+        assert_eq!(heavydb_to_datafusion(sql), sql);
+    }
 
     #[test]
     fn removes_encodings_and_table_options() {

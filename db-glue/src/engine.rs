@@ -5,9 +5,11 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use compiler::{CompileRequest, Compiler, CompilerOptions, FunctionSpec, ValueType};
+use compiler::{
+    CompileRequest, Compiler, CompilerOptions, FunctionSpec, TableFunctionSpec, ValueType,
+};
 use datafusion::arrow::array::{
     ArrayRef, Float64Array, RecordBatch, RecordBatchOptions, StringArray,
 };
@@ -48,9 +50,14 @@ use crate::error::{Error, Result};
 use crate::introspect::{self, CodeInfo, DetailTexts, FunctionDetails};
 use crate::overload::{Overload, candidate_list};
 use crate::store::{
-    Catalog, DefinitionEntry, DefinitionKind, FunctionEntry, Loaded, Store, TableEntry, UserRecord,
+    Catalog, DefinitionEntry, DefinitionKind, FunctionEntry, Loaded, Store, TableEntry,
+    TableFunctionEntry, UserRecord,
 };
 use crate::stored_table::StoredTable;
+use crate::table_function::{
+    RegisteredTableFunction, TableFunctionInfo, TableFunctions, UdtfQueryPlanner,
+    UdtfRelationPlanner,
+};
 use crate::tables::{self, TEXT_ENCODING_KEY};
 use crate::udf::{ArgTypeProbe, IrFunction};
 use crate::watchdog::{self, StatementControl, StatementExtension};
@@ -220,6 +227,8 @@ struct EngineInner {
     ctx: SessionContext,
     compiler: Arc<Compiler>,
     catalog: Arc<dyn FunctionCatalog>,
+    /// Table functions (`table_function.rs`); a name is in this or in `catalog`, not both.
+    table_functions: Arc<TableFunctions>,
     /// Held while the catalog changes and the session's UDFs are updated to match, so that
     /// concurrent changes cannot interleave the two.
     ddl: Mutex<()>,
@@ -244,6 +253,34 @@ struct EngineInner {
     /// Bytes of each statement's own memory pool; `None`: unlimited (the shared pool).
     query_memory: Option<usize>,
 }
+
+/// One row of `SHOW FUNCTIONS`: a scalar or a table function overload.
+struct ShownFunction {
+    name: String,
+    signature: String,
+    targets: Vec<String>,
+    origin: String,
+    compile_time: Duration,
+    runs: String,
+    owner: String,
+    created_at: SystemTime,
+}
+
+fn stored_table_function(f: &RegisteredTableFunction, sha: &str) -> TableFunctionEntry {
+    TableFunctionEntry {
+        name: f.name.clone(),
+        symbol: f.symbol.clone(),
+        signature: f.signature.clone(),
+        origin: f.origin.clone(),
+        owner: f.owner.clone(),
+        created_at: f.created_at,
+        ir: sha.to_string(),
+    }
+}
+
+/// Bytes a table function call may take for its outputs and allocations without
+/// `query_memory_mb`.
+const TABLE_FUNCTION_BUDGET: usize = 1 << 30;
 
 /// The compiler's code cache inside a data directory (unless configured elsewhere).
 const CODE_CACHE_DIR: &str = "code-cache";
@@ -437,16 +474,27 @@ impl Engine {
         let mut analyzer_rules = Analyzer::new().rules;
         // Ahead of TypeCoercion: bound calls have nothing left for it to coerce.
         analyzer_rules.insert(0, Arc::new(BindIrCalls));
+        let table_functions = Arc::new(TableFunctions::default());
+        let query_memory = config
+            .query_memory_mb
+            .filter(|&mb| mb > 0)
+            .map(|mb| mb.saturating_mul(1 << 20));
         let state = SessionStateBuilder::new()
             .with_config(session)
             .with_default_features()
             .with_analyzer_rules(analyzer_rules)
+            .with_relation_planners(vec![Arc::new(UdtfRelationPlanner {
+                functions: Arc::clone(&table_functions),
+                budget: query_memory.unwrap_or(TABLE_FUNCTION_BUDGET),
+            })])
+            .with_query_planner(Arc::new(UdtfQueryPlanner))
             .build();
         let engine = Engine {
             inner: Arc::new(EngineInner {
                 ctx: SessionContext::new_with_state(state),
                 compiler: Arc::new(compiler),
                 catalog,
+                table_functions,
                 ddl: Mutex::new(()),
                 generation: AtomicU64::new(0),
                 gpu: GpuState::open(!config.no_gpu),
@@ -458,10 +506,7 @@ impl Engine {
                 statement_timeout_ms: AtomicU64::new(
                     config.statement_timeout.map_or(0, duration_ms),
                 ),
-                query_memory: config
-                    .query_memory_mb
-                    .filter(|&mb| mb > 0)
-                    .map(|mb| mb.saturating_mul(1 << 20)),
+                query_memory,
             }),
         };
         engine.inner.ctx.register_udtf(
@@ -513,11 +558,13 @@ impl Engine {
         let stored = self.inner.store.catalog();
         summary.garbage_removed = loaded.garbage;
         self.restore_functions(&stored, &loaded.ir)?;
-        summary.overloads = stored.functions.len();
+        self.restore_table_functions(&stored, &loaded.ir)?;
+        summary.overloads = stored.functions.len() + stored.table_functions.len();
         summary.functions = stored
             .functions
             .iter()
             .map(|f| f.name.as_str())
+            .chain(stored.table_functions.iter().map(|f| f.name.as_str()))
             .collect::<BTreeSet<_>>()
             .len();
         let partitions = self.inner.ctx.copied_config().target_partitions().max(1);
@@ -540,6 +587,47 @@ impl Engine {
         summary.unrestored = self.replay_definitions(&stored.definitions);
         summary.definitions = stored.definitions.len() - summary.unrestored.len();
         summary.users = stored.users.len();
+        Ok(())
+    }
+
+    /// Compiles the stored table functions again, one compile per module and origin.
+    fn restore_table_functions(
+        &self,
+        stored: &Catalog,
+        ir: &HashMap<String, Arc<[u8]>>,
+    ) -> Result<()> {
+        let mut groups: BTreeMap<(&str, &str), Vec<&TableFunctionEntry>> = BTreeMap::new();
+        for f in &stored.table_functions {
+            groups
+                .entry((f.origin.as_str(), f.ir.as_str()))
+                .or_default()
+                .push(f);
+        }
+        for ((origin, sha), entries) in groups {
+            let module = ir.get(sha).cloned().ok_or_else(|| {
+                Error::Internal(format!("IR blob {sha} was not loaded with the catalog"))
+            })?;
+            let tables: Vec<(String, TableFunctionSpec)> = entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.name.clone(),
+                        TableFunctionSpec::new(e.symbol.clone(), e.signature.clone()),
+                    )
+                })
+                .collect();
+            let mut compiled = self
+                .compile_table_set(origin, "", &module, &tables)
+                .map_err(|e| Error::Restore {
+                    what: format!("table functions of IR {sha}"),
+                    source: Box::new(e),
+                })?;
+            for (f, entry) in compiled.iter_mut().zip(&entries) {
+                f.owner = entry.owner.clone();
+                f.created_at = entry.created_at;
+            }
+            self.inner.table_functions.insert(compiled);
+        }
         Ok(())
     }
 
@@ -1396,11 +1484,202 @@ impl Engine {
         let target = DropTarget {
             name: ddl::normalize_name(name)?,
             args: args.map(<[ValueType]>::to_vec),
+            table_args: None,
         };
         self.drop_functions(std::slice::from_ref(&target), if_exists, None)
     }
 
     /// Every registered overload, ordered by name, then signature text.
+    /// Every table function overload, ordered by name, then signature.
+    pub fn table_functions(&self) -> Vec<TableFunctionInfo> {
+        let mut all: Vec<TableFunctionInfo> = self
+            .inner
+            .table_functions
+            .list()
+            .iter()
+            .map(|f| f.info())
+            .collect();
+        all.sort_by_cached_key(|f| (f.name.clone(), f.signature.to_string()));
+        all
+    }
+
+    /// Compiles the table functions `tables` (SQL name and spec each) of one module.
+    fn compile_table_set(
+        &self,
+        origin: &str,
+        owner: &str,
+        ir: &[u8],
+        tables: &[(String, TableFunctionSpec)],
+    ) -> Result<Vec<RegisteredTableFunction>> {
+        let specs: Vec<TableFunctionSpec> = tables.iter().map(|(_, s)| s.clone()).collect();
+        let output = self
+            .inner
+            .compiler
+            .compile_with_tables(CompileRequest { ir, functions: &[] }, &specs)
+            .map_err(|source| Error::Compile {
+                function: tables
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join("`, `"),
+                source,
+            })?;
+        let created_at = crate::store::now();
+        let ir: Arc<[u8]> = ir.into();
+        tables
+            .iter()
+            .map(|(name, spec)| {
+                let kernel = output.module.table_kernel(&spec.symbol).ok_or_else(|| {
+                    Error::Internal(format!(
+                        "the compiler returned no table kernel for `{}`",
+                        spec.symbol
+                    ))
+                })?;
+                Ok(RegisteredTableFunction {
+                    name: name.clone(),
+                    symbol: spec.symbol.clone(),
+                    signature: spec.signature.clone(),
+                    origin: origin.to_string(),
+                    owner: owner.to_string(),
+                    created_at,
+                    ir: Arc::clone(&ir),
+                    kernel: kernel.clone(),
+                    compile_time: output.module.compile_time(),
+                    code: CodeInfo::new(output.source, output.module.stats(), &spec.symbol),
+                })
+            })
+            .collect()
+    }
+
+    /// `CREATE [OR REPLACE] FUNCTION … RETURNS TABLE(…)`.
+    fn create_table_function(
+        &self,
+        name: &str,
+        ir: Vec<u8>,
+        spec: TableFunctionSpec,
+        or_replace: bool,
+        who: &Principal,
+    ) -> Result<()> {
+        if !self.inner.catalog.get(name).is_empty() {
+            return Err(Error::InvalidDefinition(format!(
+                "`{name}` is a scalar function; a name is a scalar or a table function, not both"
+            )));
+        }
+        {
+            let ctx = &self.inner.ctx;
+            if ctx.udf(name).is_ok() || ctx.udaf(name).is_ok() || ctx.udwf(name).is_ok() {
+                return Err(Error::BuiltinFunction(name.to_string()));
+            }
+        }
+        let check_existing = || -> Result<()> {
+            let existing = self.inner.table_functions.get(name);
+            if let Some(f) = existing
+                .iter()
+                .find(|f| !who.unrestricted && f.owner != who.name)
+            {
+                return Err(Error::NotOwner {
+                    kind: "function",
+                    name: f.name.clone(),
+                    owner: f.owner.clone(),
+                    action: "replace",
+                });
+            }
+            if !or_replace
+                && existing
+                    .iter()
+                    .any(|f| f.signature.args == spec.signature.args)
+            {
+                return Err(Error::FunctionExists {
+                    name: name.to_string(),
+                    args: spec.signature.args_text(),
+                });
+            }
+            Ok(())
+        };
+        check_existing()?;
+        let registered =
+            self.compile_table_set("sql", &who.name, &ir, &[(name.to_string(), spec.clone())])?;
+        let _ddl = self.inner.ddl.lock();
+        check_existing()?;
+        let mut txn = self.inner.store.begin()?;
+        let sha = txn.write_ir(&ir)?;
+        for f in &registered {
+            txn.next
+                .table_functions
+                .retain(|e| !(e.name == f.name && e.signature.args == f.signature.args));
+            txn.next
+                .table_functions
+                .push(stored_table_function(f, &sha));
+        }
+        txn.commit()?;
+        tracing::info!(function = %name, "table function registered");
+        self.inner.table_functions.insert(registered);
+        Ok(())
+    }
+
+    /// Drops table function overloads; for `who` (unless unrestricted) only theirs.
+    fn drop_table_functions(
+        &self,
+        targets: &[&DropTarget],
+        if_exists: bool,
+        who: Option<&Principal>,
+    ) -> Result<usize> {
+        let _ddl = self.inner.ddl.lock();
+        let mut going: Vec<RegisteredTableFunction> = Vec::new();
+        for target in targets {
+            let existing = self.inner.table_functions.get(&target.name);
+            let matching: Vec<RegisteredTableFunction> = existing
+                .iter()
+                .filter(|f| match (&target.table_args, &target.args) {
+                    (Some(args), _) => &f.signature.args == args,
+                    (None, Some(_)) => false,
+                    (None, None) => true,
+                })
+                .cloned()
+                .collect();
+            if matching.is_empty() && !if_exists {
+                let candidates: Vec<String> = existing
+                    .iter()
+                    .map(|f| crate::table_function::describe(&f.name, &f.signature))
+                    .collect();
+                return Err(Error::InvalidDefinition(format!(
+                    "no table function `{}` takes those arguments (there is {})",
+                    target.name,
+                    candidates.join(", ")
+                )));
+            }
+            going.extend(matching);
+        }
+        if let Some(who) = who.filter(|w| !w.unrestricted)
+            && let Some(f) = going.iter().find(|f| f.owner != who.name)
+        {
+            return Err(Error::NotOwner {
+                kind: "function",
+                name: f.name.clone(),
+                owner: f.owner.clone(),
+                action: "drop",
+            });
+        }
+        if going.is_empty() {
+            return Ok(0);
+        }
+        let mut txn = self.inner.store.begin()?;
+        for f in &going {
+            txn.next
+                .table_functions
+                .retain(|e| !(e.name == f.name && e.signature.args == f.signature.args));
+        }
+        txn.commit()?;
+        for f in &going {
+            self.inner
+                .table_functions
+                .remove(&f.name, Some(&f.signature.args));
+        }
+        Ok(going.len())
+    }
+
     pub fn functions(&self) -> Vec<FunctionInfo> {
         let mut all: Vec<FunctionInfo> =
             self.inner.catalog.list().iter().map(|f| f.info()).collect();
@@ -1519,6 +1798,64 @@ impl Engine {
         functions: Vec<(String, FunctionSpec)>,
         gpu: Option<ClientGpuModule>,
     ) -> Result<ReplaceSummary> {
+        self.replace_function_set_with_tables(origin, ir, functions, Vec::new(), gpu)
+    }
+
+    /// [`Engine::replace_function_set_with_gpu`] whose set also holds table functions
+    /// (SQL name and spec each), compiled from the same module and replaced with the rest
+    /// of the origin's set.
+    pub fn replace_function_set_with_tables(
+        &self,
+        origin: &str,
+        ir: Vec<u8>,
+        functions: Vec<(String, FunctionSpec)>,
+        tables: Vec<(String, TableFunctionSpec)>,
+        gpu: Option<ClientGpuModule>,
+    ) -> Result<ReplaceSummary> {
+        let tables = tables
+            .into_iter()
+            .map(|(name, spec)| Ok((ddl::normalize_name(&name)?, spec)))
+            .collect::<Result<Vec<_>>>()?;
+        for (name, _) in &tables {
+            let ctx = &self.inner.ctx;
+            if ctx
+                .udf(name)
+                .is_ok_and(|f| f.inner().downcast_ref::<IrFunction>().is_none())
+                || ctx.udaf(name).is_ok()
+                || ctx.udwf(name).is_ok()
+            {
+                return Err(Error::BuiltinFunction(name.clone()));
+            }
+            if functions.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                return Err(Error::InvalidDefinition(format!(
+                    "`{name}` is both a scalar and a table function in this set"
+                )));
+            }
+            if let Some(f) = self
+                .inner
+                .table_functions
+                .get(name)
+                .into_iter()
+                .find(|f| f.origin != origin)
+            {
+                return Err(Error::FunctionOwned {
+                    name: name.clone(),
+                    args: f.signature.args_text(),
+                    owner: f.origin,
+                });
+            }
+        }
+        let owner_name = origin
+            .split_once(':')
+            .map(|(_, user)| user)
+            .filter(|user| !user.is_empty())
+            .unwrap_or(&self.inner.owner)
+            .to_string();
+        let new_tables = if tables.is_empty() {
+            Vec::new()
+        } else {
+            self.compile_table_set(origin, &owner_name, &ir, &tables)?
+        };
         let functions = functions
             .into_iter()
             .map(|(name, spec)| Ok((ddl::normalize_name(&name)?, spec)))
@@ -1588,9 +1925,28 @@ impl Engine {
             .into_iter()
             .filter(|f| f.origin == origin)
             .collect();
-        if !(old.is_empty() && registered.is_empty()) {
+        let old_tables = self
+            .inner
+            .table_functions
+            .list()
+            .into_iter()
+            .filter(|f| f.origin == origin)
+            .count();
+        if !(old.is_empty() && registered.is_empty() && old_tables == 0 && new_tables.is_empty()) {
             let mut txn = self.inner.store.begin()?;
             txn.next.functions.retain(|f| f.origin != origin);
+            txn.next.table_functions.retain(|f| f.origin != origin);
+            if !new_tables.is_empty() {
+                let sha = txn.write_ir(&ir)?;
+                for f in &new_tables {
+                    txn.next
+                        .table_functions
+                        .retain(|e| !(e.name == f.name && e.signature.args == f.signature.args));
+                    txn.next
+                        .table_functions
+                        .push(stored_table_function(f, &sha));
+                }
+            }
             if !registered.is_empty() {
                 let sha = txn.write_ir(&ir)?;
                 // The client's GPU module is kept even without a GPU here, so that the
@@ -1629,10 +1985,18 @@ impl Engine {
         for name in &touched {
             self.sync_udf(name);
         }
-        tracing::info!(origin, removed = old.len(), added, "function set replaced");
+        let removed_tables = self.inner.table_functions.remove_origin(origin).len();
+        let added_tables = new_tables.len();
+        self.inner.table_functions.insert(new_tables);
+        tracing::info!(
+            origin,
+            removed = old.len() + removed_tables,
+            added = added + added_tables,
+            "function set replaced"
+        );
         Ok(ReplaceSummary {
-            removed: old.len(),
-            added,
+            removed: old.len() + removed_tables,
+            added: added + added_tables,
         })
     }
 
@@ -2303,8 +2667,21 @@ impl Engine {
         // Before the IR is looked at: the refusal does not depend on it.
         access::authorize_create_function(who, &self.inner.store.catalog())?;
         let create = ddl::create_function(statement)?;
-        let described = format!("{}({})", create.name, arg_list(&create.signature.args));
         let symbol = ddl::choose_symbol(&create)?;
+        if let Some(signature) = create.table.clone() {
+            let described = crate::table_function::describe(&create.name, &signature);
+            self.create_table_function(
+                &create.name,
+                create.ir.into_bytes(),
+                TableFunctionSpec::new(symbol, signature),
+                create.or_replace,
+                who,
+            )?;
+            return Ok(QueryResult::message(format!(
+                "created table function {described}"
+            )));
+        }
+        let described = format!("{}({})", create.name, arg_list(&create.signature.args));
         self.create_function_as(
             FunctionDefinition {
                 name: create.name.clone(),
@@ -2328,6 +2705,25 @@ impl Engine {
         if_exists: bool,
         who: Option<&Principal>,
     ) -> Result<usize> {
+        let (tables, scalars): (Vec<&DropTarget>, Vec<&DropTarget>) = targets
+            .iter()
+            .partition(|t| self.inner.table_functions.contains(&t.name));
+        let mut dropped = 0;
+        if !tables.is_empty() {
+            dropped += self.drop_table_functions(&tables, if_exists, who)?;
+        }
+        if scalars.is_empty() {
+            return Ok(dropped);
+        }
+        let targets: Vec<DropTarget> = scalars
+            .into_iter()
+            .map(|t| DropTarget {
+                name: t.name.clone(),
+                args: t.args.clone(),
+                table_args: None,
+            })
+            .collect();
+        let targets = &targets[..];
         let catalog = &self.inner.catalog;
         let _ddl = self.inner.ddl.lock();
         // All or nothing: find every target before dropping any.
@@ -2371,7 +2767,6 @@ impl Engine {
             }
             txn.commit()?;
         }
-        let mut dropped = 0;
         for target in targets {
             dropped += catalog.remove(&target.name, target.args.as_deref())?.len();
             self.sync_udf(&target.name);
@@ -2380,7 +2775,32 @@ impl Engine {
     }
 
     fn show_functions(&self, filter: Option<&ShowStatementFilter>) -> Result<QueryResult> {
-        let functions = self.functions();
+        let mut functions: Vec<ShownFunction> = self
+            .functions()
+            .into_iter()
+            .map(|f| ShownFunction {
+                signature: f.signature.to_string(),
+                targets: f.targets,
+                name: f.name,
+                origin: f.origin,
+                compile_time: f.compile_time,
+                runs: f.runs,
+                owner: f.owner,
+                created_at: f.created_at,
+            })
+            .collect();
+        functions.extend(self.table_functions().into_iter().map(|f| ShownFunction {
+            signature: f.signature.to_string(),
+            // Table functions run on the CPU only.
+            targets: vec!["cpu".to_string()],
+            name: f.name,
+            origin: f.origin,
+            compile_time: f.compile_time,
+            runs: String::new(),
+            owner: f.owner,
+            created_at: f.created_at,
+        }));
+        functions.sort_by(|a, b| (&a.name, &a.signature).cmp(&(&b.name, &b.signature)));
         let schema = Arc::new(Schema::new(vec![
             Field::new("name", DataType::Utf8, false),
             Field::new("signature", DataType::Utf8, false),
@@ -2483,6 +2903,11 @@ impl Engine {
     /// Refuses names of DataFusion's own functions: registering one would shadow it, and
     /// dropping it would leave the session without it.
     fn check_not_builtin(&self, name: &str) -> Result<()> {
+        if self.inner.table_functions.contains(name) {
+            return Err(Error::InvalidDefinition(format!(
+                "`{name}` is a table function; a name is a scalar or a table function, not both"
+            )));
+        }
         let ctx = &self.inner.ctx;
         let scalar_builtin = ctx
             .udf(name)

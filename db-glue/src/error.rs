@@ -57,6 +57,11 @@ pub enum Error {
         /// What would have matched, or a similarly named function.
         detail: Option<String>,
     },
+    /// A table function failed: the message it set (`TableFunctionManager_error_message`,
+    /// `table_function_error`), or what was wrong with its output. Worded as HeavyDB does,
+    /// which clients match on.
+    #[error("Error executing table function: {message}")]
+    TableFunction { function: String, message: String },
     /// Several overloads fit a call equally well.
     #[error("{0}")]
     AmbiguousCall(String),

@@ -206,7 +206,7 @@ impl KernelCall<'_> {
 }
 
 /// Packed elements as an Arrow array; elements holding the NULL sentinel are NULL.
-fn elements_array(element: ScalarType, bytes: Vec<u8>) -> Result<ArrayRef> {
+pub(crate) fn elements_array(element: ScalarType, bytes: Vec<u8>) -> Result<ArrayRef> {
     fn primitive<T: ArrowPrimitiveType>(element: ScalarType, bytes: &[u8]) -> ArrayRef {
         let width = element.width();
         let sentinel = element.null_sentinel_bits().to_le_bytes();
@@ -300,7 +300,7 @@ fn kernel_input(array: &ArrayRef, ty: ValueType) -> Result<KernelInput<'_>> {
 
 /// The elements of an array column: [`value_bytes`], with each NULL element replaced by
 /// the element type's NULL sentinel (what the UDF ABI's `is_null(i)` tests for).
-fn element_bytes(values: &ArrayRef, element: ScalarType) -> Result<Cow<'_, [u8]>> {
+pub(crate) fn element_bytes(values: &ArrayRef, element: ScalarType) -> Result<Cow<'_, [u8]>> {
     let bytes = value_bytes(values)?;
     let Some(nulls) = values.nulls().filter(|n| n.null_count() > 0) else {
         return Ok(bytes);

@@ -59,6 +59,7 @@ mod invoke;
 mod overload;
 mod store;
 mod stored_table;
+mod table_function;
 mod tables;
 mod udf;
 mod watchdog;
@@ -71,7 +72,10 @@ pub use calcite::type_name as sql_type_name;
 pub use catalog::{
     FunctionCatalog, FunctionDefinition, FunctionInfo, InMemoryFunctionCatalog, RegisteredFunction,
 };
-pub use compiler::{CompilerOptions, FunctionSpec, ScalarType, Signature};
+pub use compiler::{
+    ColumnType, CompilerOptions, FunctionSpec, OutputColumn, ScalarType, Signature, Sizer,
+    TableArg, TableFunctionSpec, TableSignature,
+};
 pub use device::{DevicePreference, GpuBuild, GpuState, UdfOptions, parse_set_device};
 pub use engine::{
     CallResult, ClientGpuModule, Engine, EngineConfig, QueryResult, ReplaceSummary, RestoreSummary,
@@ -80,5 +84,6 @@ pub use engine::{
 pub use error::{Error, Result, SqlSpan};
 pub use introspect::{CodeInfo, DetailTexts, FunctionDetails};
 pub use store::{UserRecord, UtcTime};
+pub use table_function::{RegisteredTableFunction, TableFunctionInfo};
 pub use tables::TEXT_ENCODING_KEY;
 pub use watchdog::{StatementControl, parse_set_statement_timeout};

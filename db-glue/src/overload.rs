@@ -120,7 +120,7 @@ fn cast_cost(from: &DataType, to: ValueType) -> Option<u32> {
     }
 }
 
-fn scalar_cast_cost(from: &DataType, to: ScalarType) -> Option<u32> {
+pub(crate) fn scalar_cast_cost(from: &DataType, to: ScalarType) -> Option<u32> {
     if *from == DataType::Null {
         return Some(NULL_CAST);
     }

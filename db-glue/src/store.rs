@@ -42,7 +42,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use compiler::Signature;
+use compiler::{Signature, TableSignature};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::ipc::reader::FileReader;
@@ -156,6 +156,19 @@ pub(crate) struct FunctionEntry {
     pub(crate) gpu: Option<(String, String)>,
 }
 
+/// One table function overload as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct TableFunctionEntry {
+    pub(crate) name: String,
+    pub(crate) symbol: String,
+    pub(crate) signature: TableSignature,
+    pub(crate) origin: String,
+    pub(crate) owner: String,
+    pub(crate) created_at: SystemTime,
+    /// SHA-256 (hex) of the IR module.
+    pub(crate) ir: String,
+}
+
 /// Everything `catalog.json` holds.
 #[derive(Debug, Clone)]
 pub(crate) struct Catalog {
@@ -165,6 +178,7 @@ pub(crate) struct Catalog {
     /// In creation order: a view may read what an earlier definition made.
     pub(crate) definitions: Vec<DefinitionEntry>,
     pub(crate) functions: Vec<FunctionEntry>,
+    pub(crate) table_functions: Vec<TableFunctionEntry>,
     pub(crate) users: Vec<UserRecord>,
     /// Users granted CREATE FUNCTION.
     pub(crate) function_creators: BTreeSet<String>,
@@ -179,6 +193,7 @@ impl Default for Catalog {
             tables: Vec::new(),
             definitions: Vec::new(),
             functions: Vec::new(),
+            table_functions: Vec::new(),
             users: Vec::new(),
             function_creators: BTreeSet::new(),
             table_grants: Vec::new(),
@@ -262,6 +277,7 @@ impl Catalog {
             .flat_map(|f| {
                 std::iter::once(f.ir.as_str()).chain(f.gpu.as_ref().map(|g| g.0.as_str()))
             })
+            .chain(self.table_functions.iter().map(|f| f.ir.as_str()))
             .collect()
     }
 
@@ -490,6 +506,21 @@ fn encode(catalog: &Catalog) -> Result<Vec<u8>> {
             v
         })
         .collect();
+    let table_functions: Vec<Value> = catalog
+        .table_functions
+        .iter()
+        .map(|f| {
+            json!({
+                "name": f.name,
+                "symbol": f.symbol,
+                "signature": f.signature.to_string(),
+                "origin": f.origin,
+                "owner": f.owner,
+                "created_at_ms": unix_ms(f.created_at),
+                "ir": f.ir,
+            })
+        })
+        .collect();
     let users: Vec<Value> = catalog
         .users
         .iter()
@@ -520,6 +551,7 @@ fn encode(catalog: &Catalog) -> Result<Vec<u8>> {
         "tables": tables,
         "definitions": definitions,
         "functions": functions,
+        "table_functions": table_functions,
         "users": users,
         "grants": {
             "create_function": catalog.function_creators,
@@ -750,6 +782,26 @@ fn decode(bytes: &[u8]) -> std::result::Result<Catalog, String> {
             ir: ir.to_string(),
             gpu,
         });
+    }
+    // Absent in catalogs from before table functions.
+    if root.value.get("table_functions").is_some() {
+        for f in root.objects("table_functions")? {
+            let signature = TableSignature::parse(f.str("signature")?)
+                .map_err(|e| format!("{}.signature: {e}", f.at))?;
+            let ir = f.str("ir")?;
+            if !is_sha256(ir) {
+                return Err(format!("{}.ir: expected a SHA-256 in lowercase hex", f.at));
+            }
+            catalog.table_functions.push(TableFunctionEntry {
+                name: f.str("name")?.to_string(),
+                symbol: f.str("symbol")?.to_string(),
+                signature,
+                origin: f.str("origin")?.to_string(),
+                owner: f.str("owner")?.to_string(),
+                created_at: from_unix_ms(f.i64("created_at_ms")?),
+                ir: ir.to_string(),
+            });
+        }
     }
     for u in root.objects("users")? {
         catalog.users.push(UserRecord {

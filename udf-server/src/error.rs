@@ -47,6 +47,10 @@ pub enum Error {
     Call(#[source] db_glue::Error),
     #[error("SQL Error: multiple SQL statements not allowed")]
     MultipleStatements,
+    /// A table function's error, which HeavyDB reports without the `SQL Error: ` prefix
+    /// (clients match on `Error executing table function: <msg>`).
+    #[error("{0}")]
+    TableFunction(#[source] db_glue::Error),
     #[error("The result contains more rows than the specified cap of {0}")]
     TooManyRows(i32),
     #[error("column `{column}`: {message}")]

@@ -3,7 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use db_glue::{FunctionInfo, FunctionSpec, Signature};
+use db_glue::{
+    ColumnType, FunctionInfo, FunctionSpec, OutputColumn, ScalarType, Signature, Sizer, TableArg,
+    TableFunctionInfo, TableFunctionSpec, TableSignature,
+};
 use udf_thrift::{ENUM_MEMBERS, TExtArgumentType, TUserDefinedFunction, TUserDefinedTableFunction};
 
 use crate::error::{Error, Result};
@@ -51,6 +54,8 @@ pub struct RuntimeSet {
     pub cpu: Vec<(String, FunctionSpec)>,
     /// (SQL name, symbol + signature) for each GPU variant (`name__gpu_N`).
     pub gpu: Vec<(String, FunctionSpec)>,
+    /// (SQL name, symbol + signature) for each table function (CPU variants only).
+    pub tables: Vec<(String, TableFunctionSpec)>,
     pub cpu_ir: Option<Vec<u8>>,
     pub gpu_ir: Option<Vec<u8>>,
 }
@@ -61,15 +66,21 @@ pub fn runtime_set(
     udtfs: &[TUserDefinedTableFunction],
     device_ir_map: &BTreeMap<String, String>,
 ) -> Result<RuntimeSet> {
-    if !udtfs.is_empty() {
-        let names: Vec<String> = udtfs
-            .iter()
-            .map(|t| t.name.clone().unwrap_or_default())
-            .collect();
-        return Err(Error::Unsupported(format!(
-            "table functions (UDTFs) are not supported yet: {}",
-            names.join(", ")
-        )));
+    let mut tables = Vec::new();
+    for udtf in udtfs {
+        let full = udtf.name.clone().unwrap_or_default();
+        let (name, device) = split_name(&full);
+        if device == Device::Gpu {
+            // Table functions run on the CPU; rbc sends GPU twins of them anyway.
+            tracing::info!(
+                function = full,
+                "ignoring the GPU variant of a table function"
+            );
+            continue;
+        }
+        let signature = table_signature(udtf)
+            .map_err(|e| Error::Registration(format!("table function `{full}`: {e}")))?;
+        tables.push((name, TableFunctionSpec::new(full, signature)));
     }
     for key in device_ir_map.keys() {
         if key != "cpu" && key != "gpu" {
@@ -124,7 +135,7 @@ pub fn runtime_set(
         }
     }
     let cpu_ir = device_ir_map.get("cpu").map(|ir| ir.clone().into_bytes());
-    if !cpu.is_empty() && cpu_ir.is_none() {
+    if !(cpu.is_empty() && tables.is_empty()) && cpu_ir.is_none() {
         return Err(Error::InvalidArgument(format!(
             "device_ir_map has no \"cpu\" module, but {} are CPU functions",
             cpu.iter()
@@ -148,9 +159,211 @@ pub fn runtime_set(
     Ok(RuntimeSet {
         cpu,
         gpu,
+        tables,
         cpu_ir,
         gpu_ir,
     })
+}
+
+/// The column element type of a `Column…`/`ColumnList…` code.
+fn column_type(code: i32) -> Option<ColumnType> {
+    let element = |c: i32| ScalarType::from_ext_arg_type(c).ok();
+    let of = [0, 1, 2, 3, 4, 5, 14];
+    match code {
+        27..=33 => Some(ColumnType::Column(element(of[(code - 27) as usize])?)),
+        36..=42 => Some(ColumnType::ColumnList(element(of[(code - 36) as usize])?)),
+        _ => None,
+    }
+}
+
+/// A HeavyDB table function description as a signature: the SQL arguments walk the IR
+/// inputs (a cursor takes as many as its `fields` annotation lists, else one; the sizer
+/// is the argument annotated `sizer`), outputs are named by their `name` annotations.
+fn table_signature(
+    udtf: &TUserDefinedTableFunction,
+) -> std::result::Result<TableSignature, String> {
+    let codes = |v: &Option<Vec<TExtArgumentType>>| -> Vec<i32> {
+        v.as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|t| t.0)
+            .collect()
+    };
+    let inputs = codes(&udtf.input_arg_types);
+    let outputs = codes(&udtf.output_arg_types);
+    let sql = codes(&udtf.sql_arg_types);
+    let annotations = udtf.annotations.clone().unwrap_or_default();
+    let annotation = |i: usize, key: &str| annotations.get(i).and_then(|m| m.get(key)).cloned();
+    let manager = annotations
+        .last()
+        .and_then(|m| m.get("uses_manager"))
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let sizer_code = udtf.sizer_type.map_or(2, |t| t.0);
+    let sizer = match sizer_code {
+        0 => Sizer::Constant(i64::from(udtf.sizer_arg_pos.unwrap_or(0))),
+        1 => Sizer::ConstantParameter,
+        2 => Sizer::RowMultiplier,
+        3 => Sizer::TableFunctionSpecified,
+        4 => return Err("pre-flight sizers (kPreFlightParameter) are not supported".into()),
+        other => return Err(format!("unknown sizer type {other}")),
+    };
+    let mut next_input = inputs.iter().copied();
+    let mut args = Vec::new();
+    for (i, &code) in sql.iter().enumerate() {
+        if code == 24 {
+            let fields = annotation(i, "fields")
+                .map(|f| f.split(',').filter(|p| !p.trim().is_empty()).count())
+                .filter(|n| *n > 0)
+                .unwrap_or(1);
+            let mut columns = Vec::with_capacity(fields);
+            for _ in 0..fields {
+                let code = next_input
+                    .next()
+                    .ok_or("inputArgTypes ends inside a cursor")?;
+                columns.push(column_type(code).ok_or_else(|| {
+                    format!(
+                        "input type {} is not a supported column type (Column and ColumnList \
+                         of bool, int8..int64, float, double)",
+                        code_name(code)
+                    )
+                })?);
+            }
+            args.push(TableArg::Cursor {
+                fields: columns,
+                bare: fields == 1 && annotation(i, "fields").is_none(),
+            });
+        } else if annotation(i, "sizer").is_some() {
+            next_input.next();
+            args.push(TableArg::Sizer);
+        } else {
+            let input = next_input
+                .next()
+                .ok_or("inputArgTypes is shorter than sqlArgTypes")?;
+            let t = ScalarType::from_ext_arg_type(input).map_err(|e| e.to_string())?;
+            args.push(TableArg::Scalar(t));
+        }
+    }
+    let outputs = outputs
+        .iter()
+        .enumerate()
+        .map(|(j, &code)| match column_type(code) {
+            Some(ColumnType::Column(ty)) => Ok(OutputColumn {
+                name: annotation(sql.len() + j, "name"),
+                ty,
+            }),
+            _ => Err(format!(
+                "output type {} is not a supported column type",
+                code_name(code)
+            )),
+        })
+        .collect::<std::result::Result<Vec<_>, String>>()?;
+    let signature = TableSignature {
+        manager,
+        args,
+        sizer,
+        outputs,
+    };
+    signature.check().map_err(|e| e.to_string())?;
+    Ok(signature)
+}
+
+/// `ColumnDouble (32)`.
+fn code_name(code: i32) -> String {
+    ENUM_MEMBERS
+        .iter()
+        .filter(|(e, _)| *e == "TExtArgumentType")
+        .flat_map(|(_, members)| members.iter())
+        .find(|(_, c)| *c == code)
+        .map_or_else(|| format!("{code}"), |(n, _)| format!("{n} ({code})"))
+}
+
+/// `get_table_function_details`' description of a registered table function, with the
+/// codes and annotations a HeavyDB client sends for it.
+pub fn table_details(info: &TableFunctionInfo) -> TUserDefinedTableFunction {
+    let sig = &info.signature;
+    let column_code = |c: ColumnType| {
+        let base = match c {
+            ColumnType::Column(_) => 27,
+            ColumnType::ColumnList(_) => 36,
+        };
+        let offset = match c.element() {
+            ScalarType::Int8 => 0,
+            ScalarType::Int16 => 1,
+            ScalarType::Int32 => 2,
+            ScalarType::Int64 => 3,
+            ScalarType::Float32 => 4,
+            ScalarType::Float64 => 5,
+            ScalarType::Bool => 6,
+        };
+        TExtArgumentType(base + offset)
+    };
+    let mut inputs = Vec::new();
+    let mut sql = Vec::new();
+    let mut annotations: Vec<BTreeMap<String, String>> = Vec::new();
+    let mut sizer_pos = None;
+    for arg in &sig.args {
+        let mut map = BTreeMap::new();
+        match arg {
+            TableArg::Cursor { fields, bare } => {
+                inputs.extend(fields.iter().map(|f| column_code(*f)));
+                sql.push(TExtArgumentType(24));
+                if !bare {
+                    let names: Vec<String> =
+                        (0..fields.len()).map(|i| format!("'field{i}'")).collect();
+                    map.insert("fields".to_string(), format!("[{}]", names.join(", ")));
+                }
+            }
+            TableArg::Scalar(t) => {
+                inputs.push(TExtArgumentType(t.ext_arg_type()));
+                sql.push(TExtArgumentType(t.ext_arg_type()));
+            }
+            TableArg::Sizer => {
+                inputs.push(TExtArgumentType(ScalarType::Int32.ext_arg_type()));
+                sql.push(TExtArgumentType(ScalarType::Int32.ext_arg_type()));
+                // 1-based over the IR inputs, as rbc counts them.
+                sizer_pos = Some(inputs.len() as i32);
+                map.insert(
+                    "sizer".to_string(),
+                    match sig.sizer {
+                        Sizer::ConstantParameter => "ConstantParameter",
+                        _ => "RowMultiplier",
+                    }
+                    .to_string(),
+                );
+            }
+        }
+        annotations.push(map);
+    }
+    let outputs: Vec<TExtArgumentType> = sig
+        .outputs
+        .iter()
+        .map(|o| column_code(ColumnType::Column(o.ty)))
+        .collect();
+    for o in &sig.outputs {
+        let mut map = BTreeMap::new();
+        if let Some(name) = &o.name {
+            map.insert("name".to_string(), name.clone());
+        }
+        annotations.push(map);
+    }
+    let mut last = BTreeMap::new();
+    if sig.manager {
+        last.insert("uses_manager".to_string(), "True".to_string());
+    }
+    annotations.push(last);
+    let sizer_pos = match sig.sizer {
+        Sizer::Constant(n) => Some(n as i32),
+        _ => sizer_pos,
+    };
+    TUserDefinedTableFunction {
+        name: Some(info.symbol.clone()),
+        sizer_type: Some(udf_thrift::TOutputBufferSizeType(sig.sizer.code())),
+        sizer_arg_pos: sizer_pos,
+        input_arg_types: Some(inputs),
+        output_arg_types: Some(outputs),
+        sql_arg_types: Some(sql),
+        annotations: Some(annotations),
+    }
 }
 
 /// `get_function_details`' description of a registered overload.

@@ -421,6 +421,19 @@ impl HeavyService {
         }
     }
 
+    /// Names of the table functions registered at run time (`runtime`) or otherwise.
+    fn table_function_names(&self, runtime: bool) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .engine
+            .table_functions()
+            .into_iter()
+            .filter(|f| functions::is_runtime(&f.origin) == runtime)
+            .map(|f| f.name)
+            .collect();
+        names.dedup();
+        names
+    }
+
     fn function_infos(&self) -> Vec<db_glue::FunctionInfo> {
         self.engine.functions()
     }
@@ -430,6 +443,7 @@ impl HeavyService {
 fn sql_error(error: db_glue::Error) -> Error {
     match error {
         db_glue::Error::MultipleStatements => Error::MultipleStatements,
+        e @ db_glue::Error::TableFunction { .. } => Error::TableFunction(e),
         other => Error::Sql(other),
     }
 }
@@ -939,17 +953,18 @@ impl HeavySyncHandler for HeavyService {
             }
             let set = functions::runtime_set(&udfs, &udtfs, &device_ir_map)?;
             let origin = functions::runtime_origin(&s.user);
-            let count = set.cpu.len();
+            let count = set.cpu.len() + set.tables.len();
             let gpu = set.gpu_ir.map(|ir| db_glue::ClientGpuModule {
                 ir,
                 functions: set.gpu,
             });
             let summary = self
                 .engine
-                .replace_function_set_with_gpu(
+                .replace_function_set_with_tables(
                     &origin,
                     set.cpu_ir.unwrap_or_default(),
                     set.cpu,
+                    set.tables,
                     gpu,
                 )
                 .map_err(registration_error)?;
@@ -1015,7 +1030,8 @@ impl HeavySyncHandler for HeavyService {
         session: TSessionId,
     ) -> udf_thrift::Result<Vec<String>> {
         self.call("get_table_function_names", || {
-            self.session(&session).map(|_| Vec::new())
+            self.session(&session)?;
+            Ok(self.table_function_names(false))
         })
     }
 
@@ -1024,17 +1040,25 @@ impl HeavySyncHandler for HeavyService {
         session: TSessionId,
     ) -> udf_thrift::Result<Vec<String>> {
         self.call("get_runtime_table_function_names", || {
-            self.session(&session).map(|_| Vec::new())
+            self.session(&session)?;
+            Ok(self.table_function_names(true))
         })
     }
 
     fn handle_get_table_function_details(
         &self,
         session: TSessionId,
-        _udtf_names: Vec<String>,
+        udtf_names: Vec<String>,
     ) -> udf_thrift::Result<Vec<TUserDefinedTableFunction>> {
         self.call("get_table_function_details", || {
-            self.session(&session).map(|_| Vec::new())
+            self.session(&session)?;
+            Ok(self
+                .engine
+                .table_functions()
+                .iter()
+                .filter(|f| udtf_names.iter().any(|n| n.eq_ignore_ascii_case(&f.name)))
+                .map(functions::table_details)
+                .collect())
         })
     }
 

@@ -1072,14 +1072,7 @@ pub(crate) fn check_function<'ctx>(
             ValueType::Array(_) | ValueType::Text => "ptr",
         }))
         .collect();
-    let params = fn_type.get_param_types();
-    let params_ok = !fn_type.is_var_arg()
-        && params.len() == expected.len()
-        && params
-            .iter()
-            .zip(&expected)
-            .all(|(p, e)| p.print_to_string().to_string() == *e);
-    if !(ret_ok && params_ok) {
+    if !(ret_ok && params_match(fn_type, &expected)) {
         return Err(Error::SignatureMismatch {
             symbol: spec.symbol.clone(),
             declared: spec.signature.to_string(),
@@ -1087,6 +1080,29 @@ pub(crate) fn check_function<'ctx>(
         });
     }
     Ok(f)
+}
+
+/// Whether `fn_type` takes exactly the parameters `expected` (LLVM spellings), no varargs.
+fn params_match(fn_type: inkwell::types::FunctionType<'_>, expected: &[&str]) -> bool {
+    let params = fn_type.get_param_types();
+    !fn_type.is_var_arg()
+        && params.len() == expected.len()
+        && params
+            .iter()
+            .zip(expected)
+            .all(|(p, e)| p.print_to_string().to_string() == *e)
+}
+
+/// The by-value LLVM type of a scalar (`udf-abi.md` §1: bool is `i8`).
+fn scalar_llvm_type(context: &Context, t: ScalarType) -> BasicTypeEnum<'_> {
+    match t {
+        ScalarType::Bool | ScalarType::Int8 => context.i8_type().into(),
+        ScalarType::Int16 => context.i16_type().into(),
+        ScalarType::Int32 => context.i32_type().into(),
+        ScalarType::Int64 => context.i64_type().into(),
+        ScalarType::Float32 => context.f32_type().into(),
+        ScalarType::Float64 => context.f64_type().into(),
+    }
 }
 
 /// The function `symbol` the module defines (with a body).
@@ -1133,18 +1149,11 @@ pub(crate) fn check_table_function<'ctx>(
             IrParam::Value(t) => t.llvm_name(),
         })
         .collect();
-    let params = fn_type.get_param_types();
     let ret_ok = fn_type
         .get_return_type()
         .is_some_and(|t| t.print_to_string().to_string() == "i32");
-    let params_ok = !fn_type.is_var_arg()
-        && params.len() == expected.len()
-        && params
-            .iter()
-            .zip(&expected)
-            .all(|(p, e)| p.print_to_string().to_string() == *e);
-    if !(ret_ok && params_ok) {
-        let by_value = params.iter().any(|p| p.is_struct_type());
+    if !(ret_ok && params_match(fn_type, &expected)) {
+        let by_value = fn_type.get_param_types().iter().any(|p| p.is_struct_type());
         return Err(Error::SignatureMismatch {
             symbol: spec.symbol.clone(),
             declared: if by_value {
@@ -1213,17 +1222,9 @@ fn emit_table_kernel<'ctx>(
             .into_pointer_value();
         values.push(match param {
             IrParam::Pointer => at.into(),
-            IrParam::Value(t) => {
-                let ty: BasicTypeEnum = match t {
-                    ScalarType::Bool | ScalarType::Int8 => context.i8_type().into(),
-                    ScalarType::Int16 => context.i16_type().into(),
-                    ScalarType::Int32 => context.i32_type().into(),
-                    ScalarType::Int64 => i64t.into(),
-                    ScalarType::Float32 => context.f32_type().into(),
-                    ScalarType::Float64 => context.f64_type().into(),
-                };
-                builder.build_load(ty, at, "param")?.into()
-            }
+            IrParam::Value(t) => builder
+                .build_load(scalar_llvm_type(context, *t), at, "param")?
+                .into(),
         });
     }
     let call = builder.build_call(f, &values, "rows")?;
@@ -1796,14 +1797,7 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
     }
 
     fn llvm_type(&self, t: ScalarType) -> BasicTypeEnum<'ctx> {
-        match t {
-            ScalarType::Bool | ScalarType::Int8 => self.context.i8_type().into(),
-            ScalarType::Int16 => self.context.i16_type().into(),
-            ScalarType::Int32 => self.context.i32_type().into(),
-            ScalarType::Int64 => self.context.i64_type().into(),
-            ScalarType::Float32 => self.context.f32_type().into(),
-            ScalarType::Float64 => self.context.f64_type().into(),
-        }
+        scalar_llvm_type(self.context, t)
     }
 
     /// Emits the kernel `name`; returns its two range functions.

@@ -26,6 +26,30 @@ impl ColumnType {
         }
     }
 
+    /// HeavyDB `TExtArgumentType` code: ColumnInt8..ColumnBool (27–33),
+    /// ColumnListInt8..ColumnListBool (36–42), element types in that order.
+    pub fn ext_arg_type(self) -> i32 {
+        let base = match self {
+            ColumnType::Column(_) => 27,
+            ColumnType::ColumnList(_) => 36,
+        };
+        base + column_offset(self.element())
+    }
+
+    /// The column type of a `TExtArgumentType` code, if it is one of the above.
+    pub fn from_ext_arg_type(code: i32) -> Option<Self> {
+        let element = |base: i32| {
+            ScalarType::ALL
+                .into_iter()
+                .find(|t| base + column_offset(*t) == code)
+        };
+        match code {
+            27..=33 => element(27).map(ColumnType::Column),
+            36..=42 => element(36).map(ColumnType::ColumnList),
+            _ => None,
+        }
+    }
+
     fn parse(text: &str) -> Result<Self> {
         let t = text.trim();
         if let Some(inner) = generic(t, "Column") {
@@ -36,6 +60,15 @@ impl ColumnType {
         }
         // Inside `Cursor<…>`, RBC also accepts a bare scalar for `Column<scalar>`.
         Ok(ColumnType::Column(ScalarType::parse(t)?))
+    }
+}
+
+/// Position of a column's element type in HeavyDB's Column… and ColumnList… code runs:
+/// the scalar codes Int8..Double (0–5), then Bool.
+fn column_offset(t: ScalarType) -> i32 {
+    match t.ext_arg_type() {
+        14 => 6,
+        scalar => scalar,
     }
 }
 
@@ -466,6 +499,18 @@ mod tests {
         assert_eq!(s.sizer, Sizer::Constant(3));
         assert_eq!(s.ir_params().len(), 2);
         assert_eq!(TableSignature::parse(&s.to_string()).unwrap(), s);
+    }
+
+    #[test]
+    fn column_codes_round_trip() {
+        for t in ScalarType::ALL {
+            for c in [ColumnType::Column(t), ColumnType::ColumnList(t)] {
+                assert_eq!(ColumnType::from_ext_arg_type(c.ext_arg_type()), Some(c));
+            }
+        }
+        assert_eq!(ColumnType::Column(ScalarType::Float64).ext_arg_type(), 32);
+        assert_eq!(ColumnType::ColumnList(ScalarType::Bool).ext_arg_type(), 42);
+        assert_eq!(ColumnType::from_ext_arg_type(34), None);
     }
 
     #[test]

@@ -1389,6 +1389,7 @@ impl Engine {
             }
         }
         self.check_not_builtin(&name)?;
+        self.check_not_table_function(&name)?;
         if !or_replace {
             // Checked again on insert; this only spares a compile that would be thrown away.
             let existing = self.inner.catalog.get(&name);
@@ -1567,12 +1568,7 @@ impl Engine {
                 "`{name}` is a scalar function; a name is a scalar or a table function, not both"
             )));
         }
-        {
-            let ctx = &self.inner.ctx;
-            if ctx.udf(name).is_ok() || ctx.udaf(name).is_ok() || ctx.udwf(name).is_ok() {
-                return Err(Error::BuiltinFunction(name.to_string()));
-            }
-        }
+        self.check_not_builtin(name)?;
         let check_existing = || -> Result<()> {
             let existing = self.inner.table_functions.get(name);
             if let Some(f) = existing
@@ -1817,15 +1813,7 @@ impl Engine {
             .map(|(name, spec)| Ok((ddl::normalize_name(&name)?, spec)))
             .collect::<Result<Vec<_>>>()?;
         for (name, _) in &tables {
-            let ctx = &self.inner.ctx;
-            if ctx
-                .udf(name)
-                .is_ok_and(|f| f.inner().downcast_ref::<IrFunction>().is_none())
-                || ctx.udaf(name).is_ok()
-                || ctx.udwf(name).is_ok()
-            {
-                return Err(Error::BuiltinFunction(name.clone()));
-            }
+            self.check_not_builtin(name)?;
             if functions.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
                 return Err(Error::InvalidDefinition(format!(
                     "`{name}` is both a scalar and a table function in this set"
@@ -1845,17 +1833,6 @@ impl Engine {
                 });
             }
         }
-        let owner_name = origin
-            .split_once(':')
-            .map(|(_, user)| user)
-            .filter(|user| !user.is_empty())
-            .unwrap_or(&self.inner.owner)
-            .to_string();
-        let new_tables = if tables.is_empty() {
-            Vec::new()
-        } else {
-            self.compile_table_set(origin, &owner_name, &ir, &tables)?
-        };
         let functions = functions
             .into_iter()
             .map(|(name, spec)| Ok((ddl::normalize_name(&name)?, spec)))
@@ -1874,6 +1851,7 @@ impl Engine {
         let names: BTreeSet<&str> = functions.iter().map(|(n, _)| n.as_str()).collect();
         for name in &names {
             self.check_not_builtin(name)?;
+            self.check_not_table_function(name)?;
         }
         // Checked again under the lock; this only spares a compile that would be refused.
         self.check_owner(origin, &functions)?;
@@ -1882,6 +1860,11 @@ impl Engine {
             .map(|(_, user)| user)
             .filter(|user| !user.is_empty())
             .unwrap_or(&self.inner.owner);
+        let new_tables = if tables.is_empty() {
+            Vec::new()
+        } else {
+            self.compile_table_set(origin, owner, &ir, &tables)?
+        };
         let mut registered = if functions.is_empty() {
             Vec::new()
         } else {
@@ -2903,17 +2886,22 @@ impl Engine {
     /// Refuses names of DataFusion's own functions: registering one would shadow it, and
     /// dropping it would leave the session without it.
     fn check_not_builtin(&self, name: &str) -> Result<()> {
-        if self.inner.table_functions.contains(name) {
-            return Err(Error::InvalidDefinition(format!(
-                "`{name}` is a table function; a name is a scalar or a table function, not both"
-            )));
-        }
         let ctx = &self.inner.ctx;
         let scalar_builtin = ctx
             .udf(name)
             .is_ok_and(|f| f.inner().downcast_ref::<IrFunction>().is_none());
         if scalar_builtin || ctx.udaf(name).is_ok() || ctx.udwf(name).is_ok() {
             return Err(Error::BuiltinFunction(name.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Refuses a scalar function named like a table function: a name is one or the other.
+    fn check_not_table_function(&self, name: &str) -> Result<()> {
+        if self.inner.table_functions.contains(name) {
+            return Err(Error::InvalidDefinition(format!(
+                "`{name}` is a table function; a name is a scalar or a table function, not both"
+            )));
         }
         Ok(())
     }

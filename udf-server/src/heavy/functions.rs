@@ -165,17 +165,6 @@ pub fn runtime_set(
     })
 }
 
-/// The column element type of a `Column…`/`ColumnList…` code.
-fn column_type(code: i32) -> Option<ColumnType> {
-    let element = |c: i32| ScalarType::from_ext_arg_type(c).ok();
-    let of = [0, 1, 2, 3, 4, 5, 14];
-    match code {
-        27..=33 => Some(ColumnType::Column(element(of[(code - 27) as usize])?)),
-        36..=42 => Some(ColumnType::ColumnList(element(of[(code - 36) as usize])?)),
-        _ => None,
-    }
-}
-
 /// A HeavyDB table function description as a signature: the SQL arguments walk the IR
 /// inputs (a cursor takes as many as its `fields` annotation lists, else one; the sizer
 /// is the argument annotated `sizer`), outputs are named by their `name` annotations.
@@ -220,7 +209,7 @@ fn table_signature(
                 let code = next_input
                     .next()
                     .ok_or("inputArgTypes ends inside a cursor")?;
-                columns.push(column_type(code).ok_or_else(|| {
+                columns.push(ColumnType::from_ext_arg_type(code).ok_or_else(|| {
                     format!(
                         "input type {} is not a supported column type (Column and ColumnList \
                          of bool, int8..int64, float, double)",
@@ -246,7 +235,7 @@ fn table_signature(
     let outputs = outputs
         .iter()
         .enumerate()
-        .map(|(j, &code)| match column_type(code) {
+        .map(|(j, &code)| match ColumnType::from_ext_arg_type(code) {
             Some(ColumnType::Column(ty)) => Ok(OutputColumn {
                 name: annotation(sql.len() + j, "name"),
                 ty,
@@ -281,22 +270,7 @@ fn code_name(code: i32) -> String {
 /// codes and annotations a HeavyDB client sends for it.
 pub fn table_details(info: &TableFunctionInfo) -> TUserDefinedTableFunction {
     let sig = &info.signature;
-    let column_code = |c: ColumnType| {
-        let base = match c {
-            ColumnType::Column(_) => 27,
-            ColumnType::ColumnList(_) => 36,
-        };
-        let offset = match c.element() {
-            ScalarType::Int8 => 0,
-            ScalarType::Int16 => 1,
-            ScalarType::Int32 => 2,
-            ScalarType::Int64 => 3,
-            ScalarType::Float32 => 4,
-            ScalarType::Float64 => 5,
-            ScalarType::Bool => 6,
-        };
-        TExtArgumentType(base + offset)
-    };
+    let column_code = |c: ColumnType| TExtArgumentType(c.ext_arg_type());
     let mut inputs = Vec::new();
     let mut sql = Vec::new();
     let mut annotations: Vec<BTreeMap<String, String>> = Vec::new();

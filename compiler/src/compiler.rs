@@ -669,7 +669,7 @@ impl Compiler {
         request: CompileRequest<'_>,
         target: Option<&TargetSpec>,
     ) -> Result<String> {
-        self.build_text(request, target, false)
+        self.build_text(request, &[], target, false)
     }
 
     /// The machine code of the kernels as assembly text, for `target` (the host when
@@ -680,7 +680,19 @@ impl Compiler {
         request: CompileRequest<'_>,
         target: Option<&TargetSpec>,
     ) -> Result<String> {
-        self.build_text(request, target, true)
+        self.build_text(request, &[], target, true)
+    }
+
+    /// [`Compiler::kernel_ir`] (or, with `asm`, [`Compiler::kernel_asm`]) for the host
+    /// of the table kernels of `tables` defined by `ir`.
+    pub fn table_kernel_text(
+        &self,
+        ir: &[u8],
+        tables: &[TableFunctionSpec],
+        asm: bool,
+    ) -> Result<String> {
+        let request = CompileRequest { ir, functions: &[] };
+        self.build_text(request, tables, None, asm)
     }
 
     /// Phase times and per-kernel statistics (size, vector width) of the optimised
@@ -714,13 +726,14 @@ impl Compiler {
     fn build_text(
         &self,
         request: CompileRequest<'_>,
+        tables: &[TableFunctionSpec],
         target: Option<&TargetSpec>,
         asm: bool,
     ) -> Result<String> {
         let built = llvm::build(
             request.ir,
             request.functions,
-            &[],
+            tables,
             target.unwrap_or(&self.host),
             BuildMode {
                 emit_object: false,

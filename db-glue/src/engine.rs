@@ -513,6 +513,7 @@ impl Engine {
             introspect::DETAILS_FUNCTION,
             Arc::new(introspect::DetailsTableFunction {
                 catalog: Arc::clone(&engine.inner.catalog),
+                tables: Arc::clone(&engine.inner.table_functions),
                 compiler: Arc::clone(&engine.inner.compiler),
             }),
         );
@@ -1549,6 +1550,7 @@ impl Engine {
                     kernel: kernel.clone(),
                     compile_time: output.module.compile_time(),
                     code: CodeInfo::new(output.source, output.module.stats(), &spec.symbol),
+                    runs: Arc::default(),
                 })
             })
             .collect()
@@ -1691,15 +1693,13 @@ impl Engine {
         name: Option<&str>,
         texts: DetailTexts,
     ) -> Result<Vec<FunctionDetails>> {
-        let functions = match name {
-            Some(name) => self.inner.catalog.get(&name.trim().to_lowercase()),
-            None => self.inner.catalog.list(),
-        };
-        let mut out = Vec::new();
-        for f in &functions {
-            out.extend(introspect::details(&self.inner.compiler, f, texts)?);
-        }
-        Ok(out)
+        introspect::all_details(
+            &self.inner.compiler,
+            self.inner.catalog.as_ref(),
+            &self.inner.table_functions,
+            name,
+            texts,
+        )
     }
 
     /// Rows, in-memory size and column list of every table of the default schema whose
@@ -2779,7 +2779,7 @@ impl Engine {
             name: f.name,
             origin: f.origin,
             compile_time: f.compile_time,
-            runs: String::new(),
+            runs: f.runs,
             owner: f.owner,
             created_at: f.created_at,
         }));

@@ -8,10 +8,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
-use compiler::{CodeSource, CompileRequest, Compiler, FunctionSpec, KernelStats, ModuleStats};
+use compiler::{
+    CodeSource, CompileRequest, Compiler, FunctionSpec, KernelStats, ModuleStats, TableFunctionSpec,
+};
 
 use crate::catalog::RegisteredFunction;
 use crate::error::{Error, Result};
+use crate::table_function::{RegisteredTableFunction, TableFunctions};
 
 /// How a function's code was produced, kept with it for introspection.
 #[derive(Debug, Clone)]
@@ -189,6 +192,81 @@ pub(crate) fn details(
     Ok(out)
 }
 
+/// The details of the table function `f`: one row, on the CPU (table functions have no
+/// GPU build; asked for PTX, the note says so).
+pub(crate) fn table_details(
+    compiler: &Compiler,
+    f: &RegisteredTableFunction,
+    texts: DetailTexts,
+) -> Result<FunctionDetails> {
+    let host = compiler.host_target();
+    let spec = [TableFunctionSpec::new(
+        f.symbol.clone(),
+        f.signature.clone(),
+    )];
+    let text = |asm| {
+        compiler
+            .table_kernel_text(&f.ir, &spec, asm)
+            .map_err(|source| Error::Compile {
+                function: f.name.clone(),
+                source,
+            })
+    };
+    let code = &f.code;
+    Ok(FunctionDetails {
+        name: f.name.clone(),
+        signature: f.signature.to_string(),
+        symbol: f.symbol.clone(),
+        target: "cpu".into(),
+        target_name: format!("{} {}", host.triple, host.cpu),
+        origin: f.origin.clone(),
+        owner: f.owner.clone(),
+        created_at: f.created_at,
+        instructions: code.kernel.instructions,
+        basic_blocks: code.kernel.basic_blocks,
+        vector_width: code.kernel.vector_width,
+        interleave: code.kernel.interleave,
+        phases: phases(&code.module),
+        code_source: code.source.to_string(),
+        cache_hits: u64::from(code.source.is_cache_hit()),
+        invocations: f.runs.cpu.load(Ordering::Relaxed),
+        rows: f.runs.cpu_rows.load(Ordering::Relaxed),
+        ir: texts.ir.then(|| ir_as_text(&f.ir)),
+        optimized_ir: texts.optimized_ir.then(|| text(false)).transpose()?,
+        assembly: texts.assembly.then(|| text(true)).transpose()?,
+        ptx: None,
+        note: texts
+            .ptx
+            .then(|| "no PTX: table functions run on the CPU only".to_string()),
+    })
+}
+
+/// Every overload of `name` (every function when `None`): the scalar functions, then the
+/// table functions.
+pub(crate) fn all_details(
+    compiler: &Compiler,
+    catalog: &dyn crate::catalog::FunctionCatalog,
+    tables: &TableFunctions,
+    name: Option<&str>,
+    texts: DetailTexts,
+) -> Result<Vec<FunctionDetails>> {
+    let name = name
+        .map(|n| n.trim().to_lowercase())
+        .filter(|n| !n.is_empty());
+    let (scalars, table_fns) = match &name {
+        Some(n) => (catalog.get(n), tables.get(n)),
+        None => (catalog.list(), tables.list()),
+    };
+    let mut out = Vec::new();
+    for f in &scalars {
+        out.extend(details(compiler, f, texts)?);
+    }
+    for f in &table_fns {
+        out.push(table_details(compiler, f, texts)?);
+    }
+    Ok(out)
+}
+
 /// The IR as received: text as is; bitcode is only described (it has no text form here).
 fn ir_as_text(ir: &[u8]) -> String {
     match std::str::from_utf8(ir) {
@@ -202,6 +280,7 @@ fn ir_as_text(ir: &[u8]) -> String {
 #[derive(Debug)]
 pub(crate) struct DetailsTableFunction {
     pub catalog: Arc<dyn crate::catalog::FunctionCatalog>,
+    pub tables: Arc<TableFunctions>,
     pub compiler: Arc<Compiler>,
 }
 
@@ -238,23 +317,19 @@ impl datafusion::catalog::TableFunctionImpl for DetailsTableFunction {
         if strings.len() > 2 {
             return Err(usage());
         }
-        let name = strings.first().filter(|n| !n.trim().is_empty());
         let mut texts = DetailTexts::default();
         let kind = strings.get(1);
         if kind.is_some_and(|k| !texts.add(k)) {
             return Err(usage());
         }
-        let functions = match name {
-            Some(n) => self.catalog.get(&n.trim().to_lowercase()),
-            None => self.catalog.list(),
-        };
-        let mut rows = Vec::new();
-        for f in &functions {
-            rows.extend(
-                details(&self.compiler, f, texts)
-                    .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?,
-            );
-        }
+        let rows = all_details(
+            &self.compiler,
+            self.catalog.as_ref(),
+            &self.tables,
+            strings.first().map(String::as_str),
+            texts,
+        )
+        .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
         let text_col = |get: fn(&FunctionDetails) -> &str| -> ArrayRef {
             Arc::new(StringArray::from_iter_values(rows.iter().map(get)))
         };

@@ -46,6 +46,7 @@ use datafusion::sql::sqlparser::ast::{
 use futures::{StreamExt, TryStreamExt};
 use parking_lot::RwLock;
 
+use crate::device::{DevicePreference, RunCounts, UdfOptions};
 use crate::error::Error;
 use crate::introspect::CodeInfo;
 use crate::invoke::{element_bytes, elements_array};
@@ -65,6 +66,8 @@ pub struct RegisteredTableFunction {
     pub kernel: TableKernel,
     pub compile_time: Duration,
     pub code: CodeInfo,
+    /// Calls and their input rows (table functions run on the CPU only).
+    pub runs: Arc<RunCounts>,
 }
 
 /// A table function overload as `SHOW FUNCTIONS` and the HeavyDB API list it.
@@ -77,6 +80,8 @@ pub struct TableFunctionInfo {
     pub owner: String,
     pub compile_time: Duration,
     pub created_at: SystemTime,
+    /// Calls so far (`cpu N, gpu 0`).
+    pub runs: String,
 }
 
 impl RegisteredTableFunction {
@@ -89,6 +94,7 @@ impl RegisteredTableFunction {
             owner: self.owner.clone(),
             compile_time: self.compile_time,
             created_at: self.created_at,
+            runs: self.runs.describe(),
         }
     }
 }
@@ -607,12 +613,30 @@ impl ExtensionPlanner for UdtfExtensionPlanner {
         node: &dyn UserDefinedLogicalNode,
         _logical_inputs: &[&LogicalPlan],
         physical_inputs: &[Arc<dyn ExecutionPlan>],
-        _session: &dyn datafusion::catalog::Session,
+        session: &dyn datafusion::catalog::Session,
         _planning_ctx: &datafusion::logical_expr::physical_planning_context::PhysicalPlanningContext,
     ) -> datafusion::common::Result<Option<Arc<dyn ExecutionPlan>>> {
         let Some(node) = node.as_any().downcast_ref::<UdtfNode>() else {
             return Ok(None);
         };
+        // Table functions have no GPU build: asking for the GPU is an error, as for a
+        // scalar function without one, never a silent CPU run. (The statement's device is
+        // known here, in its query state, not yet when its SQL is planned.)
+        let device = session
+            .config_options()
+            .extensions
+            .get::<UdfOptions>()
+            .map(|o| o.device.parse::<DevicePreference>())
+            .transpose()?;
+        if device == Some(DevicePreference::Gpu) {
+            return Err(Error::GpuUnavailable {
+                function: node.name.clone(),
+                reason: "table functions run on the CPU only (SET udf_device = 'cpu' or \
+                         'auto' to run it there)"
+                    .into(),
+            }
+            .into());
+        }
         Ok(Some(Arc::new(UdtfExec::new(
             node,
             physical_inputs.to_vec(),
@@ -630,6 +654,7 @@ pub(crate) struct UdtfExec {
     schema: SchemaRef,
     properties: Arc<PlanProperties>,
     budget: usize,
+    runs: Arc<RunCounts>,
 }
 
 impl UdtfExec {
@@ -649,6 +674,7 @@ impl UdtfExec {
             schema,
             properties,
             budget: node.budget,
+            runs: Arc::clone(&node.function.runs),
         }
     }
 }
@@ -695,6 +721,7 @@ impl ExecutionPlan for UdtfExec {
             schema: Arc::clone(&self.schema),
             properties: Arc::clone(&self.properties),
             budget: self.budget,
+            runs: Arc::clone(&self.runs),
         }))
     }
 
@@ -715,6 +742,7 @@ impl ExecutionPlan for UdtfExec {
             children: self.children.clone(),
             schema: Arc::clone(&self.schema),
             budget: self.budget,
+            runs: Arc::clone(&self.runs),
         };
         let batches = futures::stream::once(call.run(context))
             .map_ok(|batches| futures::stream::iter(batches.into_iter().map(Ok)))
@@ -734,6 +762,7 @@ struct Call {
     children: Vec<Arc<dyn ExecutionPlan>>,
     schema: SchemaRef,
     budget: usize,
+    runs: Arc<RunCounts>,
 }
 
 impl Call {
@@ -808,6 +837,8 @@ impl Call {
             None => run(&compiler::Interrupt::new()),
         }
         .map_err(|e| call_error(&self.name, &e, statement.as_deref()))?;
+        self.runs
+            .record(false, cursors.iter().map(|(_, rows)| rows).sum());
         let columns = sig
             .outputs
             .iter()

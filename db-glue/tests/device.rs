@@ -21,6 +21,33 @@ async fn engine(no_gpu: bool) -> Engine {
     engine
 }
 
+/// `tcopy(CURSOR(BIGINT), ROWMULTIPLIER)`: a table function, which has no GPU build.
+const COPY_IR: &str = "define i32 @tcopy(ptr %x, i32 %m, ptr %out) {
+entry:
+  %np = getelementptr { ptr, i64 }, ptr %x, i32 0, i32 1
+  %n = load i64, ptr %np
+  %xd = load ptr, ptr %x
+  %od = load ptr, ptr %out
+  %bytes = mul i64 %n, 8
+  call void @llvm.memcpy.p0.p0.i64(ptr %od, ptr %xd, i64 %bytes, i1 false)
+  %r = trunc i64 %n to i32
+  ret i32 %r
+}
+declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)
+";
+
+async fn copied_rows(engine: &Engine, options: StatementOptions) -> Result<String, String> {
+    let result = engine
+        .execute_one_with(
+            "SELECT count(*) FROM TABLE(tcopy(CURSOR(SELECT a FROM t), 1))",
+            options,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let batch = &result.batches[0];
+    Ok(db_glue::arrow::util::display::array_value_to_string(batch.column(0), 0).unwrap())
+}
+
 async fn sum(engine: &Engine, options: StatementOptions) -> Result<String, String> {
     let result = engine
         .execute_one_with("SELECT sum(add(a, b)) FROM t", options)
@@ -107,6 +134,26 @@ async fn without_a_gpu_cpu_work_is_unaffected_and_gpu_requests_fail_clearly() {
     let set = engine.execute("SET udf_device = 'cpu'").await.unwrap();
     assert_eq!(set[0].message.as_deref(), Some("udf.device = 'cpu'"));
     assert_eq!(sum(&engine, StatementOptions::default()).await, expected);
+
+    // Table functions run on the CPU only: a GPU request says so (with or without a GPU).
+    engine
+        .execute(&format!(
+            "CREATE FUNCTION tcopy(CURSOR(BIGINT), ROWMULTIPLIER) RETURNS TABLE(out0 BIGINT) \
+             LANGUAGE llvm AS $${COPY_IR}$$"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        copied_rows(&engine, on(DevicePreference::Auto)).await,
+        Ok("1000".to_string())
+    );
+    let err = copied_rows(&engine, on(DevicePreference::Gpu))
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("`tcopy` cannot run on the GPU: table functions run on the CPU only"),
+        "{err}"
+    );
 
     let info = &engine.functions()[0];
     assert_eq!(info.targets, vec!["cpu".to_string()]);

@@ -11,7 +11,7 @@ use db_glue::arrow::datatypes::{DataType, Field, Int64Type, Schema};
 use db_glue::arrow::util::display::array_value_to_string;
 use db_glue::{
     ClientGpuModule, Engine, EngineConfig, Error, FunctionDefinition, FunctionSpec, ResultNames,
-    Signature, StatementOptions, TEXT_ENCODING_KEY, UserRecord,
+    Signature, StatementOptions, TEXT_ENCODING_KEY, TableFunctionSpec, TableSignature, UserRecord,
 };
 
 const ADD_IR: &str = "define i64 @add(i64 %a, i64 %b) {\n  %r = add i64 %a, %b\n  ret i64 %r\n}\n";
@@ -586,4 +586,130 @@ async fn tables_outside_the_default_schema_are_refused_with_a_data_directory() {
         )
         .await
         .unwrap();
+}
+
+/// `i32 f(Column<int64> x, i32 m, Column<int64> out)`: copies `x` (a RowMultiplier sizer).
+fn copy_ir(symbol: &str) -> String {
+    format!(
+        "define i32 @{symbol}(ptr %x, i32 %m, ptr %out) {{
+entry:
+  %np = getelementptr {{ ptr, i64 }}, ptr %x, i32 0, i32 1
+  %n = load i64, ptr %np
+  %xd = load ptr, ptr %x
+  %od = load ptr, ptr %out
+  %bytes = mul i64 %n, 8
+  call void @llvm.memcpy.p0.p0.i64(ptr %od, ptr %xd, i64 %bytes, i1 false)
+  %r = trunc i64 %n to i32
+  ret i32 %r
+}}
+declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)
+"
+    )
+}
+
+#[tokio::test]
+async fn table_functions_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let before;
+    {
+        let engine = open(&data).unwrap();
+        engine
+            .execute("CREATE TABLE t (v BIGINT); INSERT INTO t VALUES (1), (NULL), (3)")
+            .await
+            .unwrap();
+        engine
+            .execute_one_with(
+                &format!(
+                    "CREATE FUNCTION sql_copy(CURSOR(BIGINT), ROWMULTIPLIER) \
+                     RETURNS TABLE(v BIGINT) LANGUAGE llvm AS $${}$$",
+                    copy_ir("sql_copy")
+                ),
+                as_user("alice"),
+            )
+            .await
+            .unwrap();
+        // A HeavyDB runtime set holding a table function.
+        engine
+            .replace_function_set_with_tables(
+                "heavydb:bob",
+                copy_ir("rt_copy__cpu_0").into_bytes(),
+                Vec::new(),
+                vec![(
+                    "rt_copy".into(),
+                    TableFunctionSpec::new(
+                        "rt_copy__cpu_0",
+                        TableSignature::parse(
+                            "int32(Cursor<int64>, RowMultiplier, OutputColumn<int64>)",
+                        )
+                        .unwrap(),
+                    ),
+                )],
+                None,
+            )
+            .unwrap();
+        engine
+            .execute(&format!(
+                "CREATE FUNCTION gone(CURSOR(BIGINT), ROWMULTIPLIER) RETURNS TABLE(v BIGINT) \
+                 LANGUAGE llvm AS $${}$$; DROP FUNCTION gone",
+                copy_ir("gone")
+            ))
+            .await
+            .unwrap();
+        before = engine.table_functions();
+        assert_eq!(before.len(), 2);
+    }
+
+    let engine = open(&data).unwrap();
+    let summary = engine.restore_summary();
+    assert_eq!(
+        (summary.functions, summary.overloads),
+        (2, 2),
+        "{summary:?}"
+    );
+    let key = |f: &db_glue::TableFunctionInfo| {
+        (
+            f.name.clone(),
+            f.signature.to_string(),
+            f.symbol.clone(),
+            f.origin.clone(),
+            f.owner.clone(),
+            f.created_at,
+        )
+    };
+    assert_eq!(
+        engine.table_functions().iter().map(key).collect::<Vec<_>>(),
+        before.iter().map(key).collect::<Vec<_>>()
+    );
+    for f in ["sql_copy", "rt_copy"] {
+        assert_eq!(
+            rows(
+                &engine,
+                &format!("SELECT * FROM TABLE({f}(CURSOR(SELECT v FROM t), 1)) ORDER BY 1")
+            )
+            .await,
+            [["1"], ["3"], ["NULL"]],
+            "{f}"
+        );
+    }
+    let shown = rows(&engine, "SHOW FUNCTIONS LIKE 'sql_copy'").await;
+    assert_eq!(shown[0][6], "alice");
+    assert!(
+        engine
+            .execute("SELECT * FROM TABLE(gone(CURSOR(SELECT v FROM t), 1))")
+            .await
+            .is_err()
+    );
+    assert_eq!(std::fs::read_dir(data.join("ir")).unwrap().count(), 2);
+
+    // Replacing the runtime set and dropping the SQL function leave nothing behind.
+    engine
+        .replace_function_set("heavydb:bob", Vec::new(), Vec::new())
+        .unwrap();
+    engine.execute("DROP FUNCTION sql_copy").await.unwrap();
+    drop(engine);
+    let engine = open(&data).unwrap();
+    assert_eq!(engine.restore_summary().overloads, 0);
+    assert!(engine.table_functions().is_empty());
+    assert_eq!(std::fs::read_dir(data.join("ir")).unwrap().count(), 0);
 }

@@ -120,6 +120,22 @@ define i64 @add_i64(i64 %a, i64 %b) {
 }
 $$";
 
+/// A table function copying a DOUBLE cursor (RowMultiplier-sized).
+const CREATE_TCOPY: &str =
+    "CREATE FUNCTION tcopy(CURSOR(DOUBLE), ROWMULTIPLIER) RETURNS TABLE(x DOUBLE) LANGUAGE llvm AS $$
+define i32 @tcopy(ptr %x, i32 %m, ptr %out) {
+  %np = getelementptr { ptr, i64 }, ptr %x, i32 0, i32 1
+  %n = load i64, ptr %np
+  %xd = load ptr, ptr %x
+  %od = load ptr, ptr %out
+  %bytes = mul i64 %n, 8
+  call void @llvm.memcpy.p0.p0.i64(ptr %od, ptr %xd, i64 %bytes, i1 false)
+  %r = trunc i64 %n to i32
+  ret i32 %r
+}
+declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)
+$$";
+
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/admin")
 }
@@ -299,12 +315,14 @@ fn every_command_against_a_running_server() {
         "INSERT INTO points VALUES (0.0, 0.0), (0.5, 1.0), (1.0, 2.0), (-1.5, 0.25), (3.0, 4.0)",
     );
     daemon.sql("SELECT sum(hypexp(x, y)) FROM points");
+    daemon.sql(CREATE_TCOPY);
+    daemon.sql("SELECT count(*) FROM TABLE(tcopy(CURSOR(SELECT x FROM points), 1))");
 
     let status = daemon.admin_ok(&["status"]);
     for expected in [
         "llvm",
         "functions",
-        "2 (2 overloads)",
+        "3 (3 overloads)",
         "1 (5 rows",
         "code cache",
     ] {
@@ -315,7 +333,7 @@ fn every_command_against_a_running_server() {
     }
     let status: serde_json::Value =
         serde_json::from_str(&daemon.admin_ok(&["status", "--json"])).unwrap();
-    assert_eq!(status["functions"], 2);
+    assert_eq!(status["functions"], 3);
     assert_eq!(status["table_rows"], 5);
     assert!(
         status["code_cache_dir"]
@@ -354,9 +372,19 @@ fn every_command_against_a_running_server() {
     assert!(json[0]["phase_us"]["optimise"].as_i64().is_some());
     let list = daemon.admin_ok(&["functions"]);
     assert!(
-        list.contains("hypexp") && list.contains("add_i64"),
+        list.contains("hypexp") && list.contains("add_i64") && list.contains("tcopy"),
         "{list}"
     );
+    // Table functions: their one CPU kernel, its calls and input rows, and why no PTX.
+    let show = daemon.admin_ok(&["functions", "show", "tcopy", "--opt-ir", "--ptx"]);
+    for expected in [
+        "int32(Cursor<float64>, RowMultiplier, OutputColumn<float64> x)",
+        "ran           1 batches, 5 rows",
+        "udf_table_kernel_0",
+        "no PTX: table functions run on the CPU only",
+    ] {
+        assert!(show.contains(expected), "lacks {expected:?}:\n{show}");
+    }
     let missing = daemon.admin("admin", &["functions", "show", "nosuch"]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no function named `nosuch`"));
@@ -417,6 +445,9 @@ fn every_command_against_a_running_server() {
     let dropped = daemon.admin_ok(&["functions", "drop", "add_i64"]);
     assert!(dropped.contains("dropped 1 function overload"), "{dropped}");
     assert!(!daemon.admin_ok(&["functions"]).contains("add_i64"));
+    let dropped = daemon.admin_ok(&["functions", "drop", "tcopy"]);
+    assert!(dropped.contains("dropped 1 function overload"), "{dropped}");
+    assert!(!daemon.admin_ok(&["functions"]).contains("tcopy"));
 }
 
 #[test]

@@ -213,11 +213,16 @@ impl HeavyService {
 
 fn gauges(engine: &db_glue::Engine, sessions: &SessionStore) -> Gauges {
     let functions = engine.functions();
-    let names: BTreeSet<&str> = functions.iter().map(|f| f.name.as_str()).collect();
+    let tables = engine.table_functions();
+    let names: BTreeSet<&str> = functions
+        .iter()
+        .map(|f| f.name.as_str())
+        .chain(tables.iter().map(|f| f.name.as_str()))
+        .collect();
     Gauges {
         sessions: sessions.len(),
         functions: names.len(),
-        overloads: functions.len(),
+        overloads: functions.len() + tables.len(),
         tables: engine.table_names().len(),
         resident_bytes: metrics::resident_bytes(),
     }

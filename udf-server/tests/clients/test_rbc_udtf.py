@@ -148,5 +148,20 @@ def test_introspection_and_unregister(rbc_heavydb, ttable):
     assert list(details.inputArgTypes) == [32, 2]
     assert list(details.outputArgTypes) == [32]
     assert list(details.sqlArgTypes) == [24, 2]
+    # The server's own introspection covers table functions: one CPU kernel, its calls.
+    assert len(rows(db, f"SELECT * FROM TABLE(my_copy(CURSOR(SELECT x FROM {ttable}), 1))")) == 4
+    shown = rows(
+        db,
+        "SELECT name, signature, target, invocations, rows FROM udf_function_details('my_copy')",
+    )
+    assert shown == [
+        (
+            "my_copy",
+            "int32(Column<float64>, RowMultiplier, OutputColumn<float64>)",
+            "cpu",
+            1,
+            4,
+        )
+    ], shown
     db.unregister()
     assert "my_copy" not in db.thrift_call("get_runtime_table_function_names", db.session_id)

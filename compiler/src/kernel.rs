@@ -293,6 +293,24 @@ impl Kernel {
         })
     }
 
+    /// Checks `args` against the signature for `n` rows, as every run does: sizes, and
+    /// offsets that start at 0 or more, never decrease and stay within the elements. A
+    /// launch of the same function on another device needs the same to stay in bounds.
+    pub fn check_args(&self, n: usize, args: &[KernelArg<'_>]) -> Result<()> {
+        if args.len() != self.signature.args.len() {
+            return Err(Error::Call(format!(
+                "{} takes {} arguments, got {}",
+                self.symbol,
+                self.signature.args.len(),
+                args.len()
+            )));
+        }
+        for (i, (arg, &ty)) in args.iter().zip(&self.signature.args).enumerate() {
+            check_argument(&self.symbol, i, n, *arg, ty)?;
+        }
+        Ok(())
+    }
+
     /// Checks `args`, the output and `validity`, and runs the kernel over `n` rows into
     /// `out`: (pointer, bytes, bytes per result).
     ///
@@ -308,14 +326,7 @@ impl Kernel {
         interrupt: &Interrupt,
     ) -> Result<usize> {
         let (out, out_len, out_width) = out;
-        if args.len() != self.signature.args.len() {
-            return Err(Error::Call(format!(
-                "{} takes {} arguments, got {}",
-                self.symbol,
-                self.signature.args.len(),
-                args.len()
-            )));
-        }
+        self.check_args(n, args)?;
         // The kernel reads a NULL bit for every buffer row: a buffer column without NULLs
         // gets this all-valid bitmap.
         let all_valid = if args
@@ -327,8 +338,7 @@ impl Kernel {
             Vec::new()
         };
         let mut ptrs: Vec<*const u8> = Vec::with_capacity(args.len());
-        for (i, (arg, &ty)) in args.iter().zip(&self.signature.args).enumerate() {
-            check_argument(&self.symbol, i, n, *arg, ty)?;
+        for arg in args {
             match *arg {
                 KernelArg::Values(values) => ptrs.push(values.as_ptr()),
                 KernelArg::Buffers {

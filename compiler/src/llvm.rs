@@ -1094,7 +1094,7 @@ fn params_match(fn_type: inkwell::types::FunctionType<'_>, expected: &[&str]) ->
 }
 
 /// The by-value LLVM type of a scalar (`udf-abi.md` §1: bool is `i8`).
-fn scalar_llvm_type(context: &Context, t: ScalarType) -> BasicTypeEnum<'_> {
+pub(crate) fn scalar_llvm_type(context: &Context, t: ScalarType) -> BasicTypeEnum<'_> {
     match t {
         ScalarType::Bool | ScalarType::Int8 => context.i8_type().into(),
         ScalarType::Int16 => context.i16_type().into(),
@@ -1779,17 +1779,8 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         }
     }
 
-    /// `{ptr, i64, i8}`: an array or text as the function sees it.
     fn buffer_type(&self) -> inkwell::types::StructType<'ctx> {
-        let ctx = self.context;
-        ctx.struct_type(
-            &[
-                ctx.ptr_type(AddressSpace::default()).into(),
-                ctx.i64_type().into(),
-                ctx.i8_type().into(),
-            ],
-            false,
-        )
+        buffer_struct_type(self.context)
     }
 
     fn i64(&self, v: u64) -> IntValue<'ctx> {
@@ -2044,8 +2035,6 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
             .build_int_z_extend(is_null, self.context.i64_type(), "r.null64")
     }
 
-    /// Fills `slot` with row `i` of a buffer column: `{elements + offsets[i] * width,
-    /// offsets[i + 1] - offsets[i], NULL-bitmap bit i clear}`.
     fn emit_buffer(
         &self,
         elements: PointerValue<'ctx>,
@@ -2055,48 +2044,18 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
         element: ScalarType,
         i: IntValue<'ctx>,
     ) -> BuildResult<()> {
-        let b = &self.builder;
-        let ctx = self.context;
-        let (i32t, i64t, i8t) = (ctx.i32_type(), ctx.i64_type(), ctx.i8_type());
-        let next = b.build_int_add(i, self.i64(1), "b.next")?;
-        // SAFETY (IR semantics): the offsets hold n + 1 values and i < n.
-        let (start_p, end_p) = unsafe {
-            (
-                b.build_in_bounds_gep(i32t, offsets, &[i], "b.start.p")?,
-                b.build_in_bounds_gep(i32t, offsets, &[next], "b.end.p")?,
-            )
-        };
-        let start = b.build_load(i32t, start_p, "b.start")?.into_int_value();
-        let end = b.build_load(i32t, end_p, "b.end")?.into_int_value();
-        let start = b.build_int_s_extend(start, i64t, "b.start64")?;
-        let end = b.build_int_s_extend(end, i64t, "b.end64")?;
-        let size = b.build_int_nsw_sub(end, start, "b.size")?;
-        // SAFETY (IR semantics): offsets[i] lies within the elements (Kernel::run_args).
-        let data = unsafe {
-            b.build_in_bounds_gep(self.llvm_type(element), elements, &[start], "b.data")?
-        };
-        let byte_index = b.build_right_shift(i, self.i64(3), false, "b.byte.i")?;
-        // SAFETY (IR semantics): the bitmap holds ceil(n/8) bytes and i < n.
-        let byte_ptr = unsafe { b.build_in_bounds_gep(i8t, nulls, &[byte_index], "b.byte.p")? };
-        let byte = b.build_load(i8t, byte_ptr, "b.byte")?.into_int_value();
-        let bit_index =
-            b.build_int_truncate(b.build_and(i, self.i64(7), "b.bit.i")?, i8t, "b.bit.i8")?;
-        let bit = b.build_and(
-            b.build_right_shift(byte, bit_index, false, "b.bit.s")?,
-            i8t.const_int(1, false),
-            "b.valid",
-        )?;
-        let is_null = b.build_xor(bit, i8t.const_int(1, false), "b.null")?;
-        let ty = self.buffer_type();
-        for (field, value) in [
-            (0, inkwell::values::BasicValueEnum::from(data)),
-            (1, size.into()),
-            (2, is_null.into()),
-        ] {
-            let p = b.build_struct_gep(ty, slot, field, "b.field")?;
-            b.build_store(p, value)?;
-        }
-        Ok(())
+        emit_buffer_row(
+            &self.builder,
+            self.context,
+            BufferColumn {
+                elements,
+                offsets,
+                nulls,
+            },
+            slot,
+            element,
+            i,
+        )
     }
 
     /// Stores the zero value for row `i` (a row skipped because an argument is NULL).
@@ -2290,4 +2249,87 @@ impl<'a, 'ctx> KernelBuilder<'a, 'ctx> {
                 .into_int_value(),
         )
     }
+}
+
+/// `{ptr, i64, i8}`: an array or text as the function sees it (udf-abi.md §3).
+pub(crate) fn buffer_struct_type(ctx: &Context) -> inkwell::types::StructType<'_> {
+    ctx.struct_type(
+        &[
+            ctx.ptr_type(AddressSpace::default()).into(),
+            ctx.i64_type().into(),
+            ctx.i8_type().into(),
+        ],
+        false,
+    )
+}
+
+/// An array or text column in a kernel's parameters (Arrow's list/UTF-8 layout).
+#[derive(Clone, Copy)]
+pub(crate) struct BufferColumn<'ctx> {
+    pub elements: PointerValue<'ctx>,
+    /// `i32` offsets, n + 1.
+    pub offsets: PointerValue<'ctx>,
+    /// NULL bitmap at bit offset 0 (set = present), never null.
+    pub nulls: PointerValue<'ctx>,
+}
+
+/// Fills `slot` with row `i` of a buffer column: `{elements + offsets[i] * width,
+/// offsets[i + 1] - offsets[i], NULL-bitmap bit i clear}`. Shared by the CPU and GPU
+/// kernels.
+pub(crate) fn emit_buffer_row<'ctx>(
+    b: &Builder<'ctx>,
+    ctx: &'ctx Context,
+    column: BufferColumn<'ctx>,
+    slot: PointerValue<'ctx>,
+    element: ScalarType,
+    i: IntValue<'ctx>,
+) -> BuildResult<()> {
+    let BufferColumn {
+        elements,
+        offsets,
+        nulls,
+    } = column;
+    let (i32t, i64t, i8t) = (ctx.i32_type(), ctx.i64_type(), ctx.i8_type());
+    let next = b.build_int_add(i, i64t.const_int(1, false), "b.next")?;
+    // SAFETY (IR semantics): the offsets hold n + 1 values and i < n.
+    let (start_p, end_p) = unsafe {
+        (
+            b.build_in_bounds_gep(i32t, offsets, &[i], "b.start.p")?,
+            b.build_in_bounds_gep(i32t, offsets, &[next], "b.end.p")?,
+        )
+    };
+    let start = b.build_load(i32t, start_p, "b.start")?.into_int_value();
+    let end = b.build_load(i32t, end_p, "b.end")?.into_int_value();
+    let start = b.build_int_s_extend(start, i64t, "b.start64")?;
+    let end = b.build_int_s_extend(end, i64t, "b.end64")?;
+    let size = b.build_int_nsw_sub(end, start, "b.size")?;
+    // SAFETY (IR semantics): offsets[i] lies within the elements (checked by the host).
+    let data = unsafe {
+        b.build_in_bounds_gep(scalar_llvm_type(ctx, element), elements, &[start], "b.data")?
+    };
+    let byte_index = b.build_right_shift(i, i64t.const_int(3, false), false, "b.byte.i")?;
+    // SAFETY (IR semantics): the bitmap holds ceil(n/8) bytes and i < n.
+    let byte_ptr = unsafe { b.build_in_bounds_gep(i8t, nulls, &[byte_index], "b.byte.p")? };
+    let byte = b.build_load(i8t, byte_ptr, "b.byte")?.into_int_value();
+    let bit_index = b.build_int_truncate(
+        b.build_and(i, i64t.const_int(7, false), "b.bit.i")?,
+        i8t,
+        "b.bit.i8",
+    )?;
+    let bit = b.build_and(
+        b.build_right_shift(byte, bit_index, false, "b.bit.s")?,
+        i8t.const_int(1, false),
+        "b.valid",
+    )?;
+    let is_null = b.build_xor(bit, i8t.const_int(1, false), "b.null")?;
+    let ty = buffer_struct_type(ctx);
+    for (field, value) in [
+        (0, inkwell::values::BasicValueEnum::from(data)),
+        (1, size.into()),
+        (2, is_null.into()),
+    ] {
+        let p = b.build_struct_gep(ty, slot, field, "b.field")?;
+        b.build_store(p, value)?;
+    }
+    Ok(())
 }

@@ -17,7 +17,7 @@ use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::{CodeModel, FileType, RelocMode, TargetMachine};
 use inkwell::types::{BasicMetadataTypeEnum, BasicTypeEnum};
 use inkwell::values::{
-    AsValueRef, BasicMetadataValueEnum, BasicValueEnum, FunctionValue, IntValue,
+    AsValueRef, BasicMetadataValueEnum, BasicValueEnum, FunctionValue, IntValue, PointerValue,
 };
 use inkwell::{AddressSpace, IntPredicate};
 use llvm_sys::core::{LLVMReplaceAllUsesWith, LLVMSetValueName2};
@@ -271,9 +271,10 @@ pub(crate) fn build(
     if functions.is_empty() {
         return Err(Error::Signature("no functions to compile".into()));
     }
-    if let Some(f) = functions.iter().find(|f| f.signature.has_buffers()) {
+    if let Some(f) = functions.iter().find(|f| f.signature.ret.is_buffer()) {
         return Err(Error::Refused(format!(
-            "`{}` ({}) takes or returns an array or text: those run on the CPU only",
+            "`{}` ({}) returns an array or text, which runs on the CPU only: its buffer \
+             comes from allocate_varlen_buffer, a runtime function of the CPU",
             f.symbol, f.signature
         )));
     }
@@ -554,8 +555,15 @@ fn check_ptx(ptx: &str, kernels: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Emits, for one scalar function `f(a1..ak) -> r`, the kernel
-/// `ptx_kernel void name(i64 n, ptr a1, …, ptr ak, ptr out, ptr valid)`.
+/// Where one argument's rows are in a GPU kernel's parameters.
+enum PtxColumn<'ctx> {
+    Values(PointerValue<'ctx>),
+    Buffer(llvm::BufferColumn<'ctx>),
+}
+
+/// Emits, for one function `f(a1..ak) -> r` with a scalar result, the kernel
+/// `ptx_kernel void name(i64 n, ptr a1, …, ptr ak, ptr out, ptr valid)`, where an array
+/// or text argument takes three pointers (elements, `i32` offsets, NULL bitmap).
 struct PtxKernelBuilder<'a, 'ctx> {
     context: &'ctx Context,
     module: &'a Module<'ctx>,
@@ -640,15 +648,25 @@ impl<'a, 'ctx> PtxKernelBuilder<'a, 'ctx> {
         let i64t = ctx.i64_type();
         let i8t = ctx.i8_type();
         let ptr = ctx.ptr_type(AddressSpace::default());
-        // `compile_ptx` refuses array and text signatures before any kernel is built.
-        let (ret, arg_types) = self
+        // `compile_ptx` refuses array and text returns before any kernel is built.
+        let ret = self
             .spec
             .signature
-            .scalars()
+            .ret
+            .scalar()
             .ok_or(inkwell::builder::BuilderError::UnsetPosition)?;
-        let k = arg_types.len();
+        let arg_types = &self.spec.signature.args;
+        // One pointer per scalar argument, three per array or text (elements, offsets,
+        // NULL bitmap), then `out` and `valid`.
+        let slots: usize = arg_types
+            .iter()
+            .map(|t| if t.is_buffer() { 3 } else { 1 })
+            .sum();
         let mut params: Vec<BasicMetadataTypeEnum> = vec![i64t.into()];
-        params.extend(std::iter::repeat_n(BasicMetadataTypeEnum::from(ptr), k + 2));
+        params.extend(std::iter::repeat_n(
+            BasicMetadataTypeEnum::from(ptr),
+            slots + 2,
+        ));
         let kernel = self.module.add_function(
             name,
             ctx.void_type().fn_type(&params, false),
@@ -658,9 +676,9 @@ impl<'a, 'ctx> PtxKernelBuilder<'a, 'ctx> {
         self.add_attribute(kernel, AttributeLoc::Function, "nounwind");
         // The columns are distinct device buffers: `noalias` + `readonly` lets the loads
         // go through the read-only data cache (`ld.global.nc`).
-        for i in 1..=(k as u32 + 2) {
+        for i in 1..=(slots as u32 + 2) {
             self.add_attribute(kernel, AttributeLoc::Param(i), "noalias");
-            let access = if i == k as u32 + 1 {
+            let access = if i == slots as u32 + 1 {
                 "writeonly"
             } else {
                 "readonly"
@@ -669,9 +687,26 @@ impl<'a, 'ctx> PtxKernelBuilder<'a, 'ctx> {
         }
         let p = kernel.get_params();
         let n = p[0].into_int_value();
-        let args: Vec<_> = p[1..=k].iter().map(|a| a.into_pointer_value()).collect();
-        let out = p[k + 1].into_pointer_value();
-        let valid = p[k + 2].into_pointer_value();
+        let mut pointers = p[1..=slots].iter().map(|a| a.into_pointer_value());
+        let mut columns = Vec::with_capacity(arg_types.len());
+        for t in arg_types {
+            let mut next = || {
+                pointers
+                    .next()
+                    .ok_or(inkwell::builder::BuilderError::UnsetPosition)
+            };
+            columns.push(if t.is_buffer() {
+                PtxColumn::Buffer(llvm::BufferColumn {
+                    elements: next()?,
+                    offsets: next()?,
+                    nulls: next()?,
+                })
+            } else {
+                PtxColumn::Values(next()?)
+            });
+        }
+        let out = p[slots + 1].into_pointer_value();
+        let valid = p[slots + 2].into_pointer_value();
 
         let entry = ctx.append_basic_block(kernel, "entry");
         let header = ctx.append_basic_block(kernel, "row");
@@ -684,6 +719,25 @@ impl<'a, 'ctx> PtxKernelBuilder<'a, 'ctx> {
         // i = blockIdx.x * blockDim.x + threadIdx.x; stride = blockDim.x * gridDim.x,
         // in 64 bits: the product of two 32-bit registers can exceed 2^32.
         b.position_at_end(entry);
+        // One `{ptr, i64, i8}` per array or text argument, rebuilt for every row (a static
+        // alloca: SROA turns it into registers once the function is inlined). NVPTX puts
+        // allocas in the local address space; the function takes generic pointers.
+        let mut slots_of = Vec::with_capacity(columns.len());
+        for c in &columns {
+            slots_of.push(match c {
+                PtxColumn::Buffer(_) => {
+                    let slot = b.build_alloca(llvm::buffer_struct_type(ctx), "arg.buf")?;
+                    Some(
+                        if slot.get_type().get_address_space() == AddressSpace::default() {
+                            slot
+                        } else {
+                            b.build_address_space_cast(slot, ptr, "arg.buf.generic")?
+                        },
+                    )
+                }
+                PtxColumn::Values(_) => None,
+            });
+        }
         let tid = self.sreg("tid.x")?;
         let ntid = self.sreg("ntid.x")?;
         let ctaid = self.sreg("ctaid.x")?;
@@ -708,12 +762,22 @@ impl<'a, 'ctx> PtxKernelBuilder<'a, 'ctx> {
         b.build_conditional_branch(is_valid, compute, null)?;
 
         b.position_at_end(compute);
-        let mut values: Vec<BasicMetadataValueEnum> = Vec::with_capacity(k);
-        for (col, ty) in args.iter().zip(&arg_types) {
-            let t = self.llvm_type(*ty);
-            // SAFETY (IR semantics): each column holds n values and i < n.
-            let ptr = unsafe { b.build_in_bounds_gep(t, *col, &[i_val], "a.p")? };
-            values.push(b.build_load(t, ptr, "a")?.into());
+        let mut values: Vec<BasicMetadataValueEnum> = Vec::with_capacity(columns.len());
+        for ((col, ty), slot) in columns.iter().zip(arg_types).zip(&slots_of) {
+            match (col, ty.scalar(), slot) {
+                (PtxColumn::Values(col), Some(t), _) => {
+                    let t = self.llvm_type(t);
+                    // SAFETY (IR semantics): each column holds n values and i < n.
+                    let p = unsafe { b.build_in_bounds_gep(t, *col, &[i_val], "a.p")? };
+                    values.push(b.build_load(t, p, "a")?.into());
+                }
+                (PtxColumn::Buffer(column), None, Some(slot)) => {
+                    let element = ty.element().unwrap_or(ScalarType::Int8);
+                    llvm::emit_buffer_row(b, ctx, *column, *slot, element, i_val)?;
+                    values.push((*slot).into());
+                }
+                _ => return Err(inkwell::builder::BuilderError::UnsetPosition),
+            }
         }
         let call = b.build_call(self.scalar, &values, "r")?;
         call.set_call_convention(self.scalar.get_call_conventions());

@@ -67,6 +67,15 @@ const CASES: &[Case] = &[
         compute_capabilities: &[80],
         needs_libdevice: false,
     },
+    Case {
+        // rbc's array argument (CPU IR retargeted): `len(x)` of an `int32[]`, which takes
+        // three kernel parameters (elements, offsets, NULL bitmap).
+        name: "gpu_heavydb_array_sz_int32",
+        file: "heavydb/register1_cpu_only.cpu.ll",
+        functions: &[("array_sz_int32__cpu_0", "int64(int32[])")],
+        compute_capabilities: &[80],
+        needs_libdevice: false,
+    },
 ];
 
 fn golden_dir() -> std::path::PathBuf {
@@ -697,4 +706,95 @@ fn host_attributes_and_kernel_like_names_do_not_break_the_gpu_build() {
     if let Ok(ptxas_path) = find_ptxas() {
         ptxas(&ptxas_path, &out.ptx, 80).unwrap();
     }
+}
+
+/// Hand-written functions over arrays and text (opaque pointers to `{T*, i64, i8}`): the
+/// element at an index (or the sentinel for a NULL array or an index out of range), the
+/// byte length of a text plus a scalar, and a text's NULL flag.
+const BUFFER_ARGS_IR: &str = r#"
+define double @at_f64(ptr %a, i64 %i) {
+entry:
+  %np = getelementptr { ptr, i64, i8 }, ptr %a, i32 0, i32 2
+  %null = load i8, ptr %np
+  %sp = getelementptr { ptr, i64, i8 }, ptr %a, i32 0, i32 1
+  %n = load i64, ptr %sp
+  %in = icmp ult i64 %i, %n
+  %ok0 = icmp eq i8 %null, 0
+  %ok = and i1 %in, %ok0
+  br i1 %ok, label %get, label %none
+get:
+  %d = load ptr, ptr %a
+  %p = getelementptr double, ptr %d, i64 %i
+  %v = load double, ptr %p
+  ret double %v
+none:
+  ret double 0x10000000000000
+}
+
+define i32 @len_plus(ptr %t, i32 %k) {
+  %sp = getelementptr { ptr, i64, i8 }, ptr %t, i32 0, i32 1
+  %n = load i64, ptr %sp
+  %n32 = trunc i64 %n to i32
+  %r = add i32 %n32, %k
+  ret i32 %r
+}
+
+define i8 @is_null_text(ptr %t) {
+  %np = getelementptr { ptr, i64, i8 }, ptr %t, i32 0, i32 2
+  %null = load i8, ptr %np
+  ret i8 %null
+}
+"#;
+
+#[test]
+fn array_and_text_arguments_take_three_kernel_parameters() {
+    let (c, _) = gpu_compiler();
+    let out = ptx(
+        &c,
+        BUFFER_ARGS_IR,
+        &[
+            ("at_f64", "float64(float64[], int64)"),
+            ("len_plus", "int32(TextEncodingNone, int32)"),
+            ("is_null_text", "bool(TextEncodingNone)"),
+        ],
+        80,
+    )
+    .unwrap();
+    assert!(!out.libdevice_linked);
+    let p = &out.ptx;
+    // n, (elements, offsets, bitmap) + index, out, valid: params 0..=6.
+    assert!(p.contains("udf_kernel_0_param_6"), "{p}");
+    assert!(!p.contains("udf_kernel_0_param_7"), "{p}");
+    assert!(p.contains("udf_kernel_1_param_6") && !p.contains("udf_kernel_1_param_7"));
+    // n, (elements, offsets, bitmap), out, valid.
+    assert!(p.contains("udf_kernel_2_param_5") && !p.contains("udf_kernel_2_param_6"));
+    // The row's struct lives in registers: no local memory, no stack frame.
+    assert!(!p.contains(".local"), "{p}");
+    assert!(!p.contains("__local_depot"), "{p}");
+    match find_ptxas() {
+        Ok(path) => ptxas(&path, p, 80).unwrap_or_else(|e| panic!("ptxas refused:\n{e}\n{p}")),
+        Err(why) => eprintln!("skipped: ptxas not found ({why})"),
+    }
+}
+
+#[test]
+fn array_and_text_results_stay_on_the_cpu() {
+    let (c, _) = gpu_compiler();
+    let ir = sample("heavydb/register1_cpu_only.cpu.ll");
+    let e = ptx(
+        &c,
+        &ir,
+        &[
+            ("array_sz_int32__cpu_0", "int64(int32[])"),
+            ("array_return__cpu_0", "float64[](int32)"),
+        ],
+        80,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("`array_return__cpu_0` (float64[](int32)) returns an array or text, which runs on the CPU only"),
+        "{e}"
+    );
+    assert!(e.contains("allocate_varlen_buffer"), "{e}");
 }

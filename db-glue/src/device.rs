@@ -128,6 +128,37 @@ pub(crate) fn build_for_gpu(
         GpuState::Present(d) => d,
         GpuState::Absent(reason) => return vec![Err(format!("no GPU: {reason}")); specs.len()],
     };
+    // A function returning an array or text allocates its result through a runtime
+    // function of the CPU: it has no GPU build, and must not cost the others theirs.
+    if specs.iter().any(|s| s.signature.ret.is_buffer()) {
+        let buildable: Vec<FunctionSpec> = specs
+            .iter()
+            .filter(|s| !s.signature.ret.is_buffer())
+            .cloned()
+            .collect();
+        let mut built = if buildable.is_empty() {
+            Vec::new()
+        } else {
+            build_for_gpu(state, compiler, ir, &buildable)
+        }
+        .into_iter();
+        return specs
+            .iter()
+            .map(|s| {
+                if s.signature.ret.is_buffer() {
+                    Err(format!(
+                        "`{}` returns {}, which runs on the CPU only (its result is allocated \
+                         with allocate_varlen_buffer, a runtime function of the CPU)",
+                        s.symbol, s.signature.ret
+                    ))
+                } else {
+                    built
+                        .next()
+                        .unwrap_or_else(|| Err("not built for the GPU".into()))
+                }
+            })
+            .collect();
+    }
     let (major, minor) = device.info().compute_capability;
     let device_capability = (major * 10 + minor) as u32;
     let built = compiler

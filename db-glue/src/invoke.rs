@@ -423,22 +423,45 @@ impl KernelCall<'_> {
             .validity
             .as_ref()
             .map(|v| v.iter().map(u8::from).collect());
-        // GPU builds exist for scalar signatures only (`compile_ptx` refuses the others).
-        let columns = self
-            .args
-            .iter()
-            .zip(self.kernel.signature().args.iter())
-            .map(|(arg, ty)| match (arg, ty.scalar()) {
-                (KernelArg::Values(bytes), Some(t)) => Ok(gpu::Column {
-                    bytes,
-                    width: t.width(),
-                }),
-                _ => Err(exec_datafusion_err!(
-                    "`{}`: {ty} arguments do not run on the GPU",
-                    self.name
-                )),
-            })
-            .collect::<Result<Vec<gpu::Column<'_>>>>()?;
+        // The device reads array and text rows through their offsets: they are checked as
+        // for the CPU kernel, so that every row stays within its elements.
+        self.kernel
+            .check_args(self.n, &self.args)
+            .map_err(|e| self.kernel_error(e))?;
+        let n = self.n;
+        // The kernel reads a NULL bit for every array or text row.
+        let all_valid = vec![0xFFu8; n.div_ceil(8)];
+        let mut buffers: Vec<gpu::Buffer<'_>> = Vec::with_capacity(self.args.len());
+        for (arg, ty) in self.args.iter().zip(self.kernel.signature().args.iter()) {
+            match (arg, ty.scalar()) {
+                (KernelArg::Values(bytes), Some(t)) => {
+                    buffers.push(gpu::Buffer::Rows(gpu::Column {
+                        bytes,
+                        width: t.width(),
+                    }))
+                }
+                (
+                    KernelArg::Buffers {
+                        values,
+                        offsets,
+                        nulls,
+                    },
+                    None,
+                ) => {
+                    buffers.push(gpu::Buffer::Whole(values));
+                    buffers.push(gpu::Buffer::Whole(offsets[..=n].to_byte_slice()));
+                    buffers.push(gpu::Buffer::Whole(
+                        nulls.map_or(all_valid.as_slice(), |b| &b[..n.div_ceil(8)]),
+                    ));
+                }
+                _ => {
+                    return Err(exec_datafusion_err!(
+                        "`{}`: a {ty} argument does not match its column",
+                        self.name
+                    ));
+                }
+            }
+        }
         let mut out: Vec<T> = vec![T::default(); self.n];
         // SAFETY: `out` is initialised; viewing its bytes as `u8` (no alignment needed, any
         // bit pattern valid for Arrow's numeric natives) for the device to overwrite.
@@ -448,10 +471,23 @@ impl KernelCall<'_> {
                 size_of_val(out.as_slice()),
             )
         };
-        let times = gpu
-            .device
-            .run(&gpu.kernel, self.n, &columns, valid.as_deref(), out_bytes)
-            .map_err(|e| exec_datafusion_err!("`{}` on the GPU: {e}", self.name))?;
+        let rows: Option<Vec<gpu::Column<'_>>> = buffers
+            .iter()
+            .map(|b| match b {
+                gpu::Buffer::Rows(c) => Some(*c),
+                gpu::Buffer::Whole(_) => None,
+            })
+            .collect();
+        let times = match rows {
+            // Row columns only: big launches may be staged in chunks.
+            Some(columns) => gpu
+                .device
+                .run(&gpu.kernel, n, &columns, valid.as_deref(), out_bytes),
+            None => gpu
+                .device
+                .run_buffers(&gpu.kernel, n, &buffers, valid.as_deref(), out_bytes),
+        }
+        .map_err(|e| exec_datafusion_err!("`{}` on the GPU: {e}", self.name))?;
         tracing::debug!(function = self.name, rows = self.n, ?times, "GPU batch");
         Ok((out, usize::MAX))
     }

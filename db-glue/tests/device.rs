@@ -192,3 +192,158 @@ async fn with_a_gpu_both_devices_agree() {
     assert_eq!(info.targets, vec!["cpu".to_string(), "gpu".to_string()]);
     assert!(!info.runs.ends_with(", gpu 0"), "{}", info.runs);
 }
+
+/// Array and text arguments (udf-abi.md §3: a pointer to `{T*, i64 size, i8 is_null}`).
+const BUFFER_IR: &str = r#"
+define double @arr_at(ptr %a, i64 %i) {
+entry:
+  %np = getelementptr { ptr, i64, i8 }, ptr %a, i32 0, i32 2
+  %null = load i8, ptr %np
+  %sp = getelementptr { ptr, i64, i8 }, ptr %a, i32 0, i32 1
+  %n = load i64, ptr %sp
+  %in = icmp ult i64 %i, %n
+  %ok0 = icmp eq i8 %null, 0
+  %ok = and i1 %in, %ok0
+  br i1 %ok, label %get, label %none
+get:
+  %d = load ptr, ptr %a
+  %p = getelementptr double, ptr %d, i64 %i
+  %v = load double, ptr %p
+  ret double %v
+none:
+  ret double -1.0
+}
+
+define i32 @txt_len_plus(ptr %t, i32 %k) {
+  %sp = getelementptr { ptr, i64, i8 }, ptr %t, i32 0, i32 1
+  %n = load i64, ptr %sp
+  %n32 = trunc i64 %n to i32
+  %r = add i32 %n32, %k
+  ret i32 %r
+}
+
+define i8 @txt_is_null(ptr %t) {
+  %np = getelementptr { ptr, i64, i8 }, ptr %t, i32 0, i32 2
+  %null = load i8, ptr %np
+  ret i8 %null
+}
+"#;
+
+#[tokio::test]
+async fn with_a_gpu_array_and_text_arguments_agree_with_the_cpu() {
+    let engine = engine(false).await;
+    for (name, args, ret, symbol) in [
+        ("arr_at", "DOUBLE[], BIGINT", "DOUBLE", "arr_at"),
+        ("txt_len_plus", "TEXT, INT", "INT", "txt_len_plus"),
+        ("txt_is_null", "TEXT", "BOOLEAN", "txt_is_null"),
+    ] {
+        engine
+            .execute(&format!(
+                "CREATE FUNCTION {name}({args}) RETURNS {ret} LANGUAGE llvm AS $${BUFFER_IR}$$, '{symbol}'"
+            ))
+            .await
+            .unwrap();
+    }
+    // Element NULLs (sentinels), NULL arrays and texts, empty ones, and a sliced batch.
+    engine
+        .execute(
+            "CREATE TABLE bt AS SELECT value AS id, \
+               CASE WHEN value % 7 = 0 THEN NULL \
+                    WHEN value % 11 = 0 THEN make_array(CAST(NULL AS DOUBLE)) \
+                    ELSE make_array(value * 1.0, value * 2.0, NULL) END AS xs, \
+               CASE WHEN value % 5 = 0 THEN NULL ELSE repeat('x', CAST(value % 13 AS INT)) END AS s \
+             FROM generate_series(1, 200000)",
+        )
+        .await
+        .unwrap();
+    let query = "SELECT sum(arr_at(xs, id % 4)), count(arr_at(xs, id % 4)), \
+                 sum(txt_len_plus(s, 1)), count(txt_len_plus(s, 1)), \
+                 sum(CASE WHEN txt_is_null(s) THEN 1 ELSE 0 END) FROM bt";
+    let run = |device| {
+        let engine = &engine;
+        async move {
+            let result = engine.execute_one_with(query, on(device)).await.unwrap();
+            let batch = &result.batches[0];
+            (0..batch.num_columns())
+                .map(|c| {
+                    db_glue::arrow::util::display::array_value_to_string(batch.column(c), 0)
+                        .unwrap()
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let cpu = run(DevicePreference::Cpu).await;
+    // 40000 NULL texts of 200000 rows; txt_len_plus skips nothing (a NULL text has
+    // length 0 and is still passed).
+    assert_eq!(cpu[3], "200000");
+    assert_eq!(cpu[4], "40000");
+    let GpuState::Present(_) = engine.gpu() else {
+        println!("skipped: the GPU part (no GPU: {:?})", engine.gpu());
+        return;
+    };
+    for f in ["arr_at", "txt_len_plus", "txt_is_null"] {
+        let info = engine
+            .functions()
+            .into_iter()
+            .find(|i| i.name == f)
+            .unwrap();
+        assert_eq!(info.targets, ["cpu", "gpu"], "{f}: {:?}", info.gpu_note);
+    }
+    let gpu = run(DevicePreference::Gpu).await;
+    assert_eq!(cpu, gpu);
+    let runs = engine
+        .functions()
+        .into_iter()
+        .find(|i| i.name == "arr_at")
+        .unwrap()
+        .runs;
+    assert!(!runs.ends_with(", gpu 0"), "{runs}");
+}
+
+/// A runtime set of rbc's register1 sample with a GPU device: the array-argument function
+/// gets a GPU build, the one returning an array does not (and says why), and neither
+/// costs the other its build.
+#[tokio::test]
+async fn with_a_gpu_array_results_stay_on_the_cpu_without_costing_the_others() {
+    let engine = engine(false).await;
+    let GpuState::Present(_) = engine.gpu() else {
+        println!("skipped: no GPU ({:?})", engine.gpu());
+        return;
+    };
+    let ir = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/ir-samples/heavydb/register1_cpu_only.cpu.ll"),
+    )
+    .expect("shared/ir-samples next to the repository");
+    let spec = |name: &str, sig: &str| {
+        (
+            name.to_string(),
+            db_glue::FunctionSpec::new(
+                format!("{name}__cpu_0"),
+                db_glue::Signature::parse(sig).unwrap(),
+            ),
+        )
+    };
+    engine
+        .replace_function_set(
+            "heavydb:test",
+            ir,
+            vec![
+                spec("array_sz_int32", "int64(int32[])"),
+                spec("array_return", "float64[](int32)"),
+            ],
+        )
+        .unwrap();
+    let infos = engine.functions();
+    let sz = infos.iter().find(|i| i.name == "array_sz_int32").unwrap();
+    assert_eq!(sz.targets, ["cpu", "gpu"], "{:?}", sz.gpu_note);
+    let ret = infos.iter().find(|i| i.name == "array_return").unwrap();
+    assert_eq!(ret.targets, ["cpu"]);
+    assert!(
+        ret.gpu_note
+            .as_deref()
+            .is_some_and(|n| n.contains("runs on the CPU only")),
+        "{:?}",
+        ret.gpu_note
+    );
+}

@@ -228,6 +228,27 @@ pub struct Column<'a> {
     pub width: usize,
 }
 
+/// One pointer parameter of a launch with buffers the kernel indexes itself
+/// ([`Gpu::run_buffers`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Buffer<'a> {
+    /// A row column, as in [`Gpu::run`].
+    Rows(Column<'a>),
+    /// Bytes copied as they are (an array column's elements, its offsets or its NULL
+    /// bitmap): the kernel finds its rows through other buffers, so they cannot be
+    /// chunked by rows.
+    Whole(&'a [u8]),
+}
+
+impl Buffer<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Buffer::Rows(c) => c.bytes,
+            Buffer::Whole(b) => b,
+        }
+    }
+}
+
 /// One device: its context, a stream, loaded modules and reusable device buffers.
 pub struct Gpu {
     info: DeviceInfo,
@@ -378,7 +399,10 @@ impl Gpu {
         }
         let mut stages = self.launch.lock();
         guarded("a kernel launch", || match transfers {
-            Transfers::Whole => self.run_whole(kernel, n, args, valid, out),
+            Transfers::Whole => {
+                let buffers: Vec<Buffer<'_>> = args.iter().copied().map(Buffer::Rows).collect();
+                self.run_whole(kernel, n, &buffers, valid, out)
+            }
             Transfers::Staged => staged::Stages::run(
                 &mut stages,
                 &self.ctx,
@@ -404,11 +428,51 @@ impl Gpu {
         Ok(event)
     }
 
+    /// Runs `kernel` over `n` rows whose arguments include buffers it indexes itself
+    /// (array and text columns: elements, offsets, NULL bitmap), one device pointer per
+    /// entry of `args`, in order. Everything is copied whole: such launches are not staged.
+    pub fn run_buffers(
+        &self,
+        kernel: &GpuKernel,
+        n: usize,
+        args: &[Buffer<'_>],
+        valid: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<LaunchTimes> {
+        for (i, arg) in args.iter().enumerate() {
+            if let Buffer::Rows(c) = arg
+                && c.bytes.len() != n * c.width
+            {
+                return Err(Error::Launch(format!(
+                    "argument {i} has {} bytes, expected {n} values of {} bytes",
+                    c.bytes.len(),
+                    c.width
+                )));
+            }
+        }
+        if valid.is_some_and(|v| v.len() != n) {
+            return Err(Error::Launch(format!("validity mask is not {n} bytes")));
+        }
+        if n == 0 {
+            return Ok(LaunchTimes::default());
+        }
+        if !out.len().is_multiple_of(n) || out.is_empty() {
+            return Err(Error::Launch(format!(
+                "output of {} bytes is not {n} values",
+                out.len()
+            )));
+        }
+        let _serial = self.launch.lock();
+        guarded("a kernel launch", || {
+            self.run_whole(kernel, n, args, valid, out)
+        })
+    }
+
     fn run_whole(
         &self,
         kernel: &GpuKernel,
         n: usize,
-        args: &[Column<'_>],
+        args: &[Buffer<'_>],
         valid: Option<&[u8]>,
         out: &mut [u8],
     ) -> Result<LaunchTimes> {
@@ -419,7 +483,7 @@ impl Gpu {
             // Held in `buffers` as they are taken, so that every one goes back to the pool
             // however the launch ends: the arguments, then the validity mask, then `out`.
             for c in args {
-                self.upload(c.bytes, &mut buffers)?;
+                self.upload(c.bytes(), &mut buffers)?;
             }
             if let Some(v) = valid {
                 self.upload(v, &mut buffers)?;
@@ -442,9 +506,11 @@ impl Gpu {
                 None => launch.arg(&null_ptr),
             };
             // SAFETY: the kernel's parameters are (i64 n, one device pointer per argument
-            // column, the output pointer, the validity pointer), as pushed above; every
-            // buffer holds at least n values of its column's width, so the kernel's
-            // accesses for rows < n are in bounds.
+            // buffer, the output pointer, the validity pointer), as pushed above; every row
+            // column holds n values of its width, and whole buffers are what the caller
+            // passed (their consistency with the row count, such as n + 1 offsets within
+            // the elements, is the caller's contract), so the kernel's accesses for rows
+            // < n are in bounds.
             unsafe { launch.launch(staged::grid(n, self.info.multiprocessors)) }
                 .map_err(driver("kernel launch"))?;
             let computed = self.record()?;

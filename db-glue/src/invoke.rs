@@ -205,40 +205,74 @@ impl KernelCall<'_> {
     }
 }
 
-/// Packed elements as an Arrow array; elements holding the NULL sentinel are NULL.
+/// Packed elements as an Arrow array; elements holding the NULL sentinel are NULL. The
+/// bytes become the array's buffer without a copy when they are aligned for the type.
 pub(crate) fn elements_array(element: ScalarType, bytes: Vec<u8>) -> Result<ArrayRef> {
-    fn primitive<T: ArrowPrimitiveType>(element: ScalarType, bytes: &[u8]) -> ArrayRef {
+    fn primitive<T: ArrowPrimitiveType>(element: ScalarType, bytes: Vec<u8>) -> ArrayRef {
         let width = element.width();
-        let sentinel = element.null_sentinel_bits().to_le_bytes();
-        let values: Vec<T::Native> = bytes
-            .chunks_exact(width)
-            .map(|c| {
-                // SAFETY: `c` holds exactly one `T::Native` (width bytes), read unaligned;
-                // every bit pattern is a valid Arrow numeric native.
-                unsafe { std::ptr::read_unaligned(c.as_ptr().cast::<T::Native>()) }
-            })
-            .collect();
-        let nulls =
-            NullBuffer::from_iter(bytes.chunks_exact(width).map(|c| c != &sentinel[..width]));
-        let nulls = Some(nulls).filter(|n| n.null_count() > 0);
-        Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(values), nulls))
+        let len = bytes.len() / width;
+        let nulls = sentinel_nulls(&bytes[..len * width], width, element.null_sentinel_bits());
+        let buffer = Buffer::from_vec(bytes);
+        let values = if buffer.as_ptr().align_offset(align_of::<T::Native>()) == 0 {
+            ScalarBuffer::<T::Native>::new(buffer, 0, len)
+        } else {
+            ScalarBuffer::from(
+                buffer
+                    .as_slice()
+                    .chunks_exact(width)
+                    .map(|c| {
+                        // SAFETY: `c` holds exactly one `T::Native` (width bytes), read
+                        // unaligned; every bit pattern is a valid Arrow numeric native.
+                        unsafe { std::ptr::read_unaligned(c.as_ptr().cast::<T::Native>()) }
+                    })
+                    .collect::<Vec<T::Native>>(),
+            )
+        };
+        Arc::new(PrimitiveArray::<T>::new(values, nulls))
     }
     Ok(match element {
         ScalarType::Bool => {
-            let nulls = NullBuffer::from_iter(bytes.iter().map(|&b| b as i8 != i8::MIN));
+            let nulls = sentinel_nulls(&bytes, 1, element.null_sentinel_bits());
             let values = BooleanBuffer::collect_bool(bytes.len(), |i| bytes[i] != 0);
-            Arc::new(BooleanArray::new(
-                values,
-                Some(nulls).filter(|n| n.null_count() > 0),
-            ))
+            Arc::new(BooleanArray::new(values, nulls))
         }
-        ScalarType::Int8 => primitive::<Int8Type>(element, &bytes),
-        ScalarType::Int16 => primitive::<Int16Type>(element, &bytes),
-        ScalarType::Int32 => primitive::<Int32Type>(element, &bytes),
-        ScalarType::Int64 => primitive::<Int64Type>(element, &bytes),
-        ScalarType::Float32 => primitive::<Float32Type>(element, &bytes),
-        ScalarType::Float64 => primitive::<Float64Type>(element, &bytes),
+        ScalarType::Int8 => primitive::<Int8Type>(element, bytes),
+        ScalarType::Int16 => primitive::<Int16Type>(element, bytes),
+        ScalarType::Int32 => primitive::<Int32Type>(element, bytes),
+        ScalarType::Int64 => primitive::<Int64Type>(element, bytes),
+        ScalarType::Float32 => primitive::<Float32Type>(element, bytes),
+        ScalarType::Float64 => primitive::<Float64Type>(element, bytes),
     })
+}
+
+/// The NULLs of packed `width`-byte values: those whose bits are the sentinel's low
+/// `width` bytes. `None` when there are none (one scan), so most columns need no bitmap.
+fn sentinel_nulls(raw: &[u8], width: usize, sentinel: u64) -> Option<NullBuffer> {
+    fn scan<const W: usize>(raw: &[u8], sentinel: u64) -> Option<NullBuffer> {
+        let sentinel = if W == 8 {
+            sentinel
+        } else {
+            sentinel & ((1u64 << (8 * W)) - 1)
+        };
+        let bits = |c: &[u8]| {
+            let mut b = [0u8; 8];
+            b[..W].copy_from_slice(c);
+            u64::from_le_bytes(b)
+        };
+        if !raw.chunks_exact(W).any(|c| bits(c) == sentinel) {
+            return None;
+        }
+        Some(NullBuffer::new(BooleanBuffer::collect_bool(
+            raw.len() / W,
+            |i| bits(&raw[i * W..(i + 1) * W]) != sentinel,
+        )))
+    }
+    match width {
+        1 => scan::<1>(raw, sentinel),
+        2 => scan::<2>(raw, sentinel),
+        4 => scan::<4>(raw, sentinel),
+        _ => scan::<8>(raw, sentinel),
+    }
 }
 
 /// An argument column as the kernel reads it.

@@ -57,6 +57,31 @@ done:
 }
 ";
 
+/// A row copier table function, as rbc's `for i in range(len(x)): y[i] = x[i]` compiles:
+/// `int32(Cursor<int64>, RowMultiplier, OutputColumn<int64>)`.
+const ROW_COPY_IR: &str = "define i32 @row_copy(ptr %x, i32 %m, ptr %out) {
+entry:
+  %np = getelementptr { ptr, i64 }, ptr %x, i32 0, i32 1
+  %n = load i64, ptr %np
+  %xd = load ptr, ptr %x
+  %od = load ptr, ptr %out
+  %any = icmp sgt i64 %n, 0
+  br i1 %any, label %loop, label %done
+loop:
+  %i = phi i64 [ 0, %entry ], [ %i1, %loop ]
+  %xp = getelementptr i64, ptr %xd, i64 %i
+  %v = load i64, ptr %xp
+  %op = getelementptr i64, ptr %od, i64 %i
+  store i64 %v, ptr %op
+  %i1 = add i64 %i, 1
+  %more = icmp slt i64 %i1, %n
+  br i1 %more, label %loop, label %done
+done:
+  %r = trunc i64 %n to i32
+  ret i32 %r
+}
+";
+
 /// (group, name, SQL): each UDF query and its built-in twin share a group.
 const QUERIES: &[(&str, &str, &str)] = &[
     ("add", "udf", "SELECT sum(add(a, b)) FROM t"),
@@ -73,11 +98,30 @@ const QUERIES: &[(&str, &str, &str)] = &[
     ("arr_sum", "builtin", "SELECT sum(array_sum(l)) FROM t"),
     ("text_len", "udf", "SELECT sum(text_len(s)) FROM t"),
     ("text_len", "builtin", "SELECT sum(octet_length(s)) FROM t"),
+    // A table function reads its cursor whole and copies it out; the twin reads the
+    // same column through a plain subquery.
+    (
+        "udtf_copy",
+        "udf",
+        "SELECT sum(out0) FROM TABLE(row_copy(CURSOR(SELECT a FROM t), 1))",
+    ),
+    (
+        "udtf_copy",
+        "builtin",
+        "SELECT sum(a) FROM (SELECT a FROM t)",
+    ),
     ("baseline", "sum_a", "SELECT sum(a) FROM t"),
 ];
 
 /// The groups with a UDF and a built-in twin, in the order of the ratio table.
-const GROUPS: &[&str] = &["add", "hypexp", "arr_len", "arr_sum", "text_len"];
+const GROUPS: &[&str] = &[
+    "add",
+    "hypexp",
+    "arr_len",
+    "arr_sum",
+    "text_len",
+    "udtf_copy",
+];
 
 /// Runs of each query for the ratio table, after one warm-up run.
 const RATIO_RUNS: usize = 10;
@@ -128,6 +172,10 @@ impl Setup {
         ));
         setup.sql(&format!(
             "CREATE FUNCTION arr_sum(INT[]) RETURNS BIGINT LANGUAGE llvm AS $${ARR_SUM_IR}$$"
+        ));
+        setup.sql(&format!(
+            "CREATE FUNCTION row_copy(CURSOR(BIGINT), ROWMULTIPLIER) RETURNS TABLE(out0 BIGINT) \
+             LANGUAGE llvm AS $${ROW_COPY_IR}$$"
         ));
         setup
     }

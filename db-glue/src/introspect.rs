@@ -13,6 +13,7 @@ use compiler::{
 };
 
 use crate::catalog::RegisteredFunction;
+use crate::device::RunCounts;
 use crate::error::{Error, Result};
 use crate::table_function::{RegisteredTableFunction, TableFunctions};
 
@@ -115,54 +116,93 @@ fn phases(stats: &ModuleStats) -> Vec<(&'static str, Duration)> {
     ]
 }
 
+/// What the CPU row of an overload's details is made of, scalar or table function.
+struct CpuOverload<'a> {
+    name: &'a str,
+    signature: String,
+    symbol: &'a str,
+    origin: &'a str,
+    owner: &'a str,
+    created_at: SystemTime,
+    ir: &'a [u8],
+    code: &'a CodeInfo,
+    runs: &'a RunCounts,
+}
+
+/// The CPU row of an overload, with the texts `texts` asks for; `kernel_text(asm)`
+/// regenerates the optimised IR (`false`) or the assembly (`true`).
+fn cpu_details(
+    compiler: &Compiler,
+    o: CpuOverload<'_>,
+    texts: DetailTexts,
+    kernel_text: impl Fn(bool) -> compiler::Result<String>,
+) -> Result<FunctionDetails> {
+    let host = compiler.host_target();
+    let text = |asm| {
+        kernel_text(asm).map_err(|source| Error::Compile {
+            function: o.name.to_string(),
+            source,
+        })
+    };
+    Ok(FunctionDetails {
+        name: o.name.to_string(),
+        signature: o.signature,
+        symbol: o.symbol.to_string(),
+        target: "cpu".into(),
+        target_name: format!("{} {}", host.triple, host.cpu),
+        origin: o.origin.to_string(),
+        owner: o.owner.to_string(),
+        created_at: o.created_at,
+        instructions: o.code.kernel.instructions,
+        basic_blocks: o.code.kernel.basic_blocks,
+        vector_width: o.code.kernel.vector_width,
+        interleave: o.code.kernel.interleave,
+        phases: phases(&o.code.module),
+        code_source: o.code.source.to_string(),
+        cache_hits: u64::from(o.code.source.is_cache_hit()),
+        invocations: o.runs.cpu.load(Ordering::Relaxed),
+        rows: o.runs.cpu_rows.load(Ordering::Relaxed),
+        ir: texts.ir.then(|| ir_as_text(o.ir)),
+        optimized_ir: texts.optimized_ir.then(|| text(false)).transpose()?,
+        assembly: texts.assembly.then(|| text(true)).transpose()?,
+        ptx: None,
+        note: None,
+    })
+}
+
 /// The details of `f` on the CPU and, when it has a GPU build, on the GPU.
 pub(crate) fn details(
     compiler: &Compiler,
     f: &RegisteredFunction,
     texts: DetailTexts,
 ) -> Result<Vec<FunctionDetails>> {
-    let host = compiler.host_target();
     let spec = [FunctionSpec::new(f.symbol.clone(), f.signature.clone())];
     let request = CompileRequest {
         ir: &f.ir,
         functions: &spec,
     };
-    let compile_error = |source| Error::Compile {
-        function: f.name.clone(),
-        source,
-    };
-    let ir_text = texts.ir.then(|| ir_as_text(&f.ir));
-    let cpu_code = &f.code;
-    let mut cpu = FunctionDetails {
-        name: f.name.clone(),
-        signature: f.signature.to_string(),
-        symbol: f.symbol.clone(),
-        target: "cpu".into(),
-        target_name: format!("{} {}", host.triple, host.cpu),
-        origin: f.origin.clone(),
-        owner: f.owner.clone(),
-        created_at: f.created_at,
-        instructions: cpu_code.kernel.instructions,
-        basic_blocks: cpu_code.kernel.basic_blocks,
-        vector_width: cpu_code.kernel.vector_width,
-        interleave: cpu_code.kernel.interleave,
-        phases: phases(&cpu_code.module),
-        code_source: cpu_code.source.to_string(),
-        cache_hits: u64::from(cpu_code.source.is_cache_hit()),
-        invocations: f.runs.cpu.load(Ordering::Relaxed),
-        rows: f.runs.cpu_rows.load(Ordering::Relaxed),
-        ir: ir_text.clone(),
-        optimized_ir: None,
-        assembly: None,
-        ptx: None,
-        note: None,
-    };
-    if texts.optimized_ir {
-        cpu.optimized_ir = Some(compiler.kernel_ir(request, None).map_err(compile_error)?);
-    }
-    if texts.assembly {
-        cpu.assembly = Some(compiler.kernel_asm(request, None).map_err(compile_error)?);
-    }
+    let cpu = cpu_details(
+        compiler,
+        CpuOverload {
+            name: &f.name,
+            signature: f.signature.to_string(),
+            symbol: &f.symbol,
+            origin: &f.origin,
+            owner: &f.owner,
+            created_at: f.created_at,
+            ir: &f.ir,
+            code: &f.code,
+            runs: &f.runs,
+        },
+        texts,
+        |asm| {
+            if asm {
+                compiler.kernel_asm(request, None)
+            } else {
+                compiler.kernel_ir(request, None)
+            }
+        },
+    )?;
     let mut out = vec![cpu];
     match &f.gpu {
         Ok(build) => out.push(FunctionDetails {
@@ -177,7 +217,6 @@ pub(crate) fn details(
             cache_hits: u64::from(build.code.source.is_cache_hit()),
             invocations: f.runs.gpu.load(Ordering::Relaxed),
             rows: f.runs.gpu_rows.load(Ordering::Relaxed),
-            ir: ir_text,
             optimized_ir: None,
             assembly: None,
             ptx: texts.ptx.then(|| build.ptx.to_string()),
@@ -199,46 +238,30 @@ pub(crate) fn table_details(
     f: &RegisteredTableFunction,
     texts: DetailTexts,
 ) -> Result<FunctionDetails> {
-    let host = compiler.host_target();
     let spec = [TableFunctionSpec::new(
         f.symbol.clone(),
         f.signature.clone(),
     )];
-    let text = |asm| {
-        compiler
-            .table_kernel_text(&f.ir, &spec, asm)
-            .map_err(|source| Error::Compile {
-                function: f.name.clone(),
-                source,
-            })
-    };
-    let code = &f.code;
-    Ok(FunctionDetails {
-        name: f.name.clone(),
-        signature: f.signature.to_string(),
-        symbol: f.symbol.clone(),
-        target: "cpu".into(),
-        target_name: format!("{} {}", host.triple, host.cpu),
-        origin: f.origin.clone(),
-        owner: f.owner.clone(),
-        created_at: f.created_at,
-        instructions: code.kernel.instructions,
-        basic_blocks: code.kernel.basic_blocks,
-        vector_width: code.kernel.vector_width,
-        interleave: code.kernel.interleave,
-        phases: phases(&code.module),
-        code_source: code.source.to_string(),
-        cache_hits: u64::from(code.source.is_cache_hit()),
-        invocations: f.runs.cpu.load(Ordering::Relaxed),
-        rows: f.runs.cpu_rows.load(Ordering::Relaxed),
-        ir: texts.ir.then(|| ir_as_text(&f.ir)),
-        optimized_ir: texts.optimized_ir.then(|| text(false)).transpose()?,
-        assembly: texts.assembly.then(|| text(true)).transpose()?,
-        ptx: None,
-        note: texts
-            .ptx
-            .then(|| "no PTX: table functions run on the CPU only".to_string()),
-    })
+    let mut row = cpu_details(
+        compiler,
+        CpuOverload {
+            name: &f.name,
+            signature: f.signature.to_string(),
+            symbol: &f.symbol,
+            origin: &f.origin,
+            owner: &f.owner,
+            created_at: f.created_at,
+            ir: &f.ir,
+            code: &f.code,
+            runs: &f.runs,
+        },
+        texts,
+        |asm| compiler.table_kernel_text(&f.ir, &spec, asm),
+    )?;
+    row.note = texts
+        .ptx
+        .then(|| "no PTX: table functions run on the CPU only".to_string());
+    Ok(row)
 }
 
 /// Every overload of `name` (every function when `None`): the scalar functions, then the

@@ -505,23 +505,10 @@ impl KernelCall<'_> {
                 size_of_val(out.as_slice()),
             )
         };
-        let rows: Option<Vec<gpu::Column<'_>>> = buffers
-            .iter()
-            .map(|b| match b {
-                gpu::Buffer::Rows(c) => Some(*c),
-                gpu::Buffer::Whole(_) => None,
-            })
-            .collect();
-        let times = match rows {
-            // Row columns only: big launches may be staged in chunks.
-            Some(columns) => gpu
-                .device
-                .run(&gpu.kernel, n, &columns, valid.as_deref(), out_bytes),
-            None => gpu
-                .device
-                .run_buffers(&gpu.kernel, n, &buffers, valid.as_deref(), out_bytes),
-        }
-        .map_err(|e| exec_datafusion_err!("`{}` on the GPU: {e}", self.name))?;
+        let times = gpu
+            .device
+            .run_buffers(&gpu.kernel, n, &buffers, valid.as_deref(), out_bytes)
+            .map_err(|e| exec_datafusion_err!("`{}` on the GPU: {e}", self.name))?;
         tracing::debug!(function = self.name, rows = self.n, ?times, "GPU batch");
         Ok((out, usize::MAX))
     }

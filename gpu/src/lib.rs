@@ -360,10 +360,31 @@ impl Gpu {
         valid: Option<&[u8]>,
         out: &mut [u8],
     ) -> Result<LaunchTimes> {
-        let bytes = args.iter().map(|c| c.bytes.len()).sum::<usize>()
-            + valid.map_or(0, <[u8]>::len)
-            + out.len();
-        self.run_with(kernel, n, args, valid, out, Transfers::for_bytes(bytes))
+        let buffers: Vec<Buffer<'_>> = args.iter().copied().map(Buffer::Rows).collect();
+        self.run_buffers(kernel, n, &buffers, valid, out)
+    }
+
+    /// [`Gpu::run`] for arguments that may include buffers the kernel indexes itself
+    /// (array and text columns: elements, offsets, NULL bitmap), one device pointer per
+    /// entry of `args`, in order. A launch with such a buffer is copied whole: it cannot be
+    /// staged by rows.
+    pub fn run_buffers(
+        &self,
+        kernel: &GpuKernel,
+        n: usize,
+        args: &[Buffer<'_>],
+        valid: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<LaunchTimes> {
+        let transfers = if args.iter().all(|a| matches!(a, Buffer::Rows(_))) {
+            let bytes = args.iter().map(|a| a.bytes().len()).sum::<usize>()
+                + valid.map_or(0, <[u8]>::len)
+                + out.len();
+            Transfers::for_bytes(bytes)
+        } else {
+            Transfers::Whole
+        };
+        self.checked_launch(kernel, n, args, valid, out, transfers)
     }
 
     /// [`Gpu::run`] with the transfers chosen by the caller (benchmarks compare them).
@@ -376,68 +397,19 @@ impl Gpu {
         out: &mut [u8],
         transfers: Transfers,
     ) -> Result<LaunchTimes> {
-        for (i, c) in args.iter().enumerate() {
-            if c.bytes.len() != n * c.width {
-                return Err(Error::Launch(format!(
-                    "argument {i} has {} bytes, expected {n} values of {} bytes",
-                    c.bytes.len(),
-                    c.width
-                )));
-            }
-        }
-        if valid.is_some_and(|v| v.len() != n) {
-            return Err(Error::Launch(format!("validity mask is not {n} bytes")));
-        }
-        if n == 0 {
-            return Ok(LaunchTimes::default());
-        }
-        if !out.len().is_multiple_of(n) || out.is_empty() {
-            return Err(Error::Launch(format!(
-                "output of {} bytes is not {n} values",
-                out.len()
-            )));
-        }
-        let mut stages = self.launch.lock();
-        guarded("a kernel launch", || match transfers {
-            Transfers::Whole => {
-                let buffers: Vec<Buffer<'_>> = args.iter().copied().map(Buffer::Rows).collect();
-                self.run_whole(kernel, n, &buffers, valid, out)
-            }
-            Transfers::Staged => staged::Stages::run(
-                &mut stages,
-                &self.ctx,
-                kernel,
-                n,
-                args,
-                valid,
-                out,
-                self.info.multiprocessors,
-            ),
-        })
+        let buffers: Vec<Buffer<'_>> = args.iter().copied().map(Buffer::Rows).collect();
+        self.checked_launch(kernel, n, &buffers, valid, out, transfers)
     }
 
-    fn event(&self) -> Result<CudaEvent> {
-        self.ctx
-            .new_event(Some(CUevent_flags::CU_EVENT_DEFAULT))
-            .map_err(driver("event creation"))
-    }
-
-    fn record(&self) -> Result<CudaEvent> {
-        let event = self.event()?;
-        event.record(&self.stream).map_err(driver("event record"))?;
-        Ok(event)
-    }
-
-    /// Runs `kernel` over `n` rows whose arguments include buffers it indexes itself
-    /// (array and text columns: elements, offsets, NULL bitmap), one device pointer per
-    /// entry of `args`, in order. Everything is copied whole: such launches are not staged.
-    pub fn run_buffers(
+    /// Checks a launch's buffers against `n` and runs it as `transfers` says.
+    fn checked_launch(
         &self,
         kernel: &GpuKernel,
         n: usize,
         args: &[Buffer<'_>],
         valid: Option<&[u8]>,
         out: &mut [u8],
+        transfers: Transfers,
     ) -> Result<LaunchTimes> {
         for (i, arg) in args.iter().enumerate() {
             if let Buffer::Rows(c) = arg
@@ -462,10 +434,43 @@ impl Gpu {
                 out.len()
             )));
         }
-        let _serial = self.launch.lock();
-        guarded("a kernel launch", || {
-            self.run_whole(kernel, n, args, valid, out)
+        let mut stages = self.launch.lock();
+        guarded("a kernel launch", || match transfers {
+            Transfers::Whole => self.run_whole(kernel, n, args, valid, out),
+            Transfers::Staged => {
+                let rows = args
+                    .iter()
+                    .map(|a| match a {
+                        Buffer::Rows(c) => Ok(*c),
+                        Buffer::Whole(_) => Err(Error::Launch(
+                            "a staged launch takes row columns only".into(),
+                        )),
+                    })
+                    .collect::<Result<Vec<Column<'_>>>>()?;
+                staged::Stages::run(
+                    &mut stages,
+                    &self.ctx,
+                    kernel,
+                    n,
+                    &rows,
+                    valid,
+                    out,
+                    self.info.multiprocessors,
+                )
+            }
         })
+    }
+
+    fn event(&self) -> Result<CudaEvent> {
+        self.ctx
+            .new_event(Some(CUevent_flags::CU_EVENT_DEFAULT))
+            .map_err(driver("event creation"))
+    }
+
+    fn record(&self) -> Result<CudaEvent> {
+        let event = self.event()?;
+        event.record(&self.stream).map_err(driver("event record"))?;
+        Ok(event)
     }
 
     fn run_whole(

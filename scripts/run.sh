@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-cargo build --release -p udf-server --bin udf-server --bin udf-sql
+cargo build --release -p udf-server --bin udf-server --bin udf-sql --bin udf-admin --bin udf-scheduler --bin udf-executor
 args=("$@")
 [[ " ${args[*]-} " == *" --data-dir "* ]] || args=(--data-dir "${UDF_DATA_DIR:-./data}" "${args[@]}")
 exec "$CARGO_TARGET_DIR/release/udf-server" "${args[@]}"

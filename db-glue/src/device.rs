@@ -29,6 +29,8 @@ extensions_options! {
         pub device: String, default = "auto".to_string()
         /// Fewest rows in a batch for `auto` to choose the GPU.
         pub gpu_min_rows: usize, default = 1_000_000
+        /// In cluster mode: `auto`, `on` or `off` (see `cluster::ClusterPreference`).
+        pub cluster: String, default = "auto".to_string()
     }
 }
 
@@ -253,18 +255,24 @@ impl RunCounts {
 /// `SET udf_device = 'gpu'` (HeavyDB-style) or `SET udf.device TO gpu`: the preference it
 /// sets, or `None` when `sql` is another statement.
 pub fn parse_set_device(sql: &str) -> Option<Result<DevicePreference>> {
+    Some(set_value(sql, &["udf_device", "udf.device"])?.parse())
+}
+
+/// The value of `SET <one of names> = 'value'` (or `TO value`), quotes removed.
+pub(crate) fn set_value<'a>(sql: &'a str, names: &[&str]) -> Option<&'a str> {
     let text = sql.trim().trim_end_matches(';').trim_end();
     let rest = strip_word(text, "set")?;
-    let rest = strip_word(rest, "udf_device").or_else(|| strip_word(rest, "udf.device"))?;
+    let rest = names.iter().find_map(|name| strip_word(rest, name))?;
     let value = rest
         .strip_prefix('=')
         .or_else(|| strip_word(rest, "to"))?
         .trim();
-    let value = value
-        .strip_prefix('\'')
-        .and_then(|v| v.strip_suffix('\''))
-        .unwrap_or(value);
-    Some(value.parse())
+    Some(
+        value
+            .strip_prefix('\'')
+            .and_then(|v| v.strip_suffix('\''))
+            .unwrap_or(value),
+    )
 }
 
 /// `text` after a leading `word` (case-insensitive) and the spaces after it.

@@ -22,6 +22,7 @@ use datafusion::common::{
 use datafusion::datasource::{MemTable, TableProvider, ViewTable};
 use datafusion::execution::FunctionRegistry;
 use datafusion::execution::TaskContext;
+use datafusion::execution::context::QueryPlanner;
 use datafusion::execution::memory_pool::{GreedyMemoryPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
@@ -43,6 +44,7 @@ use crate::catalog::{
     FunctionCatalog, FunctionDefinition, FunctionInfo, InMemoryFunctionCatalog, RegisteredFunction,
     arg_list,
 };
+use crate::cluster;
 use crate::ddl::{self, DropTarget};
 use crate::device::{self, DevicePreference, GpuState, UdfOptions};
 use crate::dialect;
@@ -93,6 +95,9 @@ pub struct EngineConfig {
     /// get only what the catalog's users and grants allow them (see `access.rs`). Off,
     /// every statement may do anything (embedded use, where the only user is the owner).
     pub access_control: bool,
+    /// Cluster mode: the Ballista scheduler (`ballista://HOST:PORT`) that queries go to
+    /// (see `cluster/mod.rs`); `None`: every query runs in this process.
+    pub cluster: Option<String>,
 }
 
 /// How the columns of a result are named.
@@ -252,6 +257,8 @@ struct EngineInner {
     statement_timeout_ms: AtomicU64,
     /// Bytes of each statement's own memory pool; `None`: unlimited (the shared pool).
     query_memory: Option<usize>,
+    /// Cluster mode's query planner (its scheduler and counters).
+    cluster: Option<Arc<cluster::ClusterPlanner>>,
 }
 
 /// One row of `SHOW FUNCTIONS`: a scalar or a table function overload.
@@ -471,6 +478,21 @@ impl Engine {
         if let Some(partitions) = config.target_partitions {
             session = session.with_target_partitions(partitions.max(1));
         }
+        let cluster = match &config.cluster {
+            Some(address) => {
+                session = cluster::cluster_session_config(session);
+                Some(Arc::new(cluster::ClusterPlanner::new(
+                    cluster::scheduler_url(address)?,
+                    Arc::new(UdtfQueryPlanner),
+                    Arc::default(),
+                )))
+            }
+            None => None,
+        };
+        let query_planner: Arc<dyn QueryPlanner + Send + Sync> = match &cluster {
+            Some(planner) => Arc::clone(planner) as _,
+            None => Arc::new(UdtfQueryPlanner),
+        };
         let mut analyzer_rules = Analyzer::new().rules;
         // Ahead of TypeCoercion: bound calls have nothing left for it to coerce.
         analyzer_rules.insert(0, Arc::new(BindIrCalls));
@@ -487,7 +509,7 @@ impl Engine {
                 functions: Arc::clone(&table_functions),
                 budget: query_memory.unwrap_or(TABLE_FUNCTION_BUDGET),
             })])
-            .with_query_planner(Arc::new(UdtfQueryPlanner))
+            .with_query_planner(query_planner)
             .build();
         let engine = Engine {
             inner: Arc::new(EngineInner {
@@ -507,6 +529,7 @@ impl Engine {
                     config.statement_timeout.map_or(0, duration_ms),
                 ),
                 query_memory,
+                cluster,
             }),
         };
         engine.inner.ctx.register_udtf(
@@ -852,6 +875,11 @@ impl Engine {
         state
     }
 
+    /// In cluster mode, the scheduler and how many queries went there or stayed here.
+    pub fn cluster_status(&self) -> Option<cluster::ClusterStatus> {
+        self.inner.cluster.as_ref().map(|c| c.status())
+    }
+
     /// The CUDA device UDFs are also built for, or why there is none.
     pub fn gpu(&self) -> &GpuState {
         &self.inner.gpu
@@ -868,6 +896,12 @@ impl Engine {
                 reason: format!("no GPU: {reason}"),
             });
         }
+        self.set_option(|o| o.device = device.to_string());
+        Ok(())
+    }
+
+    /// Changes the engine's `udf.*` settings for every later statement.
+    fn set_option(&self, change: impl FnOnce(&mut UdfOptions)) {
         let state = self.inner.ctx.state_ref();
         let mut state = state.write();
         if let Some(options) = state
@@ -876,9 +910,8 @@ impl Engine {
             .extensions
             .get_mut::<UdfOptions>()
         {
-            options.device = device.to_string();
+            change(options);
         }
-        Ok(())
     }
 
     /// The engine-wide `statement_timeout` (`None`: no limit): what statements run with
@@ -1257,6 +1290,15 @@ impl Engine {
                         let preference = preference?;
                         self.set_device(preference)?;
                         return Ok(QueryResult::message(format!("udf.device = '{preference}'")));
+                    }
+                    if let Some(value) =
+                        device::set_value(&set.to_string(), &["udf.cluster", "udf_cluster"])
+                    {
+                        let preference = value.parse::<cluster::ClusterPreference>()?;
+                        self.set_option(|o| o.cluster = preference.to_string());
+                        return Ok(QueryResult::message(format!(
+                            "udf.cluster = '{preference}'"
+                        )));
                     }
                     if let Some(timeout) = watchdog::parse_set_statement_timeout(&set.to_string()) {
                         let timeout = timeout?;
@@ -2917,9 +2959,12 @@ impl Engine {
             .map(|f| {
                 Arc::new(Overload {
                     signature: f.signature,
+                    symbol: f.symbol,
+                    ir: f.ir,
                     kernel: f.kernel,
                     gpu: f.gpu,
                     runs: f.runs,
+                    content: OnceLock::new(),
                 })
             })
             .collect();

@@ -158,6 +158,9 @@ pub enum Error {
         /// `replace`, `drop`, `alter`, `add overloads to`.
         action: &'static str,
     },
+    /// A Ballista scheduler or executor could not start or stopped with an error.
+    #[error("cluster: {0}")]
+    Cluster(String),
     /// A setting with a value it cannot take.
     #[error("invalid setting: {0}")]
     InvalidSetting(String),

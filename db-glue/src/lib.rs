@@ -49,6 +49,7 @@ mod access;
 mod analyzer;
 mod calcite;
 mod catalog;
+pub mod cluster;
 mod ddl;
 mod device;
 mod dialect;

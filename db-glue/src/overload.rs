@@ -16,18 +16,29 @@ use crate::error::Error;
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::ScalarValue;
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-/// One compiled overload of a SQL function: the kernel and its signature.
+/// One compiled overload of a SQL function: the kernel and its signature, and the IR and
+/// symbol it came from (what a cluster plan ships, see `cluster/codec.rs`).
 #[derive(Debug)]
 pub(crate) struct Overload {
     pub(crate) signature: Signature,
+    pub(crate) symbol: String,
+    pub(crate) ir: Arc<[u8]>,
     pub(crate) kernel: Kernel,
     pub(crate) gpu: GpuBuildResult,
     pub(crate) runs: Arc<RunCounts>,
+    /// [`crate::cluster::content_hash`], computed when a plan first ships it.
+    pub(crate) content: OnceLock<[u8; 32]>,
 }
 
 impl Overload {
+    /// What identifies this overload's code on a cluster: symbol, signature and IR.
+    pub(crate) fn content_hash(&self) -> &[u8; 32] {
+        self.content
+            .get_or_init(|| crate::cluster::content_hash(&self.symbol, &self.signature, &self.ir))
+    }
+
     pub(crate) fn arg_types(&self) -> Vec<DataType> {
         self.signature.args.iter().map(|&t| arrow_type(t)).collect()
     }

@@ -58,7 +58,7 @@ use crate::error::{Error, Result};
 const CATALOG: &str = "catalog.json";
 const LOCK: &str = "lock";
 const IR_DIR: &str = "ir";
-const TABLES_DIR: &str = "tables";
+pub(crate) const TABLES_DIR: &str = "tables";
 /// What `catalog.json` says it is, so that a stray JSON file is not taken for one.
 const FORMAT: &str = "udf-server-data";
 const VERSION: u64 = 1;

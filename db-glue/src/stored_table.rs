@@ -66,6 +66,27 @@ impl StoredTable {
         &self.inner.mem
     }
 
+    /// The table's schema, as its segment files carry it.
+    pub(crate) fn schema_ref(&self) -> SchemaRef {
+        self.inner.mem.schema()
+    }
+
+    /// The segment files that hold the table's rows now, as the committed catalog lists
+    /// them; `None` for a store without a directory.
+    pub(crate) fn segment_paths(&self) -> Option<Vec<std::path::PathBuf>> {
+        let dir = self.inner.store.dir()?.join(crate::store::TABLES_DIR);
+        let catalog = self.inner.store.catalog();
+        let table_dir = dir.join(self.inner.id.to_string());
+        Some(
+            catalog
+                .tables
+                .iter()
+                .find(|t| t.id == self.inner.id)
+                .map(|t| t.segments.iter().map(|s| table_dir.join(&s.file)).collect())
+                .unwrap_or_default(),
+        )
+    }
+
     /// `mem` must hold exactly what the store has for table `id`.
     pub(crate) fn new(id: u64, name: String, mem: MemTable, store: Arc<Store>) -> Self {
         StoredTable {

@@ -276,7 +276,12 @@ pub(crate) struct BoundOverload {
 }
 
 impl BoundOverload {
-    fn new(name: String, overload: Arc<Overload>, generation: u64, placement: Placement) -> Self {
+    pub(crate) fn new(
+        name: String,
+        overload: Arc<Overload>,
+        generation: u64,
+        placement: Placement,
+    ) -> Self {
         let arg_types = overload.arg_types();
         let signature = if arg_types.is_empty() {
             Signature::nullary(VOLATILITY)
@@ -298,6 +303,21 @@ impl BoundOverload {
             signature,
             placement,
         }
+    }
+}
+
+impl BoundOverload {
+    /// The SQL name it was called by.
+    pub(crate) fn function(&self) -> &str {
+        &self.function
+    }
+
+    pub(crate) fn overload(&self) -> &Arc<Overload> {
+        &self.overload
+    }
+
+    pub(crate) fn placement(&self) -> Placement {
+        self.placement
     }
 }
 

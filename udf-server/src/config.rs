@@ -26,6 +26,7 @@
 //! remotejit_bind = "127.0.0.1" # UDF_REMOTEJIT_BIND: it has no authentication
 //! metrics_port = 9274         # UDF_METRICS_PORT: Prometheus `GET /metrics` (off if unset)
 //! metrics_bind = "127.0.0.1"  # UDF_METRICS_BIND
+//! cluster = "ballista://127.0.0.1:50050" # UDF_CLUSTER: run queries on this Ballista scheduler
 //!
 //! [users.admin]               # the default user; password also from UDF_ADMIN_PASSWORD
 //! password = "…"
@@ -126,6 +127,9 @@ pub struct Config {
     pub metrics_port: Option<u16>,
     /// Address of the metrics endpoint; loopback by default.
     pub metrics_bind: IpAddr,
+    /// Cluster mode: the Ballista scheduler queries go to (`ballista://HOST:PORT`);
+    /// `None`: the embedded engine runs them.
+    pub cluster: Option<String>,
     /// Users by name. `admin` is always present after [`Config::resolve_admin`].
     pub users: BTreeMap<String, User>,
     /// Whether `admin`'s password is HeavyDB's public default (warned about at start).
@@ -156,6 +160,7 @@ impl Default for Config {
             remotejit_bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             metrics_port: None,
             metrics_bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            cluster: None,
             users: BTreeMap::new(),
             default_admin_password: false,
         }
@@ -184,6 +189,7 @@ pub struct Overrides {
     pub remotejit_bind: Option<String>,
     pub metrics_port: Option<u16>,
     pub metrics_bind: Option<String>,
+    pub cluster: Option<String>,
 }
 
 impl Config {
@@ -254,6 +260,15 @@ impl Config {
             config.metrics_bind = parse_bind(bind).map_err(|message| Error::Setting {
                 name: "metrics_bind".into(),
                 message,
+            })?;
+        }
+        if let Some(cluster) = &overrides.cluster {
+            config.cluster = Some(cluster.clone());
+        }
+        if let Some(cluster) = &config.cluster {
+            db_glue::cluster::scheduler_url(cluster).map_err(|e| Error::Setting {
+                name: "cluster".into(),
+                message: e.to_string(),
             })?;
         }
         config.resolve_admin(overrides.admin_password.as_deref())?;
@@ -397,6 +412,12 @@ impl Config {
                 "metrics_bind" => {
                     let text = value.as_str().ok_or_else(|| wrong("a string"))?;
                     self.metrics_bind = parse_bind(text)?;
+                }
+                "cluster" => {
+                    let text = value
+                        .as_str()
+                        .ok_or_else(|| wrong("ballista://HOST:PORT"))?;
+                    self.cluster = Some(text.to_string());
                 }
                 "users" => {
                     let users = value.as_table().ok_or_else(|| wrong("a table of users"))?;

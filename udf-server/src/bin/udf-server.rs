@@ -101,6 +101,12 @@ struct Args {
     /// Address of the metrics endpoint [default: 127.0.0.1].
     #[arg(long, value_name = "ADDR", env = "UDF_METRICS_BIND")]
     metrics_bind: Option<String>,
+
+    /// Cluster mode: run queries on the Apache Ballista scheduler at
+    /// ballista://HOST:PORT (started with `udf-scheduler`, executors with
+    /// `udf-executor`) [default: off, the embedded engine runs them].
+    #[arg(long, value_name = "URL", env = "UDF_CLUSTER")]
+    cluster: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -140,6 +146,7 @@ fn run(args: Args) -> Result<()> {
         remotejit_bind: args.remotejit_bind,
         metrics_port: args.metrics_port,
         metrics_bind: args.metrics_bind,
+        cluster: args.cluster,
     };
     let config = Arc::new(Config::load(args.config.as_deref(), &overrides)?);
     if config.default_admin_password {
@@ -165,8 +172,12 @@ fn run(args: Args) -> Result<()> {
         query_memory_mb: config.query_memory_mb,
         // Sessions run as their users: privileges apply.
         access_control: true,
+        cluster: config.cluster.clone(),
         ..EngineConfig::default()
     })?;
+    if let Some(cluster) = &config.cluster {
+        tracing::info!(%cluster, "cluster mode: queries go to the Ballista scheduler");
+    }
     let restored = engine.restore_summary();
     tracing::info!(
         data_dir = %config.data_dir.display(),

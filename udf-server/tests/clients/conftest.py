@@ -121,9 +121,10 @@ def pytest_configure(config):
         config.addinivalue_line("filterwarnings", line)
 
 
-def _run_server(tmp_path_factory, name: str, remotejit: bool = False):
-    """Starts udf-server on free loopback ports with its own data dir, yields it once it
-    accepts connections (on the RemoteJIT port, with `remotejit`), then stops it with
+def _run_server(tmp_path_factory, name: str, remotejit: bool = False, extra=()):
+    """Starts udf-server on free loopback ports with its own data dir (`extra`: more
+    flags), yields it once it accepts connections (on the RemoteJIT port, with
+    `remotejit`), then stops it with
     SIGTERM and fails unless it exits with code 0 in time."""
     binary = _server_binary()
     base = tmp_path_factory.mktemp(name)
@@ -148,6 +149,7 @@ def _run_server(tmp_path_factory, name: str, remotejit: bool = False):
         while rjit_port == port:
             rjit_port = _free_port()
         cmd += ["--remotejit-port", str(rjit_port)]
+    cmd += list(extra)
     with open(stderr_path, "wb") as err, open(stdout_path, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
     srv = Server(host="127.0.0.1", port=port, proc=proc, stderr_path=stderr_path,

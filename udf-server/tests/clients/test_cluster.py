@@ -1,0 +1,288 @@
+"""Cluster mode: a Ballista scheduler (`udf-scheduler`) and two executors (`udf-executor`)
+on loopback, a udf-server sending its queries there (`--cluster`), and an embedded
+udf-server beside it. UDFs are registered through the Thrift API on both (SQL `CREATE
+FUNCTION` with LLVM IR through pyheavydb, Numba functions through rbc's RemoteHeavyDB),
+and every query of the set must give the embedded server's result on the cluster.
+"""
+
+import math
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import heavydb
+
+from conftest import (
+    START_TIMEOUT_S,
+    STOP_TIMEOUT_S,
+    _free_port,
+    _run_server,
+    _server_binary,
+    _tail,
+    make_remote_heavydb,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+TWICE = {
+    "INT": "define i32 @twice_i32(i32 %x) {\n  %r = mul i32 %x, 2\n  ret i32 %r\n}\n",
+    "BIGINT": "define i64 @twice_i64(i64 %x) {\n  %r = mul i64 %x, 2\n  ret i64 %r\n}\n",
+    "DOUBLE": "define double @twice_f64(double %x) {\n"
+              "  %r = fmul double %x, 2.000000e+00\n  ret double %r\n}\n",
+}
+
+ROWS = 30_000
+FILES = 3
+
+
+def _wait_port(port, proc, what, log):
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"{what} exited early ({proc.returncode}):\n{_tail(log)}", pytrace=False)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"{what} did not listen on {port}:\n{_tail(log)}", pytrace=False)
+        time.sleep(0.1)
+
+
+class Process:
+    def __init__(self, what, cmd, log):
+        self.what, self.log = what, log
+        env = dict(os.environ, RUST_LOG="info")
+        with open(log, "wb") as out:
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, env=env)
+
+    def text(self):
+        return self.log.read_text(errors="replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """Scheduler and two executors; yields (scheduler port, [executor Process])."""
+    bin_dir = _server_binary().parent
+    base = tmp_path_factory.mktemp("cluster")
+    port = _free_port()
+    scheduler = Process("udf-scheduler", [
+        str(bin_dir / "udf-scheduler"), "--bind", "127.0.0.1", "--port", str(port),
+    ], base / "scheduler.log")
+    _wait_port(port, scheduler.proc, "udf-scheduler", scheduler.log)
+    executors = []
+    for i in range(2):
+        flight, grpc = _free_port(), _free_port()
+        work = base / f"executor{i}"
+        work.mkdir()
+        executor = Process(f"udf-executor {i}", [
+            str(bin_dir / "udf-executor"), "--scheduler", f"ballista://127.0.0.1:{port}",
+            "--bind", "127.0.0.1", "--flight-port", str(flight), "--grpc-port", str(grpc),
+            "--concurrent-tasks", "1", "--work-dir", str(work),
+        ], base / f"executor{i}.log")
+        _wait_port(flight, executor.proc, executor.what, executor.log)
+        executors.append(executor)
+    yield port, executors, scheduler
+    for p in executors + [scheduler]:
+        p.stop()
+
+
+@pytest.fixture(scope="module")
+def servers(cluster, tmp_path_factory):
+    """(cluster-mode udf-server, embedded udf-server)."""
+    port = cluster[0]
+    clustered = _run_server(tmp_path_factory, "udf-server-cluster",
+                            extra=["--cluster", f"ballista://127.0.0.1:{port}"])
+    embedded = _run_server(tmp_path_factory, "udf-server-embedded")
+    c, e = next(clustered), next(embedded)
+    yield c, e
+    for gen in (clustered, embedded):
+        try:
+            next(gen)
+        except StopIteration:
+            pass
+
+
+@pytest.fixture(scope="module")
+def parquet_dir(tmp_path_factory):
+    """A table as Parquet files in a folder every executor reads: id, a INT (NULLs), b
+    DOUBLE (NULLs), c BIGINT, g INT (group key)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path_factory.mktemp("shared") / "facts"
+    folder.mkdir()
+    per_file = ROWS // FILES
+    for f in range(FILES):
+        ids = list(range(f * per_file, (f + 1) * per_file))
+        table = pa.table({
+            "id": pa.array(ids, pa.int64()),
+            "a": pa.array([None if i % 7 == 0 else i % 1000 - 500 for i in ids], pa.int32()),
+            "b": pa.array([None if i % 11 == 0 else i / 8.0 for i in ids], pa.float64()),
+            "c": pa.array([i * 3 for i in ids], pa.int64()),
+            "g": pa.array([i % 5 for i in ids], pa.int32()),
+        })
+        pq.write_table(table, folder / f"part-{f}.parquet")
+    return folder
+
+
+def _setup(server, parquet_dir):
+    """Creates the tables and functions of the query set on `server` through Thrift."""
+    conn = heavydb.connect(**server.connect_kwargs())
+    cur = conn.cursor()
+    cur.execute(f"CREATE EXTERNAL TABLE facts STORED AS PARQUET LOCATION '{parquet_dir}/'")
+    cur.execute("CREATE TABLE dims (g INT, label TEXT, weight DOUBLE)")
+    cur.execute("INSERT INTO dims VALUES (0, 'zero', 0.5), (1, 'one', 1.5), (2, 'two', NULL), "
+                "(3, 'three', 3.5), (4, 'four', 4.5)")
+    for ty, ir in TWICE.items():
+        symbol = re.search(r"@(\w+)", ir).group(1)
+        cur.execute(f"CREATE FUNCTION twice({ty}) RETURNS {ty} LANGUAGE llvm "
+                    f"AS $${ir}$$, '{symbol}'")
+    conn.close()
+
+    db = make_remote_heavydb(server)
+
+    @db("double(double, double)")
+    def hyp(x, y):
+        return math.sqrt(x * x + y * y)
+
+    @db("int64(int32, int64)")
+    def mix(x, y):
+        return x * 10 + y
+
+    db.register()
+    return db
+
+
+QUERIES = [
+    # overloads (INT, BIGINT, DOUBLE) and NULLs
+    "SELECT id, twice(a), twice(c), twice(b) FROM facts WHERE id < 200 ORDER BY id",
+    # rbc functions, one with mixed argument types
+    "SELECT id, hyp(b, CAST(a AS DOUBLE)), mix(a, c) FROM facts WHERE id % 997 = 3 ORDER BY id",
+    # aggregates over UDF results, grouped
+    "SELECT g, COUNT(twice(a)), SUM(twice(a)), SUM(twice(c)), MIN(twice(b)), MAX(twice(b)) "
+    "FROM facts GROUP BY g ORDER BY g",
+    "SELECT COUNT(*), SUM(mix(a, c)) FROM facts WHERE twice(a) > 100",
+    "SELECT g, AVG(hyp(b, b)) FROM facts GROUP BY g ORDER BY g",
+    # a UDF in the join condition, over an external table and a stored one
+    "SELECT d.label, COUNT(*), SUM(twice(f.c)) FROM facts f JOIN dims d ON twice(f.g) = twice(d.g) "
+    "GROUP BY d.label ORDER BY d.label",
+    # a stored table alone (its Arrow segments go to the executors)
+    "SELECT label, twice(g), twice(weight) FROM dims ORDER BY g",
+    # a subquery with a UDF
+    "SELECT COUNT(*) FROM facts WHERE twice(c) > (SELECT MAX(twice(g)) * 1000 FROM dims)",
+]
+
+
+def _rows(server, sql):
+    conn = heavydb.connect(**server.connect_kwargs())
+    try:
+        cur = conn.cursor()
+        cur.execute(sql)
+        return [tuple(r) for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def _same(a, b):
+    """Rows equal; doubles equal to 1e-12 relative (sums over partitions add in another
+    order on the cluster)."""
+    if len(a) != len(b):
+        return False
+    for ra, rb in zip(a, b):
+        if len(ra) != len(rb):
+            return False
+        for x, y in zip(ra, rb):
+            if isinstance(x, float) and isinstance(y, float):
+                if not math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12):
+                    return False
+            elif x != y:
+                return False
+    return True
+
+
+def _shipped_hashes(executors):
+    pattern = re.compile(r"compiled a shipped function.*?function=(\w+).*?hash=([0-9a-f]{64})")
+    found = set()
+    for e in executors:
+        for m in pattern.finditer(e.text()):
+            found.add((m.group(1), m.group(2)))
+    return found
+
+
+def test_query_set_matches_embedded_mode(cluster, servers, parquet_dir):
+    _, executors, scheduler = cluster
+    clustered, embedded = servers
+    dbs = [_setup(s, parquet_dir) for s in servers]
+    try:
+        for sql in QUERIES:
+            want = _rows(embedded, sql)
+            got = _rows(clustered, sql)
+            assert want, f"no rows: {sql}"
+            assert _same(got, want), f"{sql}\ncluster:  {got[:5]}\nembedded: {want[:5]}"
+        # The queries ran on the executors: they compiled the shipped functions
+        # themselves, every one of them used.
+        names = {name for name, _ in _shipped_hashes(executors)}
+        assert {"twice", "hyp", "mix"} <= names, names
+        # Both executors took tasks.
+        for e in executors:
+            assert "compiled a shipped function" in e.text(), f"{e.what} ran nothing:\n{_tail(e.log)}"
+    finally:
+        for db in dbs:
+            db.unregister()
+    for p in executors + [scheduler]:
+        assert p.proc.poll() is None, f"{p.what} died:\n{_tail(p.log)}"
+
+
+def test_a_replaced_function_reaches_running_executors(cluster, servers, parquet_dir):
+    _, executors, _ = cluster
+    clustered, embedded = servers
+    pids = [e.proc.pid for e in executors]
+    sql = "SELECT SUM(twice(c)) FROM facts"
+    before = _rows(clustered, sql)
+    assert before == _rows(embedded, sql)
+    hashes_before = _shipped_hashes(executors)
+    for server in servers:
+        conn = heavydb.connect(**server.connect_kwargs())
+        conn.cursor().execute(
+            "CREATE OR REPLACE FUNCTION twice(BIGINT) RETURNS BIGINT LANGUAGE llvm AS $$"
+            "define i64 @twice_i64(i64 %x) {\n  %r = mul i64 %x, 3\n  ret i64 %r\n}\n$$, "
+            "'twice_i64'")
+        conn.close()
+    after = _rows(clustered, sql)
+    assert after == _rows(embedded, sql)
+    assert after[0][0] * 2 == before[0][0] * 3, (before, after)
+    new = {h for name, h in _shipped_hashes(executors) - hashes_before if name == "twice"}
+    assert new, "no executor compiled the replacement"
+    assert [e.proc.pid for e in executors] == pids
+    assert all(e.proc.poll() is None for e in executors)
+
+
+def test_bad_setting_and_local_only_queries(servers):
+    clustered, _ = servers
+    conn = heavydb.connect(**clustered.connect_kwargs())
+    cur = conn.cursor()
+    try:
+        # Catalog tables live in udf-server: `auto` answers them here.
+        cur.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'facts'")
+        assert cur.fetchall() == [(1,)]
+    finally:
+        conn.close()

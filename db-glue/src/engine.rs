@@ -119,6 +119,9 @@ pub struct StatementOptions {
     pub result_names: ResultNames,
     /// Where UDFs of this statement run; `None` keeps the engine's `udf.device`.
     pub device: Option<DevicePreference>,
+    /// In cluster mode, whether it may go to the cluster; `None` keeps the engine's
+    /// `udf.cluster`.
+    pub cluster: Option<cluster::ClusterPreference>,
     /// Who runs it: the owner of a function or table it creates, and with
     /// [`EngineConfig::access_control`] the user whose privileges apply (a superuser's,
     /// per the catalog, allow everything). `None`: the engine's owner
@@ -297,6 +300,7 @@ struct Run<'a> {
     /// Its time limit and interrupt (reaches UDF calls through the session config).
     control: &'a Arc<StatementControl>,
     device: Option<DevicePreference>,
+    cluster: Option<cluster::ClusterPreference>,
     owner: &'a str,
     /// Whose privileges apply.
     who: Principal,
@@ -851,7 +855,11 @@ impl Engine {
     /// The session state a query runs with: the engine's, with `udf.device` as the
     /// statement asks, and — when a GPU may run UDFs — batches big enough to be worth the
     /// copies (DataFusion's 8192 rows would drown a GPU in round trips).
-    fn query_state(&self, device: Option<DevicePreference>) -> SessionState {
+    fn query_state(
+        &self,
+        device: Option<DevicePreference>,
+        cluster: Option<cluster::ClusterPreference>,
+    ) -> SessionState {
         let mut state = self.inner.ctx.state();
         let options = state.config_mut().options_mut();
         let Some(udf) = options.extensions.get_mut::<UdfOptions>() else {
@@ -860,6 +868,9 @@ impl Engine {
         };
         if let Some(device) = device {
             udf.device = device.to_string();
+        }
+        if let Some(cluster) = cluster {
+            udf.cluster = cluster.to_string();
         }
         let gpu_may_run =
             self.inner.gpu.device().is_some() && !udf.device.eq_ignore_ascii_case("cpu");
@@ -1119,6 +1130,7 @@ impl Engine {
         let run = Run {
             control,
             device: options.device,
+            cluster: options.cluster,
             owner: options.owner.as_deref().unwrap_or(&self.inner.owner),
             who: self.principal(options.owner.as_deref()),
             none_encoded,
@@ -1291,10 +1303,8 @@ impl Engine {
                         self.set_device(preference)?;
                         return Ok(QueryResult::message(format!("udf.device = '{preference}'")));
                     }
-                    if let Some(value) =
-                        device::set_value(&set.to_string(), &["udf.cluster", "udf_cluster"])
-                    {
-                        let preference = value.parse::<cluster::ClusterPreference>()?;
+                    if let Some(preference) = cluster::parse_set_cluster(&set.to_string()) {
+                        let preference = preference?;
                         self.set_option(|o| o.cluster = preference.to_string());
                         return Ok(QueryResult::message(format!(
                             "udf.cluster = '{preference}'"
@@ -1376,7 +1386,7 @@ impl Engine {
                 plan,
             ),
             query => DataFrame::new(
-                self.statement_state(self.query_state(run.device), run.control),
+                self.statement_state(self.query_state(run.device, run.cluster), run.control),
                 query,
             ),
         };

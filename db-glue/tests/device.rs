@@ -81,6 +81,7 @@ fn on(device: DevicePreference) -> StatementOptions {
     StatementOptions {
         result_names: ResultNames::DataFusion,
         device: Some(device),
+        cluster: None,
         owner: None,
     }
 }

@@ -32,6 +32,7 @@ fn engine() -> Engine {
 const CALCITE: StatementOptions = StatementOptions {
     result_names: ResultNames::Calcite,
     device: None,
+    cluster: None,
     owner: None,
 };
 

@@ -100,6 +100,8 @@ pub struct Gauges {
     pub overloads: usize,
     pub tables: usize,
     pub resident_bytes: Option<u64>,
+    /// In cluster mode: queries sent to the Ballista scheduler, and planned here.
+    pub cluster_queries: Option<(u64, u64)>,
 }
 
 impl Metrics {
@@ -260,6 +262,20 @@ impl Metrics {
             "Tables in the catalog.",
             gauges.tables,
         );
+        if let Some((shipped, local)) = gauges.cluster_queries {
+            header(
+                out,
+                "udf_cluster_queries_total",
+                "counter",
+                "Queries planned in cluster mode, by where they ran (`cluster`: sent to the \
+                 Ballista scheduler; `local`: run by this server).",
+            );
+            let _ = writeln!(
+                out,
+                "udf_cluster_queries_total{{ran=\"cluster\"}} {shipped}"
+            );
+            let _ = writeln!(out, "udf_cluster_queries_total{{ran=\"local\"}} {local}");
+        }
         if let Some(bytes) = gauges.resident_bytes {
             sample(
                 out,

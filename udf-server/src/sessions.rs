@@ -25,6 +25,9 @@ pub struct Session {
     pub superuser: bool,
     pub started: SystemTime,
     pub mode: ExecutionMode,
+    /// In cluster mode, where its queries may run (`SET udf.cluster`); `None`: the
+    /// engine's default.
+    pub cluster: Option<db_glue::cluster::ClusterPreference>,
     /// What its statements run with (`SET statement_timeout`); `None`: no limit.
     pub statement_timeout: Option<Duration>,
     last_used: Instant,
@@ -299,6 +302,7 @@ impl SessionStore {
             superuser,
             started: SystemTime::now(),
             mode: ExecutionMode::Auto,
+            cluster: None,
             statement_timeout: self.limits.statement_timeout,
             last_used: Instant::now(),
             opened: Instant::now(),
@@ -367,6 +371,16 @@ impl SessionStore {
         match self.sessions.lock().get_mut(id) {
             Some(session) => {
                 session.mode = mode;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn set_cluster(&self, id: &str, cluster: db_glue::cluster::ClusterPreference) -> bool {
+        match self.sessions.lock().get_mut(id) {
+            Some(session) => {
+                session.cluster = Some(cluster);
                 true
             }
             None => false,

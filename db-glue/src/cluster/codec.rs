@@ -72,15 +72,34 @@ fn put(buf: &mut Vec<u8>, bytes: &[u8]) {
 
 fn encode(call: &BoundOverload, buf: &mut Vec<u8>) {
     let overload = call.overload();
-    let placement = call.placement();
+    write(
+        buf,
+        call.function(),
+        &overload.symbol,
+        &overload.signature,
+        call.placement(),
+        overload.content_hash(),
+        &overload.ir,
+    );
+}
+
+fn write(
+    buf: &mut Vec<u8>,
+    function: &str,
+    symbol: &str,
+    signature: &Signature,
+    placement: Placement,
+    hash: &[u8; 32],
+    ir: &[u8],
+) {
     buf.extend_from_slice(MAGIC);
-    put(buf, call.function().as_bytes());
-    put(buf, overload.symbol.as_bytes());
-    put(buf, overload.signature.to_string().as_bytes());
+    put(buf, function.as_bytes());
+    put(buf, symbol.as_bytes());
+    put(buf, signature.to_string().as_bytes());
     put(buf, placement.device.to_string().as_bytes());
     buf.extend_from_slice(&(placement.gpu_min_rows as u64).to_le_bytes());
-    buf.extend_from_slice(overload.content_hash());
-    put(buf, &overload.ir);
+    buf.extend_from_slice(hash);
+    put(buf, ir);
 }
 
 /// Reads the fields [`encode`] wrote, in order.
@@ -527,6 +546,81 @@ mod tests {
         let mut huge = MAGIC.to_vec();
         huge.extend_from_slice(&u64::MAX.to_le_bytes());
         assert!(matches!(decode(&huge), Some(Err(_))));
+    }
+
+    const TWICE: &[u8] = b"define i64 @twice(i64 %x) {\n  %r = mul i64 %x, 2\n  ret i64 %r\n}\n";
+
+    fn shipped(ir: &[u8], hash: Option<[u8; 32]>) -> Vec<u8> {
+        let signature = Signature::parse("int64(int64)").unwrap();
+        let hash = hash.unwrap_or_else(|| content_hash("twice", &signature, ir));
+        let placement = Placement {
+            device: DevicePreference::Cpu,
+            gpu_min_rows: 10,
+        };
+        let mut buf = Vec::new();
+        write(&mut buf, "twice", "twice", &signature, placement, &hash, ir);
+        buf
+    }
+
+    fn code() -> ShippedCode {
+        ShippedCode::new(CompilerOptions::default(), false).unwrap()
+    }
+
+    #[test]
+    fn a_shipped_call_compiles_once_per_hash() {
+        let code = code();
+        let buf = shipped(TWICE, None);
+        let udf = code.decode_udf("twice", &buf).unwrap().unwrap();
+        assert_eq!(udf.name(), "twice[cpu]");
+        let again = code.decode_udf("twice", &buf).unwrap().unwrap();
+        assert_eq!(again.name(), "twice[cpu]");
+        let stats = code.stats();
+        assert_eq!(
+            (stats.compiles, stats.hits, stats.cached),
+            (1, 1, 1),
+            "{stats:?}"
+        );
+        // New IR is a new hash: compiled again, the old entry stays until evicted.
+        let thrice = b"define i64 @twice(i64 %x) {\n  %r = mul i64 %x, 3\n  ret i64 %r\n}\n";
+        code.decode_udf("twice", &shipped(thrice, None))
+            .unwrap()
+            .unwrap();
+        assert_eq!(code.stats().compiles, 2);
+    }
+
+    #[test]
+    fn bad_shipments_are_refused_by_name() {
+        let code = code();
+        let e = code
+            .decode_udf("twice", &shipped(TWICE, Some([7; 32])))
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`twice`") && e.contains("content hash does not match"),
+            "{e}"
+        );
+        let hostile = b"declare i32 @system(ptr)\ndefine i64 @twice(i64 %x) {\n  \
+            %c = call i32 @system(ptr null)\n  ret i64 %x\n}\n";
+        let e = code
+            .decode_udf("twice", &shipped(hostile, None))
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cannot run `twice`") && e.contains("system"),
+            "{e}"
+        );
+        let mut trailing = shipped(TWICE, None);
+        trailing.push(0);
+        let e = code
+            .decode_udf("twice", &trailing)
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("trailing bytes"), "{e}");
+        assert_eq!(code.stats().refused, 3);
+        assert!(code.decode_udf("twice", b"something else").is_none());
     }
 
     #[test]

@@ -86,6 +86,12 @@ impl std::fmt::Display for ClusterPreference {
     }
 }
 
+/// The value of `SET udf.cluster = …` (also `udf_cluster`, HeavyDB-style), if `sql` is
+/// that statement.
+pub fn parse_set_cluster(sql: &str) -> Option<Result<ClusterPreference>> {
+    Some(crate::device::set_value(sql, &["udf.cluster", "udf_cluster"])?.parse())
+}
+
 /// The scheduler's gRPC address from `ballista://HOST:PORT` (also `df://`, `http://`).
 pub fn scheduler_url(address: &str) -> Result<String> {
     let rest = ["ballista://", "df://", "http://"]

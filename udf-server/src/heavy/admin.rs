@@ -225,6 +225,7 @@ fn gauges(engine: &db_glue::Engine, sessions: &SessionStore) -> Gauges {
         overloads: functions.len() + tables.len(),
         tables: engine.table_names().len(),
         resident_bytes: metrics::resident_bytes(),
+        cluster_queries: engine.cluster_status().map(|c| (c.shipped, c.local)),
     }
 }
 

@@ -41,6 +41,7 @@ pub fn version_string() -> String {
 const CALCITE_NAMES: StatementOptions = StatementOptions {
     result_names: ResultNames::Calcite,
     device: None,
+    cluster: None,
     owner: None,
 };
 
@@ -71,6 +72,7 @@ struct Caller<'a> {
     session: &'a str,
     user: &'a str,
     mode: ExecutionMode,
+    cluster: Option<db_glue::cluster::ClusterPreference>,
     statement_timeout: Option<std::time::Duration>,
 }
 
@@ -246,7 +248,8 @@ impl HeavyService {
     }
 
     /// One statement of `session`, with HeavyDB's result column names and the session's
-    /// device for UDFs. `SET udf_device = …` sets the session's device, not the engine's;
+    /// device for UDFs. `SET udf_device = …` sets the session's device, not the engine's
+    /// (and `SET udf.cluster = …` where its queries run in cluster mode);
     /// `SET statement_timeout = …` likewise the session's timeout. The statement is
     /// registered with its session while it runs, so that ending the session stops it.
     fn run_sql(&self, caller: Caller<'_>, sql: &str) -> Result<QueryResult> {
@@ -276,8 +279,20 @@ impl HeavyService {
                 message: Some(format!("udf_device = '{mode}' for this session")),
             });
         }
+        if let Some(cluster) = db_glue::cluster::parse_set_cluster(sql) {
+            let cluster = cluster.map_err(sql_error)?;
+            if !self.sessions.set_cluster(caller.session, cluster) {
+                return Err(Error::InvalidSession);
+            }
+            return Ok(QueryResult {
+                schema: Arc::new(Schema::empty()),
+                batches: Vec::new(),
+                message: Some(format!("udf.cluster = '{cluster}' for this session")),
+            });
+        }
         let options = StatementOptions {
             device: Some(caller.mode),
+            cluster: caller.cluster,
             owner: Some(caller.user.to_string()),
             ..CALCITE_NAMES
         };
@@ -673,6 +688,7 @@ impl HeavySyncHandler for HeavyService {
                 session: &session,
                 user: &s.user,
                 mode: s.mode,
+                cluster: s.cluster,
                 statement_timeout: s.statement_timeout,
             };
             self.query_result(caller, &query, column_format, nonce, first_n, at_most_n)
@@ -694,6 +710,7 @@ impl HeavySyncHandler for HeavyService {
                 session: &session,
                 user: &s.user,
                 mode: s.mode,
+                cluster: s.cluster,
                 statement_timeout: s.statement_timeout,
             };
             if device_type == TDeviceType::GPU {

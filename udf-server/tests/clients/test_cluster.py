@@ -109,10 +109,13 @@ def cluster(tmp_path_factory):
 def servers(cluster, tmp_path_factory):
     """(cluster-mode udf-server, embedded udf-server)."""
     port = cluster[0]
+    metrics = _free_port()
     clustered = _run_server(tmp_path_factory, "udf-server-cluster",
-                            extra=["--cluster", f"ballista://127.0.0.1:{port}"])
+                            extra=["--cluster", f"ballista://127.0.0.1:{port}",
+                                   "--metrics-port", str(metrics)])
     embedded = _run_server(tmp_path_factory, "udf-server-embedded")
     c, e = next(clustered), next(embedded)
+    c.metrics_port = metrics
     yield c, e
     for gen in (clustered, embedded):
         try:
@@ -142,6 +145,18 @@ def parquet_dir(tmp_path_factory):
         })
         pq.write_table(table, folder / f"part-{f}.parquet")
     return folder
+
+
+@pytest.fixture(scope="module")
+def prepared(servers, parquet_dir):
+    """The servers, each with the query set's tables and functions."""
+    dbs = [_setup(s, parquet_dir) for s in servers]
+    yield servers
+    for db in dbs:
+        try:
+            db.unregister()
+        except Exception:
+            pass
 
 
 def _setup(server, parquet_dir):
@@ -219,6 +234,15 @@ def _same(a, b):
     return True
 
 
+def _cluster_queries(server):
+    """udf_cluster_queries_total from the server's metrics: (cluster, local)."""
+    import urllib.request
+
+    text = urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics").read()
+    found = dict(re.findall(r'udf_cluster_queries_total\{ran="(\w+)"\} (\d+)', text.decode()))
+    return int(found["cluster"]), int(found["local"])
+
+
 def _shipped_hashes(executors):
     pattern = re.compile(r"compiled a shipped function.*?function=(\w+).*?hash=([0-9a-f]{64})")
     found = set()
@@ -228,39 +252,37 @@ def _shipped_hashes(executors):
     return found
 
 
-def test_query_set_matches_embedded_mode(cluster, servers, parquet_dir):
+def test_query_set_matches_embedded_mode(cluster, prepared):
     _, executors, scheduler = cluster
-    clustered, embedded = servers
-    dbs = [_setup(s, parquet_dir) for s in servers]
-    try:
-        for sql in QUERIES:
-            want = _rows(embedded, sql)
-            got = _rows(clustered, sql)
-            assert want, f"no rows: {sql}"
-            assert _same(got, want), f"{sql}\ncluster:  {got[:5]}\nembedded: {want[:5]}"
-        # The queries ran on the executors: they compiled the shipped functions
-        # themselves, every one of them used.
-        names = {name for name, _ in _shipped_hashes(executors)}
-        assert {"twice", "hyp", "mix"} <= names, names
-        # Both executors took tasks.
-        for e in executors:
-            assert "compiled a shipped function" in e.text(), f"{e.what} ran nothing:\n{_tail(e.log)}"
-    finally:
-        for db in dbs:
-            db.unregister()
+    clustered, embedded = prepared
+    for sql in QUERIES:
+        want = _rows(embedded, sql)
+        got = _rows(clustered, sql)
+        assert want, f"no rows: {sql}"
+        assert _same(got, want), f"{sql}\ncluster:  {got[:5]}\nembedded: {want[:5]}"
+    # udf-server sent them (every query of the set reads a table) to the cluster.
+    shipped, local = _cluster_queries(clustered)
+    assert shipped >= len(QUERIES), (shipped, local)
+    # The queries ran on the executors: they compiled the shipped functions themselves,
+    # every one of them used.
+    names = {name for name, _ in _shipped_hashes(executors)}
+    assert {"twice", "hyp", "mix"} <= names, names
+    # Both executors took tasks.
+    for e in executors:
+        assert "compiled a shipped function" in e.text(), f"{e.what} ran nothing:\n{_tail(e.log)}"
     for p in executors + [scheduler]:
         assert p.proc.poll() is None, f"{p.what} died:\n{_tail(p.log)}"
 
 
-def test_a_replaced_function_reaches_running_executors(cluster, servers, parquet_dir):
+def test_a_replaced_function_reaches_running_executors(cluster, prepared):
     _, executors, _ = cluster
-    clustered, embedded = servers
+    clustered, embedded = prepared
     pids = [e.proc.pid for e in executors]
     sql = "SELECT SUM(twice(c)) FROM facts"
     before = _rows(clustered, sql)
     assert before == _rows(embedded, sql)
     hashes_before = _shipped_hashes(executors)
-    for server in servers:
+    for server in prepared:
         conn = heavydb.connect(**server.connect_kwargs())
         conn.cursor().execute(
             "CREATE OR REPLACE FUNCTION twice(BIGINT) RETURNS BIGINT LANGUAGE llvm AS $$"
@@ -276,13 +298,96 @@ def test_a_replaced_function_reaches_running_executors(cluster, servers, parquet
     assert all(e.proc.poll() is None for e in executors)
 
 
-def test_bad_setting_and_local_only_queries(servers):
-    clustered, _ = servers
-    conn = heavydb.connect(**clustered.connect_kwargs())
-    cur = conn.cursor()
+def test_cluster_setting_is_per_session(prepared):
+    clustered, _ = prepared
+    strict = heavydb.connect(**clustered.connect_kwargs())
+    other = heavydb.connect(**clustered.connect_kwargs())
     try:
-        # Catalog tables live in udf-server: `auto` answers them here.
-        cur.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'facts'")
-        assert cur.fetchall() == [(1,)]
+        cur = strict.cursor()
+        with pytest.raises(heavydb.exceptions.Error, match="'auto', 'on' or 'off'"):
+            cur.execute("SET udf.cluster = 'sometimes'")
+        cur.execute("SET udf.cluster = 'on'")
+        sql = "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'facts'"
+        # Catalog tables live in udf-server: `on` refuses, naming why.
+        with pytest.raises(heavydb.exceptions.Error,
+                           match="cannot run on the cluster: .*information_schema"):
+            cur.execute(sql)
+        # Other sessions keep `auto`, which answers them here.
+        cur2 = other.cursor()
+        cur2.execute(sql)
+        assert cur2.fetchall() == [(1,)]
+        # `on` still runs what the executors can read.
+        cur.execute("SELECT COUNT(twice(a)) FROM facts")
+        assert cur.fetchall() == [(ROWS - (ROWS + 6) // 7,)]
     finally:
+        strict.close()
+        other.close()
+
+
+def test_a_query_survives_an_executor_killed_under_it(tmp_path_factory):
+    """Its own scheduler (3 s executor timeout) and two executors: one is SIGKILLed while
+    a join runs; its tasks run again on the other, and the result is right."""
+    import threading
+
+    bin_dir = _server_binary().parent
+    base = tmp_path_factory.mktemp("dying")
+    port = _free_port()
+    procs = [Process("udf-scheduler", [
+        str(bin_dir / "udf-scheduler"), "--port", str(port), "--executor-timeout-s", "3",
+    ], base / "scheduler.log")]
+    _wait_port(port, procs[0].proc, "udf-scheduler", procs[0].log)
+    for i in range(2):
+        flight = _free_port()
+        procs.append(Process(f"udf-executor {i}", [
+            str(bin_dir / "udf-executor"), "--scheduler", f"ballista://127.0.0.1:{port}",
+            "--flight-port", str(flight), "--grpc-port", str(_free_port()),
+            "--concurrent-tasks", "1", "--heartbeat-interval-s", "1",
+            "--work-dir", str(base),
+        ], base / f"executor{i}.log"))
+        _wait_port(flight, procs[-1].proc, procs[-1].what, procs[-1].log)
+    scheduler, victim = procs[0], procs[2]
+    gen = _run_server(tmp_path_factory, "udf-server-dying",
+                      extra=["--cluster", f"ballista://127.0.0.1:{port}"])
+    server = next(gen)
+    try:
+        conn = heavydb.connect(**server.connect_kwargs())
+        cur = conn.cursor()
+        cur.execute("CREATE TABLE big AS SELECT value AS a, value * 7 % 1000 AS b "
+                    "FROM generate_series(1, 2000000)")
+        cur.execute("CREATE FUNCTION add(BIGINT, BIGINT) RETURNS BIGINT LANGUAGE llvm AS $$"
+                    "define i64 @add(i64 %a, i64 %b) {\n  %r = add i64 %a, %b\n"
+                    "  ret i64 %r\n}\n$$")
         conn.close()
+        sql = ("SELECT COUNT(*), SUM(add(t1.a, t2.b)) FROM big t1 "
+               "JOIN big t2 ON t1.a = t2.a + 1")
+        result = {}
+
+        def run():
+            try:
+                result["rows"] = _rows(server, sql)
+            except Exception as e:  # reported below
+                result["error"] = e
+
+        query = threading.Thread(target=run)
+        query.start()
+        # Kill it once it is running a task of this query.
+        deadline = time.monotonic() + 60
+        while "Execute task" not in victim.text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "Execute task" in victim.text(), _tail(victim.log)
+        victim.proc.kill()
+        query.join(timeout=120)
+        assert not query.is_alive(), "the query did not finish"
+        assert "error" not in result, result.get("error")
+        n = 2_000_000 - 1
+        # t1.a = k + 1, t2.a = k for k in 1..n: sum of (k + 1) + (k * 7 % 1000).
+        want = sum(k + 1 + k * 7 % 1000 for k in range(1, n + 1))
+        assert result["rows"] == [(n, want)]
+        assert server.proc.poll() is None
+    finally:
+        try:
+            next(gen)
+        except StopIteration:
+            pass
+        for p in procs:
+            p.stop()

@@ -1392,9 +1392,18 @@ impl Engine {
         };
         let task_ctx = Arc::new(self.statement_task(frame.task_ctx())?);
         let physical = frame.create_physical_plan().await?;
+        // A statement stopped while its job runs on the cluster cancels the job.
+        let cancel = self
+            .inner
+            .cluster
+            .as_ref()
+            .and_then(|c| cluster::JobCancel::watch(&physical, &c.scheduler));
         // The physical plan's schema is the one the batches carry.
         let schema = physical.schema();
         let batches = datafusion::physical_plan::collect(physical, task_ctx).await?;
+        if let Some(cancel) = cancel {
+            cancel.disarm();
+        }
         Ok(QueryResult {
             schema,
             batches,

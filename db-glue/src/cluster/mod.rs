@@ -23,8 +23,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use ballista_core::config::BallistaConfig;
+use ballista_core::execution_plans::DistributedQueryExec;
 use ballista_core::extension::SessionConfigExt;
 use ballista_core::planner::BallistaQueryPlanner;
+use ballista_core::serde::protobuf::CancelJobParams;
+use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
 use ballista_core::serde::{BallistaLogicalExtensionCodec, BallistaPhysicalExtensionCodec};
 use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
 use ballista_scheduler::cluster::BallistaCluster;
@@ -181,10 +184,74 @@ impl ClusterPlanner {
     }
 }
 
+/// Cancels a plan's Ballista job when dropped armed: a statement stopped (timeout,
+/// `interrupt`, a killed session) or failed while its job runs would otherwise leave the
+/// job running on the executors to its end.
+pub(crate) struct JobCancel {
+    plan: Arc<dyn ExecutionPlan>,
+    scheduler: String,
+    armed: bool,
+}
+
+impl JobCancel {
+    /// `None` unless `plan` is a query sent to the cluster.
+    pub(crate) fn watch(plan: &Arc<dyn ExecutionPlan>, scheduler: &str) -> Option<JobCancel> {
+        plan.downcast_ref::<DistributedQueryExec<LogicalPlanNode>>()?;
+        Some(JobCancel {
+            plan: Arc::clone(plan),
+            scheduler: scheduler.to_string(),
+            armed: true,
+        })
+    }
+
+    /// The job ended and its results were read: nothing to cancel.
+    pub(crate) fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for JobCancel {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let job = self
+            .plan
+            .downcast_ref::<DistributedQueryExec<LogicalPlanNode>>()
+            .and_then(|exec| exec.job_id());
+        let runtime = tokio::runtime::Handle::try_current();
+        let (Some(job), Ok(runtime)) = (job, runtime) else {
+            return;
+        };
+        let scheduler = self.scheduler.clone();
+        let job_id = job.as_str().to_owned();
+        runtime.spawn(async move {
+            let cancelled = async {
+                let mut client = SchedulerGrpcClient::connect(scheduler).await?;
+                client
+                    .cancel_job(CancelJobParams {
+                        job_id: job_id.clone(),
+                    })
+                    .await?;
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            };
+            match cancelled.await {
+                Ok(()) => tracing::info!(%job_id, "cancelled the job of a stopped statement"),
+                Err(e) => tracing::warn!(%job_id, error = %e, "cannot cancel the job of a stopped statement"),
+            }
+        });
+    }
+}
+
 /// The session config of an engine in cluster mode: Ballista's settings (which the
 /// scheduler enforces anyway) on every query, local or not, so both plan alike.
+/// Job tracking is Ballista's pull mode: the client learns a job's id as soon as it is
+/// submitted, so a stopped statement can cancel it ([`JobCancel`]); in push mode the id
+/// arrives with the first status change, which can be the job's end.
 pub(crate) fn cluster_session_config(config: SessionConfig) -> SessionConfig {
-    config.upgrade_for_ballista()
+    config
+        .upgrade_for_ballista()
+        .set_bool(ballista_core::config::BALLISTA_CLIENT_PULL, true)
 }
 
 #[async_trait]

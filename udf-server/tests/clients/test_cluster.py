@@ -324,6 +324,30 @@ def test_cluster_setting_is_per_session(prepared):
         other.close()
 
 
+def test_a_stopped_statement_cancels_its_job(cluster, prepared):
+    _, _, scheduler = cluster
+    clustered, _ = prepared
+    conn = heavydb.connect(**clustered.connect_kwargs())
+    cur = conn.cursor()
+    try:
+        cur.execute("CREATE TABLE slow AS SELECT value AS a, value * 7 % 1000 AS b "
+                    "FROM generate_series(1, 2000000)")
+        cur.execute("SET statement_timeout = 300")
+        with pytest.raises(heavydb.exceptions.Error, match="statement timed out"):
+            cur.execute("SELECT COUNT(*), SUM(twice(t1.a) + t2.b) FROM slow t1 "
+                        "JOIN slow t2 ON t1.a = t2.a + 1")
+        deadline = time.monotonic() + 10
+        while "Job cancelled" not in scheduler.text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "Job cancelled" in scheduler.text(), _tail(scheduler.log)
+        # The session goes on.
+        cur.execute("SET statement_timeout = 0")
+        cur.execute("SELECT COUNT(*) FROM slow")
+        assert cur.fetchall() == [(2_000_000,)]
+    finally:
+        conn.close()
+
+
 def test_a_query_survives_an_executor_killed_under_it(tmp_path_factory):
     """Its own scheduler (3 s executor timeout) and two executors: one is SIGKILLed while
     a join runs; its tasks run again on the other, and the result is right."""

@@ -199,7 +199,8 @@ pub struct QueryResult {
 }
 
 impl QueryResult {
-    fn message(message: String) -> Self {
+    /// A result without rows that only says what a statement did.
+    pub fn message(message: String) -> Self {
         QueryResult {
             schema: Arc::new(Schema::empty()),
             batches: Vec::new(),

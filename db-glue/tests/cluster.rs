@@ -3,23 +3,10 @@
 //! there says when no scheduler answers. The cluster itself is exercised end to end by
 //! `udf-server/tests/clients/test_cluster.py` (scheduler, two executors, two servers).
 
+mod common;
+
+use common::{ADD_IR, copy_ir};
 use db_glue::{Engine, EngineConfig};
-
-const ADD_IR: &str = "define i64 @add(i64 %a, i64 %b) {\n  %r = add i64 %a, %b\n  ret i64 %r\n}\n";
-
-const COPY_IR: &str = "define i32 @tcopy(ptr %x, i32 %m, ptr %out) {
-entry:
-  %np = getelementptr { ptr, i64 }, ptr %x, i32 0, i32 1
-  %n = load i64, ptr %np
-  %xd = load ptr, ptr %x
-  %od = load ptr, ptr %out
-  %bytes = mul i64 %n, 8
-  call void @llvm.memcpy.p0.p0.i64(ptr %od, ptr %xd, i64 %bytes, i1 false)
-  %r = trunc i64 %n to i32
-  ret i32 %r
-}
-declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)
-";
 
 /// An engine in cluster mode whose scheduler address nobody listens on (port 1).
 async fn engine(data_dir: Option<&std::path::Path>) -> Engine {
@@ -30,11 +17,12 @@ async fn engine(data_dir: Option<&std::path::Path>) -> Engine {
         ..EngineConfig::default()
     })
     .unwrap();
+    let copy = copy_ir("tcopy");
     engine
         .execute(&format!(
             "CREATE FUNCTION add(BIGINT, BIGINT) RETURNS BIGINT LANGUAGE llvm AS $${ADD_IR}$$; \
              CREATE FUNCTION tcopy(CURSOR(BIGINT), ROWMULTIPLIER) RETURNS TABLE(out0 BIGINT) \
-             LANGUAGE llvm AS $${COPY_IR}$$; \
+             LANGUAGE llvm AS $${copy}$$; \
              CREATE TABLE t AS SELECT value AS a, value * 2 AS b FROM generate_series(1, 100)"
         ))
         .await

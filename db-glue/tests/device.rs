@@ -1,9 +1,10 @@
 //! Device choice for UDFs (`udf.device`): CPU work is unaffected without a GPU, and a GPU
 //! request that cannot be honoured is an error naming why — never a silent CPU run.
 
-use db_glue::{DevicePreference, Engine, EngineConfig, GpuState, ResultNames, StatementOptions};
+mod common;
 
-const ADD_IR: &str = "define i64 @add(i64 %a, i64 %b) {\n  %r = add i64 %a, %b\n  ret i64 %r\n}\n";
+use common::{ADD_IR, copy_ir};
+use db_glue::{DevicePreference, Engine, EngineConfig, GpuState, ResultNames, StatementOptions};
 
 async fn engine(no_gpu: bool) -> Engine {
     let engine = Engine::new(EngineConfig {
@@ -20,21 +21,6 @@ async fn engine(no_gpu: bool) -> Engine {
         .unwrap();
     engine
 }
-
-/// `tcopy(CURSOR(BIGINT), ROWMULTIPLIER)`: a table function, which has no GPU build.
-const COPY_IR: &str = "define i32 @tcopy(ptr %x, i32 %m, ptr %out) {
-entry:
-  %np = getelementptr { ptr, i64 }, ptr %x, i32 0, i32 1
-  %n = load i64, ptr %np
-  %xd = load ptr, ptr %x
-  %od = load ptr, ptr %out
-  %bytes = mul i64 %n, 8
-  call void @llvm.memcpy.p0.p0.i64(ptr %od, ptr %xd, i64 %bytes, i1 false)
-  %r = trunc i64 %n to i32
-  ret i32 %r
-}
-declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)
-";
 
 async fn copied_rows(engine: &Engine, options: StatementOptions) -> Result<String, String> {
     let result = engine
@@ -137,10 +123,11 @@ async fn without_a_gpu_cpu_work_is_unaffected_and_gpu_requests_fail_clearly() {
     assert_eq!(sum(&engine, StatementOptions::default()).await, expected);
 
     // Table functions run on the CPU only: a GPU request says so (with or without a GPU).
+    let copy = copy_ir("tcopy");
     engine
         .execute(&format!(
             "CREATE FUNCTION tcopy(CURSOR(BIGINT), ROWMULTIPLIER) RETURNS TABLE(out0 BIGINT) \
-             LANGUAGE llvm AS $${COPY_IR}$$"
+             LANGUAGE llvm AS $${copy}$$"
         ))
         .await
         .unwrap();

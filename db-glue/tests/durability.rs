@@ -2,6 +2,9 @@
 //! crash leftovers are removed; a damaged directory is a clear error; a failed write
 //! changes nothing.
 
+mod common;
+
+use common::{ADD_IR, copy_ir};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -14,7 +17,6 @@ use db_glue::{
     Signature, StatementOptions, TEXT_ENCODING_KEY, TableFunctionSpec, TableSignature, UserRecord,
 };
 
-const ADD_IR: &str = "define i64 @add(i64 %a, i64 %b) {\n  %r = add i64 %a, %b\n  ret i64 %r\n}\n";
 const TWICE_IR: &str = "define i64 @twice(i64 %a) {\n  %r = mul i64 %a, 2\n  ret i64 %r\n}\n";
 const RUNTIME_IR: &str = "define i64 @incr__cpu_0(i64 %a) {\n  %r = add i64 %a, 1\n  ret i64 %r\n}\n\
     define i64 @decr__cpu_0(i64 %a) {\n  %r = sub i64 %a, 1\n  ret i64 %r\n}\n";
@@ -586,25 +588,6 @@ async fn tables_outside_the_default_schema_are_refused_with_a_data_directory() {
         )
         .await
         .unwrap();
-}
-
-/// `i32 f(Column<int64> x, i32 m, Column<int64> out)`: copies `x` (a RowMultiplier sizer).
-fn copy_ir(symbol: &str) -> String {
-    format!(
-        "define i32 @{symbol}(ptr %x, i32 %m, ptr %out) {{
-entry:
-  %np = getelementptr {{ ptr, i64 }}, ptr %x, i32 0, i32 1
-  %n = load i64, ptr %np
-  %xd = load ptr, ptr %x
-  %od = load ptr, ptr %out
-  %bytes = mul i64 %n, 8
-  call void @llvm.memcpy.p0.p0.i64(ptr %od, ptr %xd, i64 %bytes, i1 false)
-  %r = trunc i64 %n to i32
-  ret i32 %r
-}}
-declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)
-"
-    )
 }
 
 #[tokio::test]

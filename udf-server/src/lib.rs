@@ -17,6 +17,7 @@ pub mod admin;
 pub mod auth;
 pub mod c_frontend;
 pub mod config;
+pub mod daemon;
 pub mod error;
 pub mod heavy;
 pub mod metrics;

@@ -62,7 +62,7 @@ struct Shipped {
     signature: Signature,
     placement: Placement,
     hash: [u8; 32],
-    ir: Vec<u8>,
+    ir: Arc<[u8]>,
 }
 
 fn put(buf: &mut Vec<u8>, bytes: &[u8]) {
@@ -155,7 +155,7 @@ fn decode(buf: &[u8]) -> Option<std::result::Result<Shipped, String>> {
             .take(32)?
             .try_into()
             .map_err(|_| "truncated".to_string())?;
-        let ir = reader.bytes()?.to_vec();
+        let ir: Arc<[u8]> = reader.bytes()?.into();
         if !reader.rest.is_empty() {
             return Err("trailing bytes".into());
         }
@@ -288,7 +288,7 @@ impl ShippedCode {
         let overload = Arc::new(Overload {
             signature: shipped.signature.clone(),
             symbol: shipped.symbol.clone(),
-            ir: shipped.ir.as_slice().into(),
+            ir: Arc::clone(&shipped.ir),
             kernel,
             gpu,
             runs: Arc::new(RunCounts::default()),

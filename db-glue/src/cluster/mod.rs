@@ -95,25 +95,30 @@ pub fn parse_set_cluster(sql: &str) -> Option<Result<ClusterPreference>> {
     Some(crate::device::set_value(sql, &["udf.cluster", "udf_cluster"])?.parse())
 }
 
-/// The scheduler's gRPC address from `ballista://HOST:PORT` (also `df://`, `http://`).
-pub fn scheduler_url(address: &str) -> Result<String> {
+/// The scheduler's host and port from `ballista://HOST:PORT` (also `df://`, `http://`).
+pub fn scheduler_address(address: &str) -> Result<(String, u16)> {
+    let expected = || {
+        Error::InvalidSetting(format!(
+            "cluster address `{address}`: expected ballista://HOST:PORT"
+        ))
+    };
     let rest = ["ballista://", "df://", "http://"]
         .iter()
         .find_map(|scheme| address.strip_prefix(scheme))
-        .ok_or_else(|| {
-            Error::InvalidSetting(format!(
-                "cluster address `{address}`: expected ballista://HOST:PORT"
-            ))
-        })?;
+        .ok_or_else(expected)?;
     let (host, port) = rest
         .trim_end_matches('/')
         .rsplit_once(':')
         .ok_or_else(|| Error::InvalidSetting(format!("cluster address `{address}`: no port")))?;
-    if host.is_empty() || port.parse::<u16>().is_err() {
-        return Err(Error::InvalidSetting(format!(
-            "cluster address `{address}`: expected ballista://HOST:PORT"
-        )));
+    match port.parse::<u16>() {
+        Ok(port) if !host.is_empty() => Ok((host.to_string(), port)),
+        _ => Err(expected()),
     }
+}
+
+/// The scheduler's gRPC URL, as Ballista's client wants it.
+pub fn scheduler_url(address: &str) -> Result<String> {
+    let (host, port) = scheduler_address(address)?;
     Ok(format!("http://{host}:{port}"))
 }
 

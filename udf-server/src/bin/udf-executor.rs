@@ -2,7 +2,6 @@
 //! its tasks' plans (CPU, and GPU when it has one) and caches them by content hash (see
 //! db-glue's `cluster` module). It keeps no catalog: udf-server does.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use db_glue::CompilerOptions;
 use db_glue::cluster::{ExecutorOptions, run_executor};
-use tracing_subscriber::EnvFilter;
+use udf_server::daemon;
 
 /// Ballista executor for udf-server's cluster mode.
 ///
@@ -68,30 +67,12 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("udf-executor: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    daemon::init_logging();
+    daemon::exit_code("udf-executor", run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<()> {
-    let url = db_glue::cluster::scheduler_url(&args.scheduler)?;
-    let (host, port) = url
-        .trim_start_matches("http://")
-        .rsplit_once(':')
-        .context("scheduler address without a port")?;
-    let scheduler_port: u16 = port.parse().context("scheduler port")?;
+    let (scheduler_host, scheduler_port) = db_glue::cluster::scheduler_address(&args.scheduler)?;
     // Before any thread exists (see compiler/src/probe.rs).
     compiler::start_probe().context("cannot start the IR probe")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -104,7 +85,7 @@ fn run(args: Args) -> Result<()> {
         bind_host: args.bind,
         flight_port: args.flight_port,
         grpc_port: args.grpc_port,
-        scheduler_host: host.to_string(),
+        scheduler_host,
         scheduler_port,
         concurrent_tasks: args.concurrent_tasks,
         work_dir: args.work_dir,

@@ -2,7 +2,6 @@
 //! functions (see db-glue's `cluster` module). udf-server sends queries to it with
 //! `--cluster ballista://HOST:PORT`; `udf-executor`s register with it.
 
-use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +10,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use db_glue::CompilerOptions;
 use db_glue::cluster::{SchedulerOptions, run_scheduler};
-use tracing_subscriber::EnvFilter;
+use udf_server::daemon;
 
 /// Ballista scheduler for udf-server's cluster mode.
 ///
@@ -56,21 +55,8 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("udf-scheduler: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    daemon::init_logging();
+    daemon::exit_code("udf-scheduler", run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<()> {

@@ -11,8 +11,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Parser;
 use db_glue::{Engine, EngineConfig};
-use tracing_subscriber::EnvFilter;
 use udf_server::config::{Config, Overrides};
+use udf_server::daemon;
 use udf_server::heavy::{HeavyService, version_string};
 use udf_server::metrics::MetricsEndpoint;
 use udf_server::remotejit::RemoteJit;
@@ -110,20 +110,8 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("udf-server: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    daemon::init_logging();
+    daemon::exit_code("udf-server", run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<()> {

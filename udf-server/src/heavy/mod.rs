@@ -258,37 +258,29 @@ impl HeavyService {
             if !self.sessions.set_statement_timeout(caller.session, timeout) {
                 return Err(Error::InvalidSession);
             }
-            return Ok(QueryResult {
-                schema: Arc::new(Schema::empty()),
-                batches: Vec::new(),
-                message: Some(format!(
-                    "statement_timeout = {} for this session",
-                    timeout.map_or_else(
-                        || "0 (no limit)".into(),
-                        |t| format!("{} ms", t.as_millis())
-                    )
-                )),
-            });
+            return Ok(QueryResult::message(format!(
+                "statement_timeout = {} for this session",
+                timeout.map_or_else(
+                    || "0 (no limit)".into(),
+                    |t| format!("{} ms", t.as_millis())
+                )
+            )));
         }
         if let Some(mode) = db_glue::parse_set_device(sql) {
             let mode = mode.map_err(sql_error)?;
             self.set_mode(caller.session, mode)?;
-            return Ok(QueryResult {
-                schema: Arc::new(Schema::empty()),
-                batches: Vec::new(),
-                message: Some(format!("udf_device = '{mode}' for this session")),
-            });
+            return Ok(QueryResult::message(format!(
+                "udf_device = '{mode}' for this session"
+            )));
         }
         if let Some(cluster) = db_glue::cluster::parse_set_cluster(sql) {
             let cluster = cluster.map_err(sql_error)?;
             if !self.sessions.set_cluster(caller.session, cluster) {
                 return Err(Error::InvalidSession);
             }
-            return Ok(QueryResult {
-                schema: Arc::new(Schema::empty()),
-                batches: Vec::new(),
-                message: Some(format!("udf.cluster = '{cluster}' for this session")),
-            });
+            return Ok(QueryResult::message(format!(
+                "udf.cluster = '{cluster}' for this session"
+            )));
         }
         let options = StatementOptions {
             device: Some(caller.mode),
